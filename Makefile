@@ -1,0 +1,84 @@
+# kpipress — plain POSIX-ish GNU Makefile.
+#   make demo     deps + build + run the bundled English and Chinese samples
+#   make check    deps + build + every test (SANITIZE=1: under ASan + UBSan)
+#   make install  PREFIX=/usr/local DESTDIR=
+#   make bench    [PEER=1] the throughput benchmark (see README.md)
+
+VERSION  = 0.1.0
+PREFIX  ?= /usr/local
+BINDIR   = $(PREFIX)/bin
+DATADIR  = $(PREFIX)/share/kpipress
+MANDIR   = $(PREFIX)/share/man/man1
+
+CC      ?= cc
+PKGS     = harfbuzz harfbuzz-subset libcurl libcrypto jansson expat
+WARN     = -Wall -Wextra -Wpedantic -Werror
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) \
+	-DKP_VERSION='"$(VERSION)"' -DKP_DATADIR='"$(DATADIR)"' \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I/usr/include/iniparser
+LIBS     = -lhpdf -lcsv -liniparser $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+
+ifeq ($(SANITIZE),1)
+B        = build/san
+ALL_CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDSAN    = -fsanitize=address,undefined
+else
+B        = build
+endif
+
+SRC      = $(sort $(wildcard src/*.c))
+LIBSRC   = $(filter-out src/main.c,$(SRC))
+OBJ      = $(LIBSRC:src/%.c=$(B)/obj/%.o)
+UNITSRC  = $(sort $(wildcard tests/unit/test_*.c))
+UNITBIN  = $(UNITSRC:tests/unit/%.c=$(B)/tests/%)
+
+.PHONY: all deps demo check unit install uninstall clean format bench fuzz leakcheck FORCE
+
+all: $(B)/kpipress
+
+deps:
+	@sh scripts/deps.sh build test
+
+$(B)/obj/%.o: src/%.c $(wildcard src/*.h) | $(B)/obj
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libkp.a: $(OBJ)
+	rm -f $@ && ar rcs $@ $(OBJ)
+
+$(B)/kpipress: $(B)/obj/main.o $(B)/libkp.a
+	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(B)/obj/main.o $(B)/libkp.a $(LIBS)
+
+$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libkp.a | $(B)/tests
+	$(CC) $(ALL_CFLAGS) -Isrc $(LDSAN) $(LDFLAGS) -o $@ $< $(B)/libkp.a $(LIBS) -lcmocka
+
+$(B)/obj $(B)/tests:
+	mkdir -p $@
+
+# The two commands of README.md: each pulls in deps and the build.
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh $(B)/kpipress
+
+check: deps
+	@$(MAKE) --no-print-directory all unit
+	@KPIPRESS=$(CURDIR)/$(B)/kpipress UNITDIR=$(CURDIR)/$(B)/tests SANITIZE=$(SANITIZE) sh tests/run.sh
+
+unit: $(UNITBIN)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/fonts $(DESTDIR)$(MANDIR)
+	install -m 755 $(B)/kpipress $(DESTDIR)$(BINDIR)/kpipress
+	install -m 644 fonts/* $(DESTDIR)$(DATADIR)/fonts/
+	cp -R templates $(DESTDIR)$(DATADIR)/
+	chmod -R u+rwX,go+rX $(DESTDIR)$(DATADIR)/templates
+	install -m 644 kpipress.1 $(DESTDIR)$(MANDIR)/kpipress.1
+
+uninstall:
+	rm -rf $(DESTDIR)$(BINDIR)/kpipress $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/kpipress.1
+
+clean:
+	rm -rf build out demo-out
+
+format:
+	clang-format -i src/*.c src/*.h tests/unit/*.c tests/unit/*.h

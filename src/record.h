@@ -1,0 +1,144 @@
+/* record — what compute hands to render: one record per person and per group
+ * (team, org), and the run's metadata.
+ *
+ * The records are written to OUTDIR/results.json and read back from it by
+ * `render` (and by `run`, which renders from the file it just wrote), so a
+ * batch can be rendered on many machines from the tables alone. The layout
+ * keeps one record per line so readers can stream it:
+ *
+ *   {
+ *   "meta": {...},
+ *   "people": [
+ *   {...person...},
+ *   ...
+ *   ],
+ *   "groups": [
+ *   {...team or org...},
+ *   ...
+ *   ]
+ *   }
+ *
+ * Numbers are written in the shortest form that reads back to the same double
+ * (so a round trip is exact); n/a is null. A record owns all its memory
+ * (record_free). Pure: no I/O (record_read_* take lines the caller read). */
+#ifndef KP_RECORD_H
+#define KP_RECORD_H
+
+#include "model.h"
+
+#include <stddef.h>
+
+struct kp_buf;
+
+enum kp_status { KP_ST_OK, KP_ST_NA, KP_ST_INSUFFICIENT };
+extern const char *const kp_status_names[]; /* "ok", "na", "insufficient" */
+
+/* The run's metadata: shared by every record of one results.json. */
+struct kp_meta {
+    char *tool_version;
+    char *label;          /* review label, e.g. "2026-Q2" */
+    kp_month from, to;    /* the window */
+    kp_month m0;          /* first month of the series */
+    int nmonths;          /* series length: m0 .. to */
+    long as_of;           /* days since epoch (pacing reference) */
+    long doc_date;        /* days since epoch shown as "generated" on documents */
+    int pacing;           /* the window is not over at as_of */
+    int months_elapsed;   /* months of the window with data time (pacing) */
+    char *org_name;
+    char *currency;
+    char *default_lang;
+    char **kpis;          /* KPI ids, in config order */
+    size_t nkpis;
+    char **cols;          /* metric column names */
+    size_t ncols;
+    char *config_hash;    /* hex sha256 of the config file, or "" */
+};
+
+struct kp_kpival {
+    double value;        /* over the window; NaN = n/a */
+    double target;       /* NaN = none */
+    double ratio;        /* value/target or target/value, capped; NaN */
+    double points;       /* 100 * ratio; NaN */
+    double weight;       /* percent of the composite; 0 = not scored */
+    enum kp_status status;
+    char target_src;     /* 'p' person, 'r' role, 'd' default, 't' team sum, 0 none */
+    double sample;       /* the sample the minimum is checked against; NaN */
+    double prev;         /* value over the previous window of the same length; NaN */
+    double projected;    /* pacing: projected end-of-window value; NaN */
+    double needed;       /* pacing: needed per remaining month to reach target; NaN */
+    double group_value;  /* the person's team's value (person records); NaN */
+    double group_points; /* the team's mean points (person records); NaN */
+    double *series;      /* [meta.nmonths] per-month values */
+};
+
+struct kp_alert {
+    char *rule;      /* rule id from the config */
+    char *kind;      /* "drop", "pace", "idle", "below" */
+    int kpi;         /* KPI index, -1 when the rule is not about one KPI */
+    kp_month month;  /* the month concerned (idle), 0 = none */
+    double value, threshold;
+};
+
+struct kp_coach {
+    char *step; /* goal, reality, options, will */
+    char *kpi;  /* KPI id or "" */
+    char *text;
+};
+
+struct kp_member { /* team records: the packet's member table */
+    char *rep_id, *name, *role;
+    double composite;
+    char *band;
+    int rank;
+    double attainment; /* value of the first KPI (config order); NaN */
+};
+
+enum kp_rec_kind { KP_REC_PERSON, KP_REC_TEAM, KP_REC_ORG };
+
+struct kp_record {
+    enum kp_rec_kind kind;
+    char *id;           /* rep_id; team name; "*" for the org */
+    char *name;         /* person's name; team name; org name */
+    char *email, *team, *role, *manager_id, *manager_name, *hire_date;
+    char *lang;         /* document language */
+    long line;          /* roster line (person) */
+    int scope;          /* people whose rows the KPIs cover */
+    double composite, composite_prev;
+    char *band;         /* band id, or "" */
+    int rank_team, team_size, rank_org, org_size;
+    double percentile;  /* 0..100, share of the org at or below this composite */
+    double payout;      /* commission estimate; NaN when no plan */
+    double payout_rate; /* the tier's rate reached; NaN */
+    struct kp_kpival *kpis; /* [meta.nkpis] */
+    double *cols;       /* [ncols * nmonths]: column sums per month, NaN = no value */
+    long *lines;        /* [nmonths] metrics line per month (person), 0 none; NULL for groups */
+    struct kp_alert *alerts;
+    size_t nalerts;
+    struct kp_coach *coach;
+    size_t ncoach;
+    struct kp_member *members; /* teams: ordered by rank */
+    size_t nmembers;
+};
+
+/* Allocate a record with arrays sized for meta (values NaN, strings NULL). */
+struct kp_record *record_new(const struct kp_meta *m, enum kp_rec_kind kind);
+void record_free(struct kp_record *r);
+void meta_free(struct kp_meta *m);
+
+/* Serialise: one line, no trailing newline or comma. */
+void meta_write_json(const struct kp_meta *m, struct kp_buf *out);
+void record_write_json(const struct kp_record *r, const struct kp_meta *m, struct kp_buf *out);
+
+/* Parse one line (an optional trailing comma is ignored). 0, or -1 with a
+ * message in err (size errlen). */
+int meta_read_json(const char *line, struct kp_meta *m, char *err, size_t errlen);
+struct kp_record *record_read_json(const char *line, const struct kp_meta *m, char *err,
+                                   size_t errlen);
+
+/* Helpers for the series: month index i of meta -> calendar month. */
+static inline kp_month meta_month(const struct kp_meta *m, int i)
+{
+    return m->m0 + i;
+}
+
+#endif

@@ -1,0 +1,434 @@
+/* sys — see sys.h. */
+#include "sys.h"
+
+#include "diag.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define TMP_TAG ".kp-tmp-"
+
+/* Temporary files currently open, for the signal handler. A fixed table of
+ * fixed-size paths keeps the handler async-signal-safe. */
+#define MAX_LIVE 64
+static char live[MAX_LIVE][PATH_MAX];
+static volatile sig_atomic_t live_used[MAX_LIVE];
+static char tmpdir_path[PATH_MAX];
+static pid_t tmpdir_owner;
+
+struct kp_out {
+    FILE *f;
+    char *path, *tmp;
+    int slot;
+};
+
+int sys_read_file(const char *path, char **data, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno;
+    struct kp_buf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_add(&b, chunk, n);
+    int err = ferror(f) ? (errno ? errno : EIO) : 0;
+    fclose(f);
+    if (err) {
+        buf_free(&b);
+        return err;
+    }
+    if (!b.s)
+        buf_add(&b, "", 0);
+    *len = b.len;
+    *data = buf_steal(&b);
+    return 0;
+}
+
+static int live_add(const char *path)
+{
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (!live_used[i]) {
+            snprintf(live[i], sizeof live[i], "%s", path);
+            live_used[i] = 1;
+            return i;
+        }
+    return -1;
+}
+
+static void live_del(int slot)
+{
+    if (slot >= 0)
+        live_used[slot] = 0;
+}
+
+struct kp_out *out_open(const char *path)
+{
+    static unsigned counter;
+    char *dir = path_dir(path);
+    char *tmp = xasprintf("%s/.%s" TMP_TAG "%ld-%u", dir, path_base(path), (long)getpid(),
+                          counter++);
+    free(dir);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        diag(KP_SYSERR, path, 0, 0, "cannot create: %s", strerror(errno));
+        free(tmp);
+        return NULL;
+    }
+    struct kp_out *o = xcalloc(1, sizeof *o);
+    o->f = fdopen(fd, "wb");
+    if (!o->f) {
+        close(fd);
+        unlink(tmp);
+        diag(KP_SYSERR, path, 0, 0, "cannot create: %s", strerror(errno));
+        free(tmp);
+        free(o);
+        return NULL;
+    }
+    o->path = xstrdup(path);
+    o->tmp = tmp;
+    o->slot = live_add(tmp);
+    return o;
+}
+
+FILE *out_file(struct kp_out *o)
+{
+    return o->f;
+}
+
+const char *out_tmppath(const struct kp_out *o)
+{
+    return o->tmp;
+}
+
+static void out_free(struct kp_out *o)
+{
+    live_del(o->slot);
+    free(o->path);
+    free(o->tmp);
+    free(o);
+}
+
+int out_commit(struct kp_out *o)
+{
+    int err = 0;
+    if (fflush(o->f) != 0 || ferror(o->f))
+        err = errno ? errno : EIO;
+    if (!err && fsync(fileno(o->f)) != 0 && errno != EINVAL)
+        err = errno;
+    if (fclose(o->f) != 0 && !err)
+        err = errno ? errno : EIO;
+    if (!err && rename(o->tmp, o->path) != 0)
+        err = errno;
+    if (err) {
+        diag(KP_SYSERR, o->path, 0, 0, "cannot write: %s", strerror(err));
+        unlink(o->tmp);
+    }
+    out_free(o);
+    return err ? -1 : 0;
+}
+
+void out_abort(struct kp_out *o)
+{
+    if (!o)
+        return;
+    fclose(o->f);
+    unlink(o->tmp);
+    out_free(o);
+}
+
+int sys_write_atomic(const char *path, const void *data, size_t n)
+{
+    struct kp_out *o = out_open(path);
+    if (!o)
+        return -1;
+    if (n && fwrite(data, 1, n, o->f) != n) {
+        diag(KP_SYSERR, path, 0, 0, "cannot write: %s", strerror(errno));
+        out_abort(o);
+        return -1;
+    }
+    return out_commit(o);
+}
+
+void sys_sweep_tmp(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' && strstr(e->d_name, TMP_TAG)) {
+            char *p = path_join(dir, e->d_name);
+            unlink(p);
+            free(p);
+        }
+    }
+    closedir(d);
+}
+
+int sys_mkdirs(const char *path)
+{
+    char *p = xstrdup(path);
+    int rc = 0;
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || *s == '\0') {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+                diag(KP_SYSERR, p, 0, 0, "cannot create folder: %s", strerror(errno));
+                rc = -1;
+                break;
+            }
+            *s = c;
+            if (!c)
+                break;
+        }
+    }
+    if (rc == 0 && !sys_is_dir(path)) {
+        diag(KP_SYSERR, path, 0, 0, "not a folder");
+        rc = -1;
+    }
+    free(p);
+    return rc;
+}
+
+int sys_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int sys_exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+int sys_check_writable(const char *dir)
+{
+    if (sys_mkdirs(dir) != 0)
+        return -1;
+    if (access(dir, W_OK | X_OK) != 0) {
+        diag(KP_SYSERR, dir, 0, 0, "cannot write in this folder: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+char *path_join(const char *a, const char *b)
+{
+    size_t n = strlen(a);
+    if (n == 0)
+        return xstrdup(b);
+    return xasprintf("%s%s%s", a, a[n - 1] == '/' ? "" : "/", b);
+}
+
+char *path_dir(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    if (!s)
+        return xstrdup(".");
+    if (s == path)
+        return xstrdup("/");
+    return xstrndup(path, (size_t)(s - path));
+}
+
+char *path_resolve(const char *base_dir, const char *p)
+{
+    if (p[0] == '/' || !base_dir)
+        return xstrdup(p);
+    return path_join(base_dir, p);
+}
+
+const char *path_base(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static int has_datadir(const char *d)
+{
+    char *t = path_join(d, "templates/en");
+    char *f = path_join(d, "fonts");
+    int ok = sys_is_dir(t) && sys_is_dir(f);
+    free(t);
+    free(f);
+    return ok;
+}
+
+const char *sys_datadir(void)
+{
+    static char found[PATH_MAX];
+    if (found[0])
+        return found;
+    const char *env = getenv("KPIPRESS_DATADIR");
+    if (!str_empty(env)) {
+        snprintf(found, sizeof found, "%s", env);
+        return found;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *d = path_dir(exe);
+        const char *ups[] = {"..", "../.."};
+        for (size_t i = 0; i < KP_NELEM(ups); i++) {
+            char *c = path_join(d, ups[i]);
+            char real[PATH_MAX];
+            if (realpath(c, real) && has_datadir(real)) {
+                snprintf(found, sizeof found, "%s", real);
+                free(c);
+                free(d);
+                return found;
+            }
+            free(c);
+        }
+        free(d);
+    }
+    snprintf(found, sizeof found, "%s", KP_DATADIR);
+    return found;
+}
+
+static void rm_tmpdir(void)
+{
+    if (!tmpdir_path[0] || getpid() != tmpdir_owner)
+        return;
+    DIR *d = opendir(tmpdir_path);
+    if (d) {
+        struct dirent *e;
+        char p[PATH_MAX + 256];
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            snprintf(p, sizeof p, "%s/%s", tmpdir_path, e->d_name);
+            unlink(p);
+        }
+        closedir(d);
+    }
+    rmdir(tmpdir_path);
+    tmpdir_path[0] = '\0';
+}
+
+const char *sys_tmpdir(void)
+{
+    if (tmpdir_path[0])
+        return tmpdir_path;
+    const char *base = getenv("TMPDIR");
+    if (str_empty(base) || !sys_is_dir(base))
+        base = "/tmp";
+    snprintf(tmpdir_path, sizeof tmpdir_path, "%s/kpipress-XXXXXX", base);
+    if (!mkdtemp(tmpdir_path)) {
+        diag(KP_SYSERR, base, 0, 0, "cannot create a temporary folder: %s", strerror(errno));
+        tmpdir_path[0] = '\0';
+        return NULL;
+    }
+    tmpdir_owner = getpid();
+    atexit(rm_tmpdir);
+    return tmpdir_path;
+}
+
+pid_t sys_spawn(char *const argv[], int *to_child, int *from_child_err)
+{
+    int in[2], err[2];
+    if (pipe(in) != 0)
+        return -1;
+    if (pipe(err) != 0) {
+        close(in[0]);
+        close(in[1]);
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(in[0]), close(in[1]), close(err[0]), close(err[1]);
+        errno = e;
+        return -1;
+    }
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(in[0], 0);
+        dup2(err[1], 2);
+        if (devnull >= 0)
+            dup2(devnull, 1);
+        close(in[0]), close(in[1]), close(err[0]), close(err[1]);
+        signal(SIGPIPE, SIG_DFL);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(in[0]);
+    close(err[1]);
+    fcntl(in[1], F_SETFD, FD_CLOEXEC);
+    fcntl(err[0], F_SETFD, FD_CLOEXEC);
+    *to_child = in[1];
+    *from_child_err = err[0];
+    return pid;
+}
+
+int sys_have_program(const char *name)
+{
+    const char *path = getenv("PATH");
+    if (str_empty(path))
+        path = "/usr/bin:/bin";
+    char **dirs;
+    size_t n = str_split(path, ':', &dirs);
+    int found = 0;
+    for (size_t i = 0; i < n && !found; i++) {
+        char *p = path_join(dirs[i], name);
+        found = access(p, X_OK) == 0;
+        free(p);
+    }
+    strv_free(dirs, n);
+    return found;
+}
+
+long sys_cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? n : 1;
+}
+
+time_t sys_now(void)
+{
+    return time(NULL);
+}
+
+long long sys_source_date_epoch(void)
+{
+    const char *s = getenv("SOURCE_DATE_EPOCH");
+    long v;
+    if (str_empty(s) || parse_long(s, &v) != 0 || v < 0)
+        return -1;
+    return v;
+}
+
+static void on_signal(int sig)
+{
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (live_used[i])
+            unlink(live[i]);
+    if (tmpdir_path[0] && getpid() == tmpdir_owner) {
+        /* Best effort: files inside are named by us; rmdir only if empty. */
+        rmdir(tmpdir_path);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void sys_init(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}

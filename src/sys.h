@@ -1,0 +1,71 @@
+/* sys — the only code that touches files, folders, processes and the clock.
+ *
+ * Output files are written atomically: out_open() creates a hidden temporary
+ * file beside the target, out_commit() flushes, fsyncs and renames it into
+ * place, out_abort() removes it. Temporary files still open when the process
+ * gets SIGINT/SIGTERM/SIGHUP are removed before it exits; a run killed with
+ * SIGKILL leaves only hidden `.*.kp-tmp-*` files, which the next run removes
+ * (sys_sweep_tmp). Failures are reported through diag (KP_SYSERR) with the
+ * path and strerror, and the functions return -1 / NULL. */
+#ifndef KP_SYS_H
+#define KP_SYS_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
+
+/* Read a whole file into a new NUL-terminated buffer. Returns 0, or the errno
+ * value on failure (nothing reported: the caller words the message). */
+int sys_read_file(const char *path, char **data, size_t *len);
+
+struct kp_out;
+struct kp_out *out_open(const char *path);
+FILE *out_file(struct kp_out *o);
+const char *out_tmppath(const struct kp_out *o);
+int out_commit(struct kp_out *o); /* frees o; 0 or -1 (reported) */
+void out_abort(struct kp_out *o); /* frees o; removes the temporary file */
+/* Whole-buffer convenience over out_open/out_commit. */
+int sys_write_atomic(const char *path, const void *data, size_t n);
+
+/* Remove leftover temporary files of killed runs directly inside dir. */
+void sys_sweep_tmp(const char *dir);
+
+/* mkdir -p; 0 or -1 (reported). */
+int sys_mkdirs(const char *path);
+int sys_is_dir(const char *path);
+int sys_exists(const char *path);
+/* Can we create files in dir (creating it if needed)? 0 or -1 (reported). */
+int sys_check_writable(const char *dir);
+
+/* Paths (new strings). path_dir("a/b.ini") = "a", path_dir("b.ini") = ".".
+ * path_resolve(base_dir, p) = p when p is absolute, else base_dir/p. */
+char *path_join(const char *a, const char *b);
+char *path_dir(const char *path);
+char *path_resolve(const char *base_dir, const char *p);
+const char *path_base(const char *path);
+
+/* Where templates/ and fonts/ live: $KPIPRESS_DATADIR, else the source tree
+ * the binary was built in (../ or ../../ of the executable), else the
+ * installed KP_DATADIR. Returns a static string. */
+const char *sys_datadir(void);
+
+/* A private temporary folder for this process tree (fonts subsets, chart
+ * scratch), removed at exit by the process that made it. */
+const char *sys_tmpdir(void);
+
+/* Start argv[0] (searched in PATH) with stdin and stderr as pipes and stdout
+ * to /dev/null. Returns the pid, or -1 (errno set, nothing reported). */
+pid_t sys_spawn(char *const argv[], int *to_child, int *from_child_err);
+/* Is an executable named `name` on PATH? */
+int sys_have_program(const char *name);
+
+long sys_cpu_count(void);
+time_t sys_now(void);
+/* SOURCE_DATE_EPOCH when set and valid, else -1. */
+long long sys_source_date_epoch(void);
+
+/* Install the signal handlers that remove temporary files (call once). */
+void sys_init(void);
+
+#endif
