@@ -1,13 +1,1230 @@
-/* config — see config.h. (Skeleton: accessors only; the loader lands next.) */
+/* config — see config.h.
+ *
+ * Loading runs in four steps:
+ *  1. scan: our own pass over the raw lines (of the file and what it
+ *     includes) records where each section and key is, and reports what
+ *     iniparser 4.1 would reject silently or without a line number: syntax
+ *     errors, keys outside a section, over-long lines, duplicate keys, values
+ *     that a '#' or ';' cut short, invalid UTF-8;
+ *  2. iniparser parses the same lines (from a cleaned temporary copy, since
+ *     4.1 can only load a path and chokes on a BOM);
+ *  3. every section and key is checked against the schema below;
+ *  4. each section is read into struct kp_config, values parsed with our own
+ *     strict parsers (never iniparser_getint/getdouble: CVE-2023-33461).
+ * Every problem is reported; the config is returned only when none was. */
 #include "config.h"
 
+#include "diag.h"
+#include "expr.h"
+#include "sys.h"
 #include "util.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <iconv.h>
+#include <iniparser.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 const char *const kp_format_names[] = {"percent", "number", "currency", "days", "score"};
+
+#define MAX_INCLUDE_DEPTH 8
+#define MAX_LINE 1000 /* iniparser 4.1 fails on lines of 1,024 bytes or more */
+
+/* Where a key was set: file, line and the byte offset of its value. */
+struct kp_lineidx {
+    struct entry {
+        char *sec, *key; /* lower case; key NULL for a section header */
+        char *file;
+        long line;
+        size_t value_col; /* 1-based column where the value starts */
+    } *e;
+    size_t n, cap;
+};
+
+struct loader {
+    struct kp_config *c;
+    dictionary *d;
+    int errors;
+};
+
+/* ------------------------------------------------------------------ */
+/* Messages                                                            */
+
+static void cfg_error(struct loader *L, const char *file, long line, long col, const char *fmt,
+                      ...) __attribute__((format(printf, 5, 6)));
+static void cfg_error(struct loader *L, const char *file, long line, long col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    diag(KP_FATAL, file, line, col, "%s", msg);
+    free(msg);
+    L->errors++;
+}
+
+static const struct entry *find_entry(const struct kp_lineidx *x, const char *sec, const char *key)
+{
+    for (size_t i = x->n; i-- > 0;) {
+        const struct entry *e = &x->e[i];
+        if (strcmp(e->sec, sec) == 0 && str_eq(e->key, key))
+            return e;
+    }
+    return NULL;
+}
+
+/* Report at the line of section:key (or the section, or the file). */
+static void key_error(struct loader *L, const char *sec, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void key_error(struct loader *L, const char *sec, const char *key, const char *fmt, ...)
+{
+    const struct entry *e = find_entry(L->c->lines, sec, key);
+    if (!e)
+        e = find_entry(L->c->lines, sec, NULL);
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    if (key)
+        cfg_error(L, e ? e->file : L->c->path, e ? e->line : 0, 0, "[%s] %s: %s", sec, key, msg);
+    else
+        cfg_error(L, e ? e->file : L->c->path, e ? e->line : 0, 0, "[%s]: %s", sec, msg);
+    free(msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 1: the line scan                                               */
+
+static void idx_add(struct kp_lineidx *x, const char *sec, const char *key, const char *file,
+                    long line, size_t col)
+{
+    xgrow(&x->e, &x->cap, x->n + 1, sizeof *x->e);
+    struct entry *e = &x->e[x->n++];
+    e->sec = xstrdup(sec);
+    e->key = key ? xstrdup(key) : NULL;
+    e->file = xstrdup(file);
+    e->line = line;
+    e->value_col = col;
+}
+
+static void lower(char *s)
+{
+    for (; *s; s++)
+        *s = (char)tolower((unsigned char)*s);
+}
+
+/* Lint an unquoted value: iniparser cuts it at the first ';' or '#'. When
+ * that character sticks to the text before it ("Sales #1", "a;b"), the cut
+ * was surely not meant as a comment. */
+static void lint_value(struct loader *L, const char *file, long line, const char *v, size_t col)
+{
+    if (*v == '"' || *v == '\'')
+        return;
+    for (const char *p = v; *p; p++) {
+        if (*p != ';' && *p != '#')
+            continue;
+        if (p == v) {
+            if (*p == '#' && isxdigit((unsigned char)p[1]))
+                cfg_error(L, file, line, (long)col,
+                          "a value starting with '#' is read as a comment: write it in quotes "
+                          "(\"%s\")",
+                          str_trim(xstrdup(v)));
+            return;
+        }
+        if (p[-1] != ' ' && p[-1] != '\t')
+            cfg_error(L, file, line, (long)(col + (size_t)(p - v)),
+                      "the value is cut at '%c' (the rest reads as a comment): put the value in "
+                      "double quotes",
+                      *p);
+        return;
+    }
+}
+
+static int scan_file(struct loader *L, const char *path, int depth, struct kp_buf *merged);
+
+/* One line of the file: a section header, a key = value, or nothing. */
+static void scan_line(struct loader *L, const char *file, long ln, char *s, char *sec,
+                      size_t secsz, int depth, struct kp_buf *merged)
+{
+    char *t = str_trim(s);
+    if (*t == '\0' || *t == ';' || *t == '#') {
+        buf_addc(merged, '\n');
+        return;
+    }
+    if (*t == '[') {
+        char *end = strchr(t, ']');
+        char *raw = end ? xstrndup(t + 1, (size_t)(end - t - 1)) : NULL;
+        char *name = raw ? str_trim(raw) : NULL;
+        if (!end || !*name || end[1 + strspn(end + 1, " \t")] != '\0') {
+            cfg_error(L, file, ln, 1, "a section header is a name in brackets: [name]");
+            buf_addc(merged, '\n');
+        } else {
+            lower(name);
+            snprintf(sec, secsz, "%s", name);
+            idx_add(L->c->lines, sec, NULL, file, ln, 0);
+            buf_printf(merged, "[%s]\n", name);
+        }
+        free(raw);
+        return;
+    }
+    char *eq = strchr(t, '=');
+    if (!eq) {
+        cfg_error(L, file, ln, 1, "expected \"key = value\" or \"[section]\", found \"%.40s\"", t);
+        buf_addc(merged, '\n');
+        return;
+    }
+    char *key = xstrndup(t, (size_t)(eq - t));
+    char *k = str_trim(key);
+    lower(k);
+    char *v = eq + 1;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    /* 1-based column of the value as iniparser returns it (after a quote). */
+    size_t col = (size_t)(v - s) + 1 + (*v == '"' || *v == '\'');
+    if (!*k) {
+        cfg_error(L, file, ln, 1, "a key is missing before '='");
+    } else if (!*sec) {
+        cfg_error(L, file, ln, 1, "\"%s\" is outside any [section]", k);
+    } else if (strcmp(sec, "config") == 0 && strcmp(k, "include") == 0) {
+        char *inc_raw = xstrdup(v);
+        char *inc = str_trim(inc_raw);
+        size_t n = strlen(inc);
+        if (n >= 2 && (inc[0] == '"' || inc[0] == '\'') && inc[n - 1] == inc[0]) {
+            inc[n - 1] = '\0';
+            inc++;
+        }
+        char *dir = path_dir(file);
+        char *p = path_resolve(dir, inc);
+        idx_add(L->c->lines, sec, k, file, ln, col);
+        char saved[256];
+        snprintf(saved, sizeof saved, "%s", sec);
+        if (depth >= MAX_INCLUDE_DEPTH)
+            cfg_error(L, file, ln, (long)col, "includes nest deeper than %d files (a loop?)",
+                      MAX_INCLUDE_DEPTH);
+        else
+            scan_file(L, p, depth + 1, merged);
+        buf_printf(merged, "[%s]\n", saved);
+        snprintf(sec, secsz, "%s", saved);
+        free(p);
+        free(dir);
+        free(inc_raw);
+        free(key);
+        return;
+    } else {
+        const struct entry *prev = find_entry(L->c->lines, sec, k);
+        if (prev)
+            diag(KP_WARN, file, ln, 1, "[%s] %s is set again (first at %s:%ld); this value wins",
+                 sec, k, prev->file, prev->line);
+        idx_add(L->c->lines, sec, k, file, ln, col);
+        lint_value(L, file, ln, v, col);
+    }
+    buf_printf(merged, "%s = %s\n", k, v);
+    free(key);
+}
+
+/* Scan one file (and, through scan_line, what it includes), appending the
+ * cleaned lines to merged, the text iniparser will read. */
+static int scan_file(struct loader *L, const char *path, int depth, struct kp_buf *merged)
+{
+    char *data;
+    size_t len;
+    int err = sys_read_file(path, &data, &len);
+    if (err) {
+        cfg_error(L, path, 0, 0, "cannot read the config: %s", strerror(err));
+        return -1;
+    }
+    for (size_t i = 0; i < L->c->lines->n; i++) {
+        const struct entry *e = &L->c->lines->e[i];
+        if (e->key && strcmp(e->sec, "config") == 0 && strcmp(e->key, "include") == 0 &&
+            depth > 0 && strcmp(e->file, path) == 0) {
+            cfg_error(L, path, 0, 0, "this file includes itself (through [config] include)");
+            free(data);
+            return -1;
+        }
+    }
+    char *p = data;
+    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
+    if (memchr(p, '\0', len - (size_t)(p - data))) {
+        cfg_error(L, path, 0, 0, "the config contains a NUL byte: is it a text file?");
+        free(data);
+        return -1;
+    }
+    char sec[256] = "";
+    long ln = 0;
+    while (*p) {
+        char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        char *line = xstrndup(p, n);
+        ln++;
+        if (!utf8_valid(line, n))
+            cfg_error(L, path, ln, 0, "invalid UTF-8: save the config as UTF-8");
+        else if (n > MAX_LINE)
+            cfg_error(L, path, ln, 0, "line is %zu bytes long; the limit is %d", n, MAX_LINE);
+        else
+            scan_line(L, path, ln, line, sec, sizeof sec, depth, merged);
+        free(line);
+        p += n + (nl ? 1 : 0);
+    }
+    free(data);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 2: iniparser                                                   */
+
+static struct kp_buf *ini_errors;
+
+static int ini_errback(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *m = xvasprintf(fmt, ap);
+    va_end(ap);
+    if (ini_errors)
+        buf_adds(ini_errors, m);
+    free(m);
+    return 0;
+}
+
+static dictionary *ini_parse(struct loader *L, const struct kp_buf *merged)
+{
+    const char *tmp = sys_tmpdir();
+    if (!tmp)
+        return NULL;
+    static unsigned counter;
+    char *path = xasprintf("%s/config-%u.ini", tmp, counter++);
+    if (sys_write_atomic(path, merged->s ? merged->s : "", merged->len) != 0) {
+        free(path);
+        return NULL;
+    }
+    struct kp_buf errs = {0};
+    ini_errors = &errs;
+    iniparser_set_error_callback(ini_errback);
+    dictionary *d = iniparser_load(path);
+    ini_errors = NULL;
+    if (!d)
+        cfg_error(L, L->c->path, 0, 0, "the INI parser rejected the file: %s",
+                  errs.s ? str_trim(errs.s) : "unknown error");
+    buf_free(&errs);
+    remove(path);
+    free(path);
+    return d;
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 3: the schema                                                  */
+
+struct rule {
+    const char *sec; /* "input", or "kpi.*" for a family of sections */
+    const char *key; /* "roster", or "label.*" for a family of keys */
+};
+
+/* Every key kpipress reads. Later stages add their sections here. */
+static const struct rule schema[] = {
+    {"config", "include"},
+    {"input", "roster"}, {"input", "metrics"}, {"input", "targets"}, {"input", "encoding"},
+    {"input", "delimiter"}, {"input", "decimal"}, {"input", "extra"}, {"input", "keep"},
+    {"columns", "*"},
+    {"review", "label"}, {"review", "from"}, {"review", "to"}, {"review", "history"},
+    {"review", "as_of"}, {"review", "language"},
+    {"output", "dir"},
+    {"org", "name"}, {"org", "currency"},
+    {"scoring", "cap"}, {"scoring", "targets"}, {"scoring", "leaderboard"},
+    {"kpi.*", "label.*"}, {"kpi.*", "formula"}, {"kpi.*", "format"}, {"kpi.*", "decimals"},
+    {"kpi.*", "better"}, {"kpi.*", "target"}, {"kpi.*", "min_sample"}, {"kpi.*", "sample"},
+    {"kpi.*", "team_target"},
+    {"role.*", "label.*"}, {"role.*", "aliases"}, {"role.*", "weight.*"}, {"role.*", "target.*"},
+    {"band.*", "min"}, {"band.*", "label.*"}, {"band.*", "color"},
+    {"alert.*", "type"}, {"alert.*", "kpis"}, {"alert.*", "columns"}, {"alert.*", "threshold"},
+    {"alert.*", "label.*"},
+    {"commission", "kpi"}, {"commission", "basis"}, {"commission", "tiers"},
+    {"commission", "mode"}, {"commission", "pool_from"}, {"commission", "pool_rate"},
+    {"commission", "cap"},
+    {"theme", "page"}, {"theme", "accent"}, {"theme", "logo"}, {"theme", "charts"},
+    {"theme", "title.*"}, {"theme", "confidential.*"},
+    {"coaching", "goal"}, {"coaching", "focus"}, {"coaching", "follow_up_days"},
+    {"coaching", "templates"},
+    {"mail", "from"}, {"mail", "reply_to"}, {"mail", "cc_manager"}, {"mail", "smtp"},
+    {"mail", "user"}, {"mail", "password_env"}, {"mail", "password_file"}, {"mail", "rate"},
+    {"mail", "html"}, {"mail", "pdf_password"}, {"mail", "retries"}, {"mail", "timeout"},
+    {"archive", "dir"},
+};
+
+static int pattern_match(const char *pat, const char *s)
+{
+    size_t n = strlen(pat);
+    if (n >= 1 && pat[n - 1] == '*')
+        return strncmp(pat, s, n - 1) == 0 && s[n - 1] != '\0';
+    return strcmp(pat, s) == 0;
+}
+
+static int known_section(const char *sec)
+{
+    for (size_t i = 0; i < KP_NELEM(schema); i++)
+        if (pattern_match(schema[i].sec, sec))
+            return 1;
+    return 0;
+}
+
+static int known_key(const char *sec, const char *key)
+{
+    for (size_t i = 0; i < KP_NELEM(schema); i++)
+        if (pattern_match(schema[i].sec, sec) && pattern_match(schema[i].key, key))
+            return 1;
+    return 0;
+}
+
+/* Levenshtein distance, small strings only (suggestions). */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 40 || lb > 40)
+        return 99;
+    size_t row[41];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cur = row[j];
+            size_t best = prev + (a[i - 1] != b[j - 1]);
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+static const char *suggest_key(const char *sec, const char *key)
+{
+    const char *best = NULL;
+    size_t bd = 3;
+    for (size_t i = 0; i < KP_NELEM(schema); i++) {
+        if (!pattern_match(schema[i].sec, sec) || strchr(schema[i].key, '*'))
+            continue;
+        size_t d = edit_distance(schema[i].key, key);
+        if (d < bd)
+            bd = d, best = schema[i].key;
+    }
+    return best;
+}
+
+static void check_schema(struct loader *L)
+{
+    const struct kp_lineidx *x = L->c->lines;
+    for (size_t i = 0; i < x->n; i++) {
+        const struct entry *e = &x->e[i];
+        if (!e->key) {
+            if (!known_section(e->sec))
+                cfg_error(L, e->file, e->line, 1, "unknown section [%s]", e->sec);
+            continue;
+        }
+        if (!known_section(e->sec) || known_key(e->sec, e->key))
+            continue;
+        const char *s = suggest_key(e->sec, e->key);
+        if (s)
+            cfg_error(L, e->file, e->line, 1, "unknown key \"%s\" in [%s] (did you mean \"%s\"?)",
+                      e->key, e->sec, s);
+        else
+            cfg_error(L, e->file, e->line, 1, "unknown key \"%s\" in [%s]", e->key, e->sec);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 4: values                                                      */
+
+const char *config_get(const struct kp_config *c, const char *sec, const char *key)
+{
+    char *k = xasprintf("%s:%s", sec, key);
+    const char *v = iniparser_getstring((dictionary *)c->ini, k, NULL);
+    free(k);
+    return v;
+}
+
+long config_line(const struct kp_config *c, const char *sec, const char *key)
+{
+    const struct entry *e = find_entry(c->lines, sec, key);
+    return e ? e->line : 0;
+}
+
+static const char *get(struct loader *L, const char *sec, const char *key)
+{
+    const char *v = config_get(L->c, sec, key);
+    return str_empty(v) ? NULL : v;
+}
+
+/* A number, optionally with a trailing '%' (then divided by 100). */
+static int value_number(const char *s, double *out)
+{
+    char *t = str_trim(xstrdup(s));
+    size_t n = strlen(t);
+    double scale = 1;
+    if (n && t[n - 1] == '%') {
+        t[--n] = '\0';
+        scale = 0.01;
+        char *u = str_trim(t);
+        memmove(t, u, strlen(u) + 1);
+    }
+    int rc = parse_double(t, out);
+    free(t);
+    if (rc == 0)
+        *out *= scale;
+    return rc;
+}
+
+static double get_number(struct loader *L, const char *sec, const char *key, double def,
+                         double lo, double hi)
+{
+    const char *v = get(L, sec, key);
+    double d;
+    if (!v)
+        return def;
+    if (value_number(v, &d) != 0) {
+        key_error(L, sec, key, "\"%s\" is not a number", v);
+        return def;
+    }
+    if (d < lo || d > hi) {
+        key_error(L, sec, key, "%s is out of range (%g to %g)", v, lo, hi);
+        return def;
+    }
+    return d;
+}
+
+static long get_int(struct loader *L, const char *sec, const char *key, long def, long lo,
+                    long hi)
+{
+    const char *v = get(L, sec, key);
+    long n;
+    if (!v)
+        return def;
+    if (parse_long(v, &n) != 0 || n < lo || n > hi) {
+        key_error(L, sec, key, "wants a whole number from %ld to %ld, not \"%s\"", lo, hi, v);
+        return def;
+    }
+    return n;
+}
+
+/* One of the words in choices (a NULL-terminated list); returns its index. */
+static int get_choice(struct loader *L, const char *sec, const char *key, const char *const *choices,
+                      int def)
+{
+    const char *v = get(L, sec, key);
+    if (!v)
+        return def;
+    for (int i = 0; choices[i]; i++)
+        if (str_ieq(v, choices[i]))
+            return i;
+    struct kp_buf b = {0};
+    for (int i = 0; choices[i]; i++)
+        buf_printf(&b, "%s%s", i ? ", " : "", choices[i]);
+    key_error(L, sec, key, "\"%s\" is not one of: %s", v, b.s);
+    buf_free(&b);
+    return def;
+}
+
+static char *get_path(struct loader *L, const char *sec, const char *key, const char *def)
+{
+    const char *v = get(L, sec, key);
+    if (!v)
+        v = def;
+    if (!v)
+        return NULL;
+    const struct entry *e = find_entry(L->c->lines, sec, key);
+    char *dir = e ? path_dir(e->file) : xstrdup(L->c->dir);
+    char *p = path_resolve(dir, v);
+    free(dir);
+    return p;
+}
+
+static int valid_id(const char *s)
+{
+    if (!s || !(islower((unsigned char)*s) || *s == '_'))
+        return 0;
+    for (; *s; s++)
+        if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_'))
+            return 0;
+    return 1;
+}
+
+static int valid_lang(const char *s)
+{
+    return s && strlen(s) == 2 && islower((unsigned char)s[0]) && islower((unsigned char)s[1]);
+}
+
+/* All "prefix.*" keys of a section, in file order (suffixes, new strings). */
+static size_t keys_with_prefix(struct loader *L, const char *sec, const char *prefix, char ***out)
+{
+    char **v = NULL;
+    size_t n = 0;
+    size_t pl = strlen(prefix);
+    const struct kp_lineidx *x = L->c->lines;
+    for (size_t i = 0; i < x->n; i++) {
+        const struct entry *e = &x->e[i];
+        if (!e->key || strcmp(e->sec, sec) != 0 || strncmp(e->key, prefix, pl) != 0)
+            continue;
+        int dup = 0;
+        for (size_t j = 0; j < n; j++)
+            dup |= strcmp(v[j], e->key + pl) == 0;
+        if (dup)
+            continue;
+        v = xrealloc(v, (n + 1) * sizeof *v);
+        v[n++] = xstrdup(e->key + pl);
+    }
+    *out = v;
+    return n;
+}
+
+static void read_labels(struct loader *L, const char *sec, struct kp_text **out, size_t *nout)
+{
+    char **langs;
+    size_t n = keys_with_prefix(L, sec, "label.", &langs);
+    *out = xcalloc(n ? n : 1, sizeof **out);
+    *nout = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *k = xasprintf("label.%s", langs[i]);
+        const char *v = get(L, sec, k);
+        if (!valid_lang(langs[i]))
+            key_error(L, sec, k, "a label's language is two letters, like label.en or label.zh");
+        else if (v) {
+            (*out)[*nout].lang = xstrdup(langs[i]);
+            (*out)[(*nout)++].text = xstrdup(v);
+        }
+        free(k);
+    }
+    strv_free(langs, n);
+}
+
+/* Section names of a family ("kpi." -> ids), in file order, unique. */
+static size_t sections_with_prefix(struct loader *L, const char *prefix, char ***out)
+{
+    char **v = NULL;
+    size_t n = 0, pl = strlen(prefix);
+    const struct kp_lineidx *x = L->c->lines;
+    for (size_t i = 0; i < x->n; i++) {
+        const struct entry *e = &x->e[i];
+        if (e->key || strncmp(e->sec, prefix, pl) != 0)
+            continue;
+        int dup = 0;
+        for (size_t j = 0; j < n; j++)
+            dup |= strcmp(v[j], e->sec + pl) == 0;
+        if (dup)
+            continue;
+        v = xrealloc(v, (n + 1) * sizeof *v);
+        v[n++] = xstrdup(e->sec + pl);
+    }
+    *out = v;
+    return n;
+}
+
+/* Parse a formula; a syntax error is reported at the formula's own column. */
+static struct kp_expr *get_formula(struct loader *L, const char *sec, const char *key,
+                                   char **src_out, int allow_group)
+{
+    const char *v = get(L, sec, key);
+    *src_out = v ? xstrdup(v) : NULL;
+    if (!v)
+        return NULL;
+    struct kp_config *c = L->c;
+    const char **kpis = xcalloc(c->nkpis + 1, sizeof *kpis);
+    for (size_t i = 0; i < c->nkpis; i++)
+        kpis[i] = c->kpis[i].id;
+    struct kp_expr_err err;
+    struct kp_expr *e = expr_parse(v, (const char *const *)c->cols, c->ncols, kpis,
+                                   allow_group ? c->nkpis : 0, &err);
+    free(kpis);
+    if (!e) {
+        const struct entry *en = find_entry(c->lines, sec, key);
+        cfg_error(L, en ? en->file : c->path, en ? en->line : 0,
+                  en ? (long)(en->value_col + err.col - 1) : 0, "[%s] %s: %s", sec, key, err.msg);
+    }
+    return e;
+}
+
+/* ---- [input] [columns] ---- */
+
+static int delimiter_of(struct loader *L)
+{
+    static const char *const names[] = {"auto", "comma", "semicolon", "tab", ",", ";", NULL};
+    static const char chars[] = {0, ',', ';', '\t', ',', ';'};
+    const char *v = config_get(L->c, "input", "delimiter");
+    if (v && strcmp(v, ";") == 0)
+        return ';'; /* iniparser would have cut it; quoted it survives */
+    int i = get_choice(L, "input", "delimiter", names, 0);
+    return chars[i];
+}
+
+static void read_input(struct loader *L)
+{
+    struct kp_config *c = L->c;
+    c->roster = get_path(L, "input", "roster", "roster.csv");
+    c->metrics = get_path(L, "input", "metrics", "metrics.csv");
+    c->targets = get_path(L, "input", "targets", NULL);
+    const char *enc = get(L, "input", "encoding");
+    if (enc && !str_ieq(enc, "utf-8") && !str_ieq(enc, "utf8")) {
+        iconv_t cd = iconv_open("UTF-8", enc);
+        if (cd == (iconv_t)-1)
+            key_error(L, "input", "encoding", "unknown encoding \"%s\" (try GBK, GB18030, "
+                      "UTF-16LE, ISO-8859-1)", enc);
+        else
+            iconv_close(cd);
+        c->encoding = xstrdup(enc);
+    }
+    c->delimiter = (char)delimiter_of(L);
+    static const char *const decimals[] = {".", ",", NULL};
+    c->decimal_comma = get_choice(L, "input", "decimal", decimals, 0) == 1;
+
+    /* Metric columns: canonical, then [input] extra. */
+    char **extra = NULL;
+    size_t nextra = str_split(get(L, "input", "extra"), ',', &extra);
+    c->cols = xcalloc(KP_NCANON + nextra, sizeof *c->cols);
+    for (size_t i = 0; i < KP_NCANON; i++)
+        c->cols[c->ncols++] = xstrdup(kp_canon_cols[i]);
+    for (size_t i = 0; i < nextra; i++) {
+        int dup = 0;
+        for (size_t j = 0; j < c->ncols; j++)
+            dup |= strcmp(c->cols[j], extra[i]) == 0;
+        if (!valid_id(extra[i]))
+            key_error(L, "input", "extra",
+                      "\"%s\": column names are lower case letters, digits and _", extra[i]);
+        else if (dup)
+            key_error(L, "input", "extra", "\"%s\" is already a column", extra[i]);
+        else
+            c->cols[c->ncols++] = xstrdup(extra[i]);
+    }
+    strv_free(extra, nextra);
+    c->nkeep_cols = str_split(get(L, "input", "keep"), ',', &c->keep_cols);
+}
+
+static int is_column_name(const struct kp_config *c, const char *name)
+{
+    if (strcmp(name, "period") == 0)
+        return 1;
+    for (size_t i = 0; i < KP_NROSTER; i++)
+        if (strcmp(kp_roster_cols[i], name) == 0)
+            return 1;
+    for (size_t i = 0; i < c->ncols; i++)
+        if (strcmp(c->cols[i], name) == 0)
+            return 1;
+    for (size_t i = 0; i < c->nkeep_cols; i++)
+        if (strcmp(c->keep_cols[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static void read_columns(struct loader *L)
+{
+    struct kp_config *c = L->c;
+    const struct kp_lineidx *x = c->lines;
+    for (size_t i = 0; i < x->n; i++) {
+        const struct entry *e = &x->e[i];
+        if (!e->key || strcmp(e->sec, "columns") != 0)
+            continue;
+        const char *v = get(L, "columns", e->key);
+        if (!is_column_name(c, e->key)) {
+            cfg_error(L, e->file, e->line, 1,
+                      "[columns] %s: not a column kpipress reads (the canonical names are in "
+                      "SPEC.md; declare new metric columns with [input] extra)",
+                      e->key);
+            continue;
+        }
+        if (!v) {
+            cfg_error(L, e->file, e->line, 1, "[columns] %s: the header name is empty", e->key);
+            continue;
+        }
+        int dup = 0;
+        for (size_t j = 0; j < c->ncolmap; j++)
+            dup |= strcmp(c->colmap[j].canon, e->key) == 0;
+        if (dup)
+            continue; /* a repeated key was warned about by the scan; iniparser kept the last */
+        c->colmap = xrealloc(c->colmap, (c->ncolmap + 1) * sizeof *c->colmap);
+        c->colmap[c->ncolmap].canon = xstrdup(e->key);
+        c->colmap[c->ncolmap++].header = xstrdup(v);
+    }
+}
+
+/* ---- [review] [output] [org] [scoring] ---- */
+
+static void read_review(struct loader *L)
+{
+    struct kp_config *c = L->c;
+    const char *from = get(L, "review", "from"), *to = get(L, "review", "to");
+    if (!from || month_parse(from, &c->from) != 0)
+        key_error(L, "review", "from", from ? "\"%s\" is not a month: write YYYY-MM"
+                                            : "%sthe first month of the window is required",
+                  from ? from : "");
+    if (!to || month_parse(to, &c->to) != 0)
+        key_error(L, "review", "to", to ? "\"%s\" is not a month: write YYYY-MM"
+                                        : "%sthe last month of the window is required",
+                  to ? to : "");
+    c->history = (int)get_int(L, "review", "history", 6, 0, 36);
+    c->as_of = -1;
+    const char *as_of = get(L, "review", "as_of");
+    if (as_of && date_parse(as_of, &c->as_of) != 0)
+        key_error(L, "review", "as_of", "\"%s\" is not a date: write YYYY-MM-DD", as_of);
+    const char *lang = get(L, "review", "language");
+    if (lang && !valid_lang(lang))
+        key_error(L, "review", "language", "\"%s\": a language is two letters, like en or zh",
+                  lang);
+    c->language = xstrdup(lang && valid_lang(lang) ? lang : "en");
+    const char *label = get(L, "review", "label");
+    c->label = label ? xstrdup(label) : NULL;
+
+    c->outdir = get_path(L, "output", "dir", "out");
+    const char *org = get(L, "org", "name");
+    c->org_name = xstrdup(org ? org : "");
+    const char *cur = get(L, "org", "currency");
+    c->currency = xstrdup(cur ? cur : "$");
+}
+
+static void check_window(struct loader *L)
+{
+    struct kp_config *c = L->c;
+    if (c->from > c->to)
+        key_error(L, "review", "to", "the window ends (%s) before it starts (%s)",
+                  get(L, "review", "to"), get(L, "review", "from"));
+    else if (c->to - c->from >= 24)
+        key_error(L, "review", "to", "the window is longer than 24 months");
+    if (!c->label && !L->errors) {
+        char a[8], b[8];
+        month_format(c->from, a);
+        month_format(c->to, b);
+        c->label = c->from == c->to ? xstrdup(a) : xasprintf("%s..%s", a, b);
+    }
+    if (c->as_of >= 0) {
+        int y, m, d;
+        date_split(c->as_of, &y, &m, &d);
+        kp_month am = y * 12 + m - 1;
+        if (am < c->from)
+            key_error(L, "review", "as_of", "is before the window starts");
+    }
+}
+
+static void read_scoring(struct loader *L)
+{
+    struct kp_config *c = L->c;
+    c->cap = get_number(L, "scoring", "cap", 1.5, 1.0, 10.0);
+    static const char *const lb[] = {"off", "anonymous", "names", NULL};
+    c->leaderboard = get_choice(L, "scoring", "leaderboard", lb, 0);
+    c->precedence[0] = KP_TS_PERSON, c->precedence[1] = KP_TS_ROLE,
+    c->precedence[2] = KP_TS_DEFAULT;
+    char **v;
+    size_t n = str_split(get(L, "scoring", "targets"), ',', &v);
+    if (n) {
+        int seen[3] = {0};
+        for (size_t i = 0; i < n && i < 3; i++) {
+            int k = str_ieq(v[i], "person") ? 0 : str_ieq(v[i], "role") ? 1
+                    : str_ieq(v[i], "default") ? 2 : -1;
+            if (k < 0 || seen[k])
+                key_error(L, "scoring", "targets",
+                          "list person, role and default once each, in the order that wins");
+            else {
+                seen[k] = 1;
+                c->precedence[i] = (enum kp_target_src)k;
+            }
+        }
+        if (n != 3)
+            key_error(L, "scoring", "targets",
+                      "list person, role and default once each, in the order that wins");
+    }
+    strv_free(v, n);
+}
+
+/* ---- [kpi.*] ---- */
+
+static void read_kpis(struct loader *L)
+{
+    struct kp_config *c = L->c;
+    char **ids;
+    size_t n = sections_with_prefix(L, "kpi.", &ids);
+    c->kpis = xcalloc(n ? n : 1, sizeof *c->kpis);
+    for (size_t i = 0; i < n; i++) { /* ids first: group functions may name any KPI */
+        struct kp_kpi_def *k = &c->kpis[c->nkpis++];
+        k->id = xstrdup(ids[i]);
+        char *sec = xasprintf("kpi.%s", ids[i]);
+        if (!valid_id(ids[i]))
+            key_error(L, sec, NULL, "a KPI id is lower case letters, digits and _");
+        free(sec);
+    }
+    static const char *const better[] = {"higher", "lower", NULL};
+    static const char *const team_target[] = {"auto", "sum", "same", NULL};
+    for (size_t i = 0; i < n; i++) {
+        struct kp_kpi_def *k = &c->kpis[i];
+        char *sec = xasprintf("kpi.%s", ids[i]);
+        const struct entry *e = find_entry(c->lines, sec, NULL);
+        k->line = e ? e->line : 0;
+        read_labels(L, sec, &k->label, &k->nlabel);
+        k->formula = get_formula(L, sec, "formula", &k->formula_src, 1);
+        if (!k->formula_src)
+            key_error(L, sec, NULL, "a KPI needs a formula, e.g. formula = sum(won) / "
+                      "sum(opportunities)");
+        k->sample = get_formula(L, sec, "sample", &k->sample_src, 0);
+        k->min_sample = get_number(L, sec, "min_sample", 0, 0, 1e12);
+        k->format = (enum kp_format)get_choice(L, sec, "format", (const char *const[]){
+            "percent", "number", "currency", "days", "score", NULL}, KP_FMT_NUMBER);
+        k->decimals = (int)get_int(L, sec, "decimals", -1, 0, 6);
+        k->lower_better = get_choice(L, sec, "better", better, 0) == 1;
+        k->target = get_number(L, sec, "target", NAN, -1e15, 1e15);
+        int tt = get_choice(L, sec, "team_target", team_target, 0);
+        k->team_target_sum = tt == 1 || (tt == 0 && k->formula && expr_is_additive(k->formula));
+        free(sec);
+    }
+    /* A group function may not name a KPI that itself uses one. */
+    for (size_t i = 0; i < c->nkpis; i++) {
+        int used[64];
+        size_t m = c->kpis[i].formula ? expr_group_kpis(c->kpis[i].formula, used, 64) : 0;
+        for (size_t j = 0; j < m; j++) {
+            const struct kp_kpi_def *t = &c->kpis[used[j]];
+            if (t->formula && expr_uses_group(t->formula)) {
+                char *sec = xasprintf("kpi.%s", c->kpis[i].id);
+                key_error(L, sec, "formula", "%s uses a group function itself; group "
+                          "functions take a KPI computed from columns", t->id);
+                free(sec);
+            }
+        }
+    }
+    if (n == 0)
+        cfg_error(L, c->path, 0, 0, "no KPIs: define at least one [kpi.ID] section");
+    strv_free(ids, n);
+}
+
+/* ---- [role.*] ---- */
+
+static void read_role_map(struct loader *L, const char *sec, const char *prefix, double *out,
+                          int weights)
+{
+    struct kp_config *c = L->c;
+    char **kpis;
+    size_t n = keys_with_prefix(L, sec, prefix, &kpis);
+    for (size_t i = 0; i < n; i++) {
+        char *key = xasprintf("%s%s", prefix, kpis[i]);
+        int k = config_find_kpi(c, kpis[i]);
+        if (k < 0)
+            key_error(L, sec, key, "no KPI \"%s\" is defined (add a [kpi.%s] section)", kpis[i],
+                      kpis[i]);
+        else if (weights)
+            out[k] = get_number(L, sec, key, 0, 0, 100) * 1.0;
+        else
+            out[k] = get_number(L, sec, key, NAN, -1e15, 1e15);
+        free(key);
+    }
+    strv_free(kpis, n);
+}
+
+static void read_roles(struct loader *L)
+{
+    struct kp_config *c = L->c;
+    char **ids;
+    size_t n = sections_with_prefix(L, "role.", &ids);
+    c->roles = xcalloc(n ? n : 1, sizeof *c->roles);
+    for (size_t i = 0; i < n; i++) {
+        struct kp_role *r = &c->roles[c->nroles++];
+        char *sec = xasprintf("role.%s", ids[i]);
+        r->id = xstrdup(ids[i]);
+        const struct entry *e = find_entry(c->lines, sec, NULL);
+        r->line = e ? e->line : 0;
+        read_labels(L, sec, &r->label, &r->nlabel);
+        r->naliases = str_split(get(L, sec, "aliases"), ',', &r->aliases);
+        r->weight = xcalloc(c->nkpis ? c->nkpis : 1, sizeof *r->weight);
+        r->target = xcalloc(c->nkpis ? c->nkpis : 1, sizeof *r->target);
+        for (size_t k = 0; k < c->nkpis; k++)
+            r->target[k] = NAN;
+        read_role_map(L, sec, "weight.", r->weight, 1);
+        read_role_map(L, sec, "target.", r->target, 0);
+        double sum = 0;
+        for (size_t k = 0; k < c->nkpis; k++) {
+            /* weights are percentages: "40" and "40%" both mean 40 */
+            const char *wk = NULL;
+            char *key = xasprintf("weight.%s", c->kpis[k].id);
+            wk = get(L, sec, key);
+            if (wk && strchr(wk, '%'))
+                r->weight[k] *= 100;
+            free(key);
+            sum += r->weight[k];
+        }
+        if (fabs(sum - 100) > 1e-6)
+            key_error(L, sec, NULL, "the weights add up to %g%%, not 100%%", sum);
+        free(sec);
+    }
+    if (n == 0)
+        cfg_error(L, c->path, 0, 0, "no roles: define at least one [role.ID] section");
+    strv_free(ids, n);
+}
+
+/* ---- [band.*] ---- */
+
+static int parse_color(const char *v, char out[8])
+{
+    const char *h = v[0] == '#' ? v + 1 : v;
+    if (strlen(h) != 6)
+        return -1;
+    for (int i = 0; i < 6; i++)
+        if (!isxdigit((unsigned char)h[i]))
+            return -1;
+    out[0] = '#';
+    for (int i = 0; i < 6; i++)
+        out[i + 1] = (char)tolower((unsigned char)h[i]);
+    out[7] = '\0';
+    return 0;
+}
+
+static int band_cmp(const void *a, const void *b)
+{
+    const struct kp_band *x = a, *y = b;
+    return (x->min < y->min) - (x->min > y->min);
+}
+
+static void read_bands(struct loader *L)
+{
+    struct kp_config *c = L->c;
+    char **ids;
+    size_t n = sections_with_prefix(L, "band.", &ids);
+    c->bands = xcalloc(n ? n : 1, sizeof *c->bands);
+    for (size_t i = 0; i < n; i++) {
+        struct kp_band *b = &c->bands[c->nbands++];
+        char *sec = xasprintf("band.%s", ids[i]);
+        b->id = xstrdup(ids[i]);
+        if (!get(L, sec, "min"))
+            key_error(L, sec, NULL, "a band needs min = (the lowest composite it takes)");
+        b->min = get_number(L, sec, "min", 0, 0, 1000);
+        read_labels(L, sec, &b->label, &b->nlabel);
+        const char *col = get(L, sec, "color");
+        snprintf(b->color, sizeof b->color, "#777777");
+        if (col && parse_color(col, b->color) != 0)
+            key_error(L, sec, "color", "\"%s\" is not a colour: write \"#1a7f37\" (in quotes) "
+                      "or 1a7f37", col);
+        free(sec);
+    }
+    qsort(c->bands, c->nbands, sizeof *c->bands, band_cmp);
+    for (size_t i = 1; i < c->nbands; i++)
+        if (c->bands[i].min == c->bands[i - 1].min) {
+            char *sec = xasprintf("band.%s", c->bands[i].id);
+            key_error(L, sec, "min", "two bands start at %g", c->bands[i].min);
+            free(sec);
+        }
+    strv_free(ids, n);
+}
+
+/* ---- [alert.*] ---- */
+
+static void read_alert_kpis(struct loader *L, const char *sec, struct kp_alert_rule *a)
+{
+    struct kp_config *c = L->c;
+    char **v;
+    size_t n = str_split(get(L, sec, "kpis"), ',', &v);
+    a->kpis = xcalloc(n ? n : c->nkpis + 1, sizeof *a->kpis);
+    if (n == 0) /* default: every KPI */
+        for (size_t k = 0; k < c->nkpis; k++)
+            a->kpis[a->nkpis++] = (int)k;
+    for (size_t i = 0; i < n; i++) {
+        int k = config_find_kpi(c, v[i]);
+        if (k < 0)
+            key_error(L, sec, "kpis", "no KPI \"%s\" is defined", v[i]);
+        else
+            a->kpis[a->nkpis++] = k;
+    }
+    strv_free(v, n);
+}
+
+static void read_alert_cols(struct loader *L, const char *sec, struct kp_alert_rule *a)
+{
+    struct kp_config *c = L->c;
+    char **v;
+    size_t n = str_split(get(L, sec, "columns"), ',', &v);
+    if (n == 0)
+        n = str_split("visits, opportunities", ',', &v);
+    a->cols = xcalloc(n, sizeof *a->cols);
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < c->ncols && strcmp(c->cols[j], v[i]) != 0)
+            j++;
+        if (j == c->ncols)
+            key_error(L, sec, "columns", "no metric column \"%s\"", v[i]);
+        else
+            a->cols[a->ncols++] = j;
+    }
+    strv_free(v, n);
+}
+
+static void read_alerts(struct loader *L)
+{
+    struct kp_config *c = L->c;
+    char **ids;
+    size_t n = sections_with_prefix(L, "alert.", &ids);
+    c->alerts = xcalloc(n ? n : 1, sizeof *c->alerts);
+    static const char *const kinds[] = {"drop", "pace", "idle", "below", NULL};
+    static const double defaults[] = {0.10, 0.90, 0, 0.80};
+    for (size_t i = 0; i < n; i++) {
+        struct kp_alert_rule *a = &c->alerts[c->nalerts++];
+        char *sec = xasprintf("alert.%s", ids[i]);
+        a->id = xstrdup(ids[i]);
+        if (!get(L, sec, "type"))
+            key_error(L, sec, NULL, "an alert needs type = drop | pace | idle | below");
+        a->kind = (enum kp_alert_kind)get_choice(L, sec, "type", kinds, 0);
+        a->threshold = get_number(L, sec, "threshold", defaults[a->kind], 0, 100);
+        read_labels(L, sec, &a->label, &a->nlabel);
+        if (a->kind == KP_ALERT_IDLE)
+            read_alert_cols(L, sec, a);
+        else
+            read_alert_kpis(L, sec, a);
+        free(sec);
+    }
+    strv_free(ids, n);
+}
+
+/* ---- [commission] ---- */
+
+static void read_tiers(struct loader *L, struct kp_commission *cm)
+{
+    char **v;
+    size_t n = str_split(get(L, "commission", "tiers"), ',', &v);
+    cm->tiers = xcalloc(n ? n : 1, sizeof *cm->tiers);
+    for (size_t i = 0; i < n; i++) {
+        char *colon = strchr(v[i], ':');
+        double from, rate;
+        char *a = colon ? xstrndup(v[i], (size_t)(colon - v[i])) : NULL;
+        int ok = a && value_number(a, &from) == 0 && value_number(colon + 1, &rate) == 0 &&
+                 from >= 0 && rate >= 0 && rate <= 1;
+        free(a);
+        if (!ok) {
+            key_error(L, "commission", "tiers",
+                      "\"%s\": write each tier as FROM:RATE, e.g. 80%%:2%%", v[i]);
+            continue;
+        }
+        if (cm->ntiers && from <= cm->tiers[cm->ntiers - 1].from)
+            key_error(L, "commission", "tiers", "tiers must start at increasing attainment");
+        cm->tiers[cm->ntiers].from = from;
+        cm->tiers[cm->ntiers++].rate = rate;
+    }
+    strv_free(v, n);
+}
+
+static void read_commission(struct loader *L)
+{
+    struct kp_config *c = L->c;
+    struct kp_commission *cm = &c->commission;
+    cm->cap = NAN;
+    if (!find_entry(c->lines, "commission", NULL))
+        return;
+    cm->enabled = 1;
+    const char *kpi = get(L, "commission", "kpi");
+    cm->kpi = config_find_kpi(c, kpi ? kpi : "attainment");
+    if (cm->kpi < 0)
+        key_error(L, "commission", "kpi", "no KPI \"%s\" is defined", kpi ? kpi : "attainment");
+    if (!get(L, "commission", "basis"))
+        key_error(L, "commission", NULL, "a commission plan needs basis = (e.g. sum(revenue))");
+    cm->basis = get_formula(L, "commission", "basis", &cm->basis_src, 0);
+    read_tiers(L, cm);
+    if (cm->ntiers == 0)
+        key_error(L, "commission", "tiers", "a commission plan needs tiers = FROM:RATE, …");
+    static const char *const modes[] = {"flat", "marginal", NULL};
+    cm->marginal = get_choice(L, "commission", "mode", modes, 0) == 1;
+    cm->pool_from = get_number(L, "commission", "pool_from", 0, 0, 100);
+    cm->pool_rate = get_number(L, "commission", "pool_rate", 0, 0, 1);
+    cm->cap = get_number(L, "commission", "cap", NAN, 0, 1e15);
+}
+
+/* ------------------------------------------------------------------ */
+
+struct kp_config *config_load(const char *path)
+{
+    struct kp_config *c = xcalloc(1, sizeof *c);
+    struct loader L = {c, NULL, 0};
+    c->path = xstrdup(path);
+    c->dir = path_dir(path);
+    c->lines = xcalloc(1, sizeof *c->lines);
+    struct kp_buf merged = {0};
+    long before = diag_count(KP_FATAL);
+    if (scan_file(&L, path, 0, &merged) == 0 && L.errors == 0)
+        c->ini = L.d = ini_parse(&L, &merged);
+    buf_free(&merged);
+    if (c->ini) {
+        check_schema(&L);
+        read_input(&L);
+        read_columns(&L);
+        read_review(&L);
+        read_scoring(&L);
+        read_kpis(&L);
+        read_roles(&L);
+        read_bands(&L);
+        read_alerts(&L);
+        read_commission(&L);
+        if (!L.errors)
+            check_window(&L);
+    }
+    if (L.errors || diag_count(KP_FATAL) > before) {
+        config_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void texts_free(struct kp_text *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(t[i].lang), free(t[i].text);
+    free(t);
+}
+
+void config_free(struct kp_config *c)
+{
+    if (!c)
+        return;
+    free(c->path), free(c->dir), free(c->roster), free(c->metrics), free(c->targets);
+    free(c->encoding), free(c->label), free(c->language), free(c->outdir);
+    free(c->org_name), free(c->currency);
+    strv_free(c->keep_cols, c->nkeep_cols);
+    for (size_t i = 0; i < c->ncolmap; i++)
+        free(c->colmap[i].canon), free(c->colmap[i].header);
+    free(c->colmap);
+    strv_free(c->cols, c->ncols);
+    for (size_t i = 0; i < c->nkpis; i++) {
+        struct kp_kpi_def *k = &c->kpis[i];
+        free(k->id), free(k->formula_src), free(k->sample_src);
+        expr_free(k->formula), expr_free(k->sample);
+        texts_free(k->label, k->nlabel);
+    }
+    free(c->kpis);
+    for (size_t i = 0; i < c->nroles; i++) {
+        struct kp_role *r = &c->roles[i];
+        free(r->id), free(r->weight), free(r->target);
+        strv_free(r->aliases, r->naliases);
+        texts_free(r->label, r->nlabel);
+    }
+    free(c->roles);
+    for (size_t i = 0; i < c->nbands; i++)
+        free(c->bands[i].id), texts_free(c->bands[i].label, c->bands[i].nlabel);
+    free(c->bands);
+    for (size_t i = 0; i < c->nalerts; i++) {
+        struct kp_alert_rule *a = &c->alerts[i];
+        free(a->id), free(a->kpis), free(a->cols);
+        texts_free(a->label, a->nlabel);
+    }
+    free(c->alerts);
+    expr_free(c->commission.basis);
+    free(c->commission.basis_src), free(c->commission.tiers);
+    if (c->ini)
+        iniparser_freedict(c->ini);
+    if (c->lines) {
+        for (size_t i = 0; i < c->lines->n; i++) {
+            free(c->lines->e[i].sec), free(c->lines->e[i].key), free(c->lines->e[i].file);
+        }
+        free(c->lines->e);
+        free(c->lines);
+    }
+    free(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Lookups                                                             */
 
 const char *text_get(const struct kp_text *t, size_t n, const char *lang, const char *fallback)
 {
@@ -41,5 +1258,39 @@ int config_find_role(const struct kp_config *c, const char *id)
     for (size_t i = 0; i < c->nroles; i++)
         if (strcmp(c->roles[i].id, id) == 0)
             return (int)i;
+    for (size_t i = 0; i < c->nroles; i++)
+        for (size_t j = 0; j < c->roles[i].naliases; j++)
+            if (str_ieq(c->roles[i].aliases[j], id))
+                return (int)i;
     return -1;
+}
+
+int config_override(struct kp_config *c, const char *roster, const char *metrics,
+                    const char *from, const char *to)
+{
+    int bad = 0;
+    if (roster)
+        free(c->roster), c->roster = xstrdup(roster);
+    if (metrics)
+        free(c->metrics), c->metrics = xstrdup(metrics);
+    if (from && month_parse(from, &c->from) != 0) {
+        diag_fatal("--from \"%s\" is not a month: write YYYY-MM", from);
+        bad = 1;
+    }
+    if (to && month_parse(to, &c->to) != 0) {
+        diag_fatal("--to \"%s\" is not a month: write YYYY-MM", to);
+        bad = 1;
+    }
+    if (!bad && c->from > c->to) {
+        diag_fatal("the window ends before it starts (--from/--to)");
+        bad = 1;
+    }
+    if (!bad && (from || to)) {
+        free(c->label);
+        char a[8], b[8];
+        month_format(c->from, a);
+        month_format(c->to, b);
+        c->label = c->from == c->to ? xstrdup(a) : xasprintf("%s..%s", a, b);
+    }
+    return bad ? -1 : 0;
 }

@@ -49,6 +49,8 @@ struct kp_role {
     char *id;
     struct kp_text *label;
     size_t nlabel;
+    char **aliases; /* other names of the role in the roster's role column */
+    size_t naliases;
     double *weight; /* [nkpis], percent; 0 = not scored for this role */
     double *target; /* [nkpis]; NaN = not set for the role */
     long line;

@@ -64,6 +64,8 @@ double expr_eval(const struct kp_expr *e, const struct kp_eval_ctx *ctx);
 /* The divisor of a top-level division (the "sample" of a rate), else NULL.
  * The result is owned by e. */
 const struct kp_expr *expr_divisor(const struct kp_expr *e);
+/* The dividend of a top-level division, else NULL (owned by e). */
+const struct kp_expr *expr_dividend(const struct kp_expr *e);
 /* 1 when e is a single sum(col) or count(col): the KPI adds up over people. */
 int expr_is_additive(const struct kp_expr *e);
 /* 1 when e uses a group function. */

@@ -1,9 +1,240 @@
-/* pipeline — see pipeline.h. (Skeleton: the commands are filled in as the
- * stages land.) */
+/* pipeline — see pipeline.h. Each command is a short sequence of stages;
+ * everything a stage needs is passed in, and the exit status is the worst
+ * diagnostic's (diag.h). */
 #include "pipeline.h"
 
 #include "cli.h"
+#include "compute.h"
+#include "config.h"
 #include "diag.h"
+#include "ingest.h"
+#include "model.h"
+#include "record.h"
+#include "sys.h"
+#include "tables.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ */
+/* Loading                                                             */
+
+static struct kp_config *load_config(const struct kp_opts *o)
+{
+    struct kp_config *c = config_load(o->config);
+    if (c && config_override(c, o->roster, o->metrics, o->from, o->to) != 0) {
+        config_free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+static void feed(void *arg, const void *p, size_t n)
+{
+    ingest_feed(arg, p, n);
+}
+
+/* Stream one input file through ingest. 0, or -1 when it could not be read
+ * (reported: one line naming the file and the reason). */
+static int ingest_file(struct kp_ingest *in, enum kp_input which, const char *path)
+{
+    ingest_begin(in, which, path);
+    long long size = 0;
+    int err = sys_stream_file(path, feed, in, &size);
+    int rc = ingest_end(in);
+    if (err) {
+        diag(KP_FATAL, path, 0, 0, "cannot read: %s", strerror(err));
+        return -1;
+    }
+    return rc;
+}
+
+/* Config and inputs; NULL (reported, exit status 2) when either is unusable. */
+static struct kp_config *load_inputs(const struct kp_opts *o, struct kp_data *d)
+{
+    struct kp_config *c = load_config(o);
+    if (!c)
+        return NULL;
+    memset(d, 0, sizeof *d);
+    struct kp_ingest *in = ingest_new(c, d);
+    int bad = ingest_file(in, KP_IN_ROSTER, c->roster) != 0;
+    bad |= ingest_file(in, KP_IN_METRICS, c->metrics) != 0;
+    if (c->targets)
+        bad |= ingest_file(in, KP_IN_TARGETS, c->targets) != 0;
+    bad |= ingest_finish(in) != 0;
+    if (bad) {
+        data_free(d);
+        config_free(c);
+        return NULL;
+    }
+    long rej = data_count_rejects(d);
+    if (rej > 0)
+        diag_raise(KP_ERROR);
+    return c;
+}
+
+static const char *outdir_of(const struct kp_opts *o, const struct kp_config *c)
+{
+    return o->outdir ? o->outdir : c->outdir;
+}
+
+/* Days since epoch to print on documents: SOURCE_DATE_EPOCH when set, else
+ * -1 (= the review's as-of date). Never the wall clock. */
+static long doc_date(void)
+{
+    long long e = sys_source_date_epoch();
+    return e >= 0 ? (long)(e / 86400) : -1;
+}
+
+/* --only: are all the named people there? */
+static int check_only(const struct kp_opts *o, const struct kp_data *d)
+{
+    int bad = 0;
+    for (size_t i = 0; i < o->nonly; i++)
+        if (data_find_person(d, o->only[i]) < 0) {
+            diag_fatal("--only %s: no such rep_id in the roster", o->only[i]);
+            bad = 1;
+        }
+    return bad ? -1 : 0;
+}
+
+static int selected(const struct kp_opts *o, const char *rep_id)
+{
+    if (o->nonly == 0)
+        return 1;
+    for (size_t i = 0; i < o->nonly; i++)
+        if (strcmp(o->only[i], rep_id) == 0)
+            return 1;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Stages                                                              */
+
+/* compute: the tables for everyone (or --only), streamed person by person. */
+static int write_tables(const struct kp_opts *o, const struct kp_config *c,
+                        const struct kp_data *d, const char *outdir)
+{
+    struct kp_compute *k = compute_new(c, d, doc_date());
+    struct kp_tables *t = tables_open(outdir, c, compute_meta(k));
+    if (!t) {
+        compute_free(k);
+        return -1;
+    }
+    size_t n = 0;
+    for (size_t p = 0; p < d->npeople; p++) {
+        if (!selected(o, d->people[p].rep_id))
+            continue;
+        struct kp_record *r = compute_person(k, p);
+        tables_person(t, r);
+        record_free(r);
+        n++;
+    }
+    for (size_t g = 0; g < compute_ngroups(k); g++) {
+        struct kp_record *r = compute_group(k, g);
+        tables_group(t, r);
+        record_free(r);
+    }
+    tables_rejects(t, d);
+    compute_free(k);
+    if (tables_commit(t) != 0)
+        return -1;
+    diag(KP_NOTE, NULL, 0, 0, "%zu people, %zu teams: tables in %s", n, d->nteams, outdir);
+    return 0;
+}
+
+static void summarize_inputs(const struct kp_data *d, const char *outdir)
+{
+    for (size_t i = 0; i < d->ninputs; i++) {
+        const struct kp_input_file *f = &d->inputs[i];
+        diag(KP_NOTE, f->name, 0, 0, "%ld rows: %ld used, %ld not used", f->rows, f->used,
+             f->rejected);
+    }
+    long rej = data_count_rejects(d);
+    if (rej > 0)
+        diag(KP_WARN, NULL, 0, 0, "%ld rows were rejected%s%s", rej,
+             outdir ? ": see " : " (kpipress compute lists them in rejects.csv)",
+             outdir ? outdir : "");
+}
+
+/* ------------------------------------------------------------------ */
+/* Commands                                                            */
+
+int pipeline_check(const struct kp_opts *o)
+{
+    struct kp_data d;
+    struct kp_config *c = load_inputs(o, &d);
+    if (!c)
+        return diag_status();
+    for (size_t i = 0; i < d.nrejects; i++)
+        if (d.rejects[i].counts)
+            diag(KP_ERROR, d.rejects[i].file, d.rejects[i].line, 0, "%s", d.rejects[i].reason);
+    summarize_inputs(&d, NULL);
+    diag(KP_NOTE, c->path, 0, 0, "config OK: %zu KPIs, %zu roles, %zu people in %zu teams",
+         c->nkpis, c->nroles, d.npeople, d.nteams);
+    data_free(&d);
+    config_free(c);
+    return diag_status();
+}
+
+int pipeline_compute(const struct kp_opts *o)
+{
+    struct kp_data d;
+    struct kp_config *c = load_inputs(o, &d);
+    if (!c)
+        return diag_status();
+    const char *outdir = outdir_of(o, c);
+    if (check_only(o, &d) == 0 && sys_check_writable(outdir) == 0) {
+        sys_sweep_tmp(outdir);
+        char *rej = path_join(outdir, "rejects.csv");
+        if (write_tables(o, c, &d, outdir) == 0)
+            summarize_inputs(&d, rej);
+        free(rej);
+    }
+    data_free(&d);
+    config_free(c);
+    return diag_status();
+}
+
+int pipeline_run(const struct kp_opts *o)
+{
+    return pipeline_compute(o);
+}
+
+int pipeline_render(const struct kp_opts *o)
+{
+    diag_fatal("'%s' is not implemented yet", o->cmd);
+    return diag_status();
+}
+
+int pipeline_explain(const struct kp_opts *o)
+{
+    struct kp_data d;
+    struct kp_config *c = load_inputs(o, &d);
+    if (!c)
+        return diag_status();
+    int p = data_find_person(&d, o->explain_rep);
+    int k = config_find_kpi(c, o->explain_kpi);
+    if (p < 0)
+        diag_fatal("no rep_id \"%s\" in the roster", o->explain_rep);
+    if (k < 0)
+        diag_fatal("no KPI \"%s\" in the config", o->explain_kpi);
+    if (p >= 0 && k >= 0) {
+        struct kp_compute *comp = compute_new(c, &d, doc_date());
+        struct kp_buf b = {0};
+        compute_explain(comp, (size_t)p, k, &b);
+        fputs(b.s, stdout);
+        buf_free(&b);
+        compute_free(comp);
+    }
+    data_free(&d);
+    config_free(c);
+    /* explain reports on one person: rejected rows elsewhere don't fail it. */
+    return diag_status() == 1 ? 0 : diag_status();
+}
 
 static int not_yet(const struct kp_opts *o)
 {
@@ -11,12 +242,22 @@ static int not_yet(const struct kp_opts *o)
     return diag_status();
 }
 
-int pipeline_run(const struct kp_opts *o) { return not_yet(o); }
-int pipeline_check(const struct kp_opts *o) { return not_yet(o); }
-int pipeline_compute(const struct kp_opts *o) { return not_yet(o); }
-int pipeline_render(const struct kp_opts *o) { return not_yet(o); }
-int pipeline_explain(const struct kp_opts *o) { return not_yet(o); }
-int pipeline_mail(const struct kp_opts *o) { return not_yet(o); }
-int pipeline_archive(const struct kp_opts *o) { return not_yet(o); }
-int pipeline_verify(const struct kp_opts *o) { return not_yet(o); }
-int pipeline_sample(const struct kp_opts *o) { return not_yet(o); }
+int pipeline_mail(const struct kp_opts *o)
+{
+    return not_yet(o);
+}
+
+int pipeline_archive(const struct kp_opts *o)
+{
+    return not_yet(o);
+}
+
+int pipeline_verify(const struct kp_opts *o)
+{
+    return not_yet(o);
+}
+
+int pipeline_sample(const struct kp_opts *o)
+{
+    return not_yet(o);
+}

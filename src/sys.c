@@ -53,6 +53,30 @@ int sys_read_file(const char *path, char **data, size_t *len)
     return 0;
 }
 
+int sys_stream_file(const char *path, void (*feed)(void *arg, const void *p, size_t n), void *arg,
+                    long long *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno;
+    if (sys_is_dir(path)) {
+        fclose(f);
+        return EISDIR;
+    }
+    static char chunk[65536];
+    size_t n;
+    long long total = 0;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        feed(arg, chunk, n);
+        total += (long long)n;
+    }
+    int err = ferror(f) ? (errno ? errno : EIO) : 0;
+    fclose(f);
+    if (size)
+        *size = total;
+    return err;
+}
+
 static int live_add(const char *path)
 {
     for (int i = 0; i < MAX_LIVE; i++)

@@ -19,6 +19,11 @@
  * value on failure (nothing reported: the caller words the message). */
 int sys_read_file(const char *path, char **data, size_t *len);
 
+/* Read a file in chunks of up to 64 KiB, calling feed for each; *size gets
+ * the byte count. Returns 0, or the errno value (nothing reported). */
+int sys_stream_file(const char *path, void (*feed)(void *arg, const void *p, size_t n), void *arg,
+                    long long *size);
+
 struct kp_out;
 struct kp_out *out_open(const char *path);
 FILE *out_file(struct kp_out *o);
