@@ -1,16 +1,9 @@
 /* config — see config.h.
  *
- * Loading runs in four steps:
- *  1. scan: our own pass over the raw lines (of the file and what it
- *     includes) records where each section and key is, and reports what
- *     iniparser 4.1 would reject silently or without a line number: syntax
- *     errors, keys outside a section, over-long lines, duplicate keys, values
- *     that a '#' or ';' cut short, invalid UTF-8;
- *  2. iniparser parses the same lines (from a cleaned temporary copy, since
- *     4.1 can only load a path and chokes on a BOM);
- *  3. every section and key is checked against the schema below;
- *  4. each section is read into struct kp_config, values parsed with our own
- *     strict parsers (never iniparser_getint/getdouble: CVE-2023-33461).
+ * Loading: ini.c reads the file (and what it includes) with line numbers;
+ * then every section and key is checked against the schema below, and each
+ * section is read into struct kp_config, values parsed with our own strict
+ * parsers (never iniparser_getint/getdouble: CVE-2023-33461).
  * Every problem is reported; the config is returned only when none was. */
 #include "config.h"
 
@@ -19,10 +12,11 @@
 #include "sys.h"
 #include "util.h"
 
+#include "ini.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
-#include <iniparser.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -30,28 +24,10 @@
 
 const char *const kp_format_names[] = {"percent", "number", "currency", "days", "score"};
 
-#define MAX_INCLUDE_DEPTH 8
-#define MAX_LINE 1000 /* iniparser 4.1 fails on lines of 1,024 bytes or more */
-
-/* Where a key was set: file, line and the byte offset of its value. */
-struct kp_lineidx {
-    struct entry {
-        char *sec, *key; /* lower case; key NULL for a section header */
-        char *file;
-        long line;
-        size_t value_col; /* 1-based column where the value starts */
-    } *e;
-    size_t n, cap;
-};
-
 struct loader {
     struct kp_config *c;
-    dictionary *d;
     int errors;
 };
-
-/* ------------------------------------------------------------------ */
-/* Messages                                                            */
 
 static void cfg_error(struct loader *L, const char *file, long line, long col, const char *fmt,
                       ...) __attribute__((format(printf, 5, 6)));
@@ -66,14 +42,10 @@ static void cfg_error(struct loader *L, const char *file, long line, long col, c
     L->errors++;
 }
 
-static const struct entry *find_entry(const struct kp_lineidx *x, const char *sec, const char *key)
+static const struct kp_ini_entry *find_entry(const struct kp_config *c, const char *sec,
+                                             const char *key)
 {
-    for (size_t i = x->n; i-- > 0;) {
-        const struct entry *e = &x->e[i];
-        if (strcmp(e->sec, sec) == 0 && str_eq(e->key, key))
-            return e;
-    }
-    return NULL;
+    return ini_find(c->ini, sec, key);
 }
 
 /* Report at the line of section:key (or the section, or the file). */
@@ -81,9 +53,9 @@ static void key_error(struct loader *L, const char *sec, const char *key, const 
     __attribute__((format(printf, 4, 5)));
 static void key_error(struct loader *L, const char *sec, const char *key, const char *fmt, ...)
 {
-    const struct entry *e = find_entry(L->c->lines, sec, key);
+    const struct kp_ini_entry *e = find_entry(L->c, sec, key);
     if (!e)
-        e = find_entry(L->c->lines, sec, NULL);
+        e = find_entry(L->c, sec, NULL);
     va_list ap;
     va_start(ap, fmt);
     char *msg = xvasprintf(fmt, ap);
@@ -93,226 +65,6 @@ static void key_error(struct loader *L, const char *sec, const char *key, const 
     else
         cfg_error(L, e ? e->file : L->c->path, e ? e->line : 0, 0, "[%s]: %s", sec, msg);
     free(msg);
-}
-
-/* ------------------------------------------------------------------ */
-/* Step 1: the line scan                                               */
-
-static void idx_add(struct kp_lineidx *x, const char *sec, const char *key, const char *file,
-                    long line, size_t col)
-{
-    xgrow(&x->e, &x->cap, x->n + 1, sizeof *x->e);
-    struct entry *e = &x->e[x->n++];
-    e->sec = xstrdup(sec);
-    e->key = key ? xstrdup(key) : NULL;
-    e->file = xstrdup(file);
-    e->line = line;
-    e->value_col = col;
-}
-
-static void lower(char *s)
-{
-    for (; *s; s++)
-        *s = (char)tolower((unsigned char)*s);
-}
-
-/* Lint an unquoted value: iniparser cuts it at the first ';' or '#'. When
- * that character sticks to the text before it ("Sales #1", "a;b"), the cut
- * was surely not meant as a comment. */
-static void lint_value(struct loader *L, const char *file, long line, const char *v, size_t col)
-{
-    if (*v == '"' || *v == '\'')
-        return;
-    for (const char *p = v; *p; p++) {
-        if (*p != ';' && *p != '#')
-            continue;
-        if (p == v) {
-            if (*p == '#' && isxdigit((unsigned char)p[1]))
-                cfg_error(L, file, line, (long)col,
-                          "a value starting with '#' is read as a comment: write it in quotes "
-                          "(\"%s\")",
-                          str_trim(xstrdup(v)));
-            return;
-        }
-        if (p[-1] != ' ' && p[-1] != '\t')
-            cfg_error(L, file, line, (long)(col + (size_t)(p - v)),
-                      "the value is cut at '%c' (the rest reads as a comment): put the value in "
-                      "double quotes",
-                      *p);
-        return;
-    }
-}
-
-static int scan_file(struct loader *L, const char *path, int depth, struct kp_buf *merged);
-
-/* One line of the file: a section header, a key = value, or nothing. */
-static void scan_line(struct loader *L, const char *file, long ln, char *s, char *sec,
-                      size_t secsz, int depth, struct kp_buf *merged)
-{
-    char *t = str_trim(s);
-    if (*t == '\0' || *t == ';' || *t == '#') {
-        buf_addc(merged, '\n');
-        return;
-    }
-    if (*t == '[') {
-        char *end = strchr(t, ']');
-        char *raw = end ? xstrndup(t + 1, (size_t)(end - t - 1)) : NULL;
-        char *name = raw ? str_trim(raw) : NULL;
-        if (!end || !*name || end[1 + strspn(end + 1, " \t")] != '\0') {
-            cfg_error(L, file, ln, 1, "a section header is a name in brackets: [name]");
-            buf_addc(merged, '\n');
-        } else {
-            lower(name);
-            snprintf(sec, secsz, "%s", name);
-            idx_add(L->c->lines, sec, NULL, file, ln, 0);
-            buf_printf(merged, "[%s]\n", name);
-        }
-        free(raw);
-        return;
-    }
-    char *eq = strchr(t, '=');
-    if (!eq) {
-        cfg_error(L, file, ln, 1, "expected \"key = value\" or \"[section]\", found \"%.40s\"", t);
-        buf_addc(merged, '\n');
-        return;
-    }
-    char *key = xstrndup(t, (size_t)(eq - t));
-    char *k = str_trim(key);
-    lower(k);
-    char *v = eq + 1;
-    while (*v == ' ' || *v == '\t')
-        v++;
-    /* 1-based column of the value as iniparser returns it (after a quote). */
-    size_t col = (size_t)(v - s) + 1 + (*v == '"' || *v == '\'');
-    if (!*k) {
-        cfg_error(L, file, ln, 1, "a key is missing before '='");
-    } else if (!*sec) {
-        cfg_error(L, file, ln, 1, "\"%s\" is outside any [section]", k);
-    } else if (strcmp(sec, "config") == 0 && strcmp(k, "include") == 0) {
-        char *inc_raw = xstrdup(v);
-        char *inc = str_trim(inc_raw);
-        size_t n = strlen(inc);
-        if (n >= 2 && (inc[0] == '"' || inc[0] == '\'') && inc[n - 1] == inc[0]) {
-            inc[n - 1] = '\0';
-            inc++;
-        }
-        char *dir = path_dir(file);
-        char *p = path_resolve(dir, inc);
-        idx_add(L->c->lines, sec, k, file, ln, col);
-        char saved[256];
-        snprintf(saved, sizeof saved, "%s", sec);
-        if (depth >= MAX_INCLUDE_DEPTH)
-            cfg_error(L, file, ln, (long)col, "includes nest deeper than %d files (a loop?)",
-                      MAX_INCLUDE_DEPTH);
-        else
-            scan_file(L, p, depth + 1, merged);
-        buf_printf(merged, "[%s]\n", saved);
-        snprintf(sec, secsz, "%s", saved);
-        free(p);
-        free(dir);
-        free(inc_raw);
-        free(key);
-        return;
-    } else {
-        const struct entry *prev = find_entry(L->c->lines, sec, k);
-        if (prev)
-            diag(KP_WARN, file, ln, 1, "[%s] %s is set again (first at %s:%ld); this value wins",
-                 sec, k, prev->file, prev->line);
-        idx_add(L->c->lines, sec, k, file, ln, col);
-        lint_value(L, file, ln, v, col);
-    }
-    buf_printf(merged, "%s = %s\n", k, v);
-    free(key);
-}
-
-/* Scan one file (and, through scan_line, what it includes), appending the
- * cleaned lines to merged, the text iniparser will read. */
-static int scan_file(struct loader *L, const char *path, int depth, struct kp_buf *merged)
-{
-    char *data;
-    size_t len;
-    int err = sys_read_file(path, &data, &len);
-    if (err) {
-        cfg_error(L, path, 0, 0, "cannot read the config: %s", strerror(err));
-        return -1;
-    }
-    for (size_t i = 0; i < L->c->lines->n; i++) {
-        const struct entry *e = &L->c->lines->e[i];
-        if (e->key && strcmp(e->sec, "config") == 0 && strcmp(e->key, "include") == 0 &&
-            depth > 0 && strcmp(e->file, path) == 0) {
-            cfg_error(L, path, 0, 0, "this file includes itself (through [config] include)");
-            free(data);
-            return -1;
-        }
-    }
-    char *p = data;
-    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-        p += 3;
-    if (memchr(p, '\0', len - (size_t)(p - data))) {
-        cfg_error(L, path, 0, 0, "the config contains a NUL byte: is it a text file?");
-        free(data);
-        return -1;
-    }
-    char sec[256] = "";
-    long ln = 0;
-    while (*p) {
-        char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        char *line = xstrndup(p, n);
-        ln++;
-        if (!utf8_valid(line, n))
-            cfg_error(L, path, ln, 0, "invalid UTF-8: save the config as UTF-8");
-        else if (n > MAX_LINE)
-            cfg_error(L, path, ln, 0, "line is %zu bytes long; the limit is %d", n, MAX_LINE);
-        else
-            scan_line(L, path, ln, line, sec, sizeof sec, depth, merged);
-        free(line);
-        p += n + (nl ? 1 : 0);
-    }
-    free(data);
-    return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Step 2: iniparser                                                   */
-
-static struct kp_buf *ini_errors;
-
-static int ini_errback(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *m = xvasprintf(fmt, ap);
-    va_end(ap);
-    if (ini_errors)
-        buf_adds(ini_errors, m);
-    free(m);
-    return 0;
-}
-
-static dictionary *ini_parse(struct loader *L, const struct kp_buf *merged)
-{
-    const char *tmp = sys_tmpdir();
-    if (!tmp)
-        return NULL;
-    static unsigned counter;
-    char *path = xasprintf("%s/config-%u.ini", tmp, counter++);
-    if (sys_write_atomic(path, merged->s ? merged->s : "", merged->len) != 0) {
-        free(path);
-        return NULL;
-    }
-    struct kp_buf errs = {0};
-    ini_errors = &errs;
-    iniparser_set_error_callback(ini_errback);
-    dictionary *d = iniparser_load(path);
-    ini_errors = NULL;
-    if (!d)
-        cfg_error(L, L->c->path, 0, 0, "the INI parser rejected the file: %s",
-                  errs.s ? str_trim(errs.s) : "unknown error");
-    buf_free(&errs);
-    remove(path);
-    free(path);
-    return d;
 }
 
 /* ------------------------------------------------------------------ */
@@ -420,9 +172,8 @@ static const char *suggest_key(const char *sec, const char *key)
 
 static void check_schema(struct loader *L)
 {
-    const struct kp_lineidx *x = L->c->lines;
-    for (size_t i = 0; i < x->n; i++) {
-        const struct entry *e = &x->e[i];
+    for (size_t i = 0; i < ini_count(L->c->ini); i++) {
+        const struct kp_ini_entry *e = ini_entry(L->c->ini, i);
         if (!e->key) {
             if (!known_section(e->sec))
                 cfg_error(L, e->file, e->line, 1, "unknown section [%s]", e->sec);
@@ -444,15 +195,12 @@ static void check_schema(struct loader *L)
 
 const char *config_get(const struct kp_config *c, const char *sec, const char *key)
 {
-    char *k = xasprintf("%s:%s", sec, key);
-    const char *v = iniparser_getstring((dictionary *)c->ini, k, NULL);
-    free(k);
-    return v;
+    return ini_get(c->ini, sec, key);
 }
 
 long config_line(const struct kp_config *c, const char *sec, const char *key)
 {
-    const struct entry *e = find_entry(c->lines, sec, key);
+    const struct kp_ini_entry *e = find_entry(c, sec, key);
     return e ? e->line : 0;
 }
 
@@ -538,7 +286,7 @@ static char *get_path(struct loader *L, const char *sec, const char *key, const 
         v = def;
     if (!v)
         return NULL;
-    const struct entry *e = find_entry(L->c->lines, sec, key);
+    const struct kp_ini_entry *e = find_entry(L->c, sec, key);
     char *dir = e ? path_dir(e->file) : xstrdup(L->c->dir);
     char *p = path_resolve(dir, v);
     free(dir);
@@ -566,9 +314,8 @@ static size_t keys_with_prefix(struct loader *L, const char *sec, const char *pr
     char **v = NULL;
     size_t n = 0;
     size_t pl = strlen(prefix);
-    const struct kp_lineidx *x = L->c->lines;
-    for (size_t i = 0; i < x->n; i++) {
-        const struct entry *e = &x->e[i];
+    for (size_t i = 0; i < ini_count(L->c->ini); i++) {
+        const struct kp_ini_entry *e = ini_entry(L->c->ini, i);
         if (!e->key || strcmp(e->sec, sec) != 0 || strncmp(e->key, prefix, pl) != 0)
             continue;
         int dup = 0;
@@ -608,9 +355,8 @@ static size_t sections_with_prefix(struct loader *L, const char *prefix, char **
 {
     char **v = NULL;
     size_t n = 0, pl = strlen(prefix);
-    const struct kp_lineidx *x = L->c->lines;
-    for (size_t i = 0; i < x->n; i++) {
-        const struct entry *e = &x->e[i];
+    for (size_t i = 0; i < ini_count(L->c->ini); i++) {
+        const struct kp_ini_entry *e = ini_entry(L->c->ini, i);
         if (e->key || strncmp(e->sec, prefix, pl) != 0)
             continue;
         int dup = 0;
@@ -642,7 +388,7 @@ static struct kp_expr *get_formula(struct loader *L, const char *sec, const char
                                    allow_group ? c->nkpis : 0, &err);
     free(kpis);
     if (!e) {
-        const struct entry *en = find_entry(c->lines, sec, key);
+        const struct kp_ini_entry *en = find_entry(c, sec, key);
         cfg_error(L, en ? en->file : c->path, en ? en->line : 0,
                   en ? (long)(en->value_col + err.col - 1) : 0, "[%s] %s: %s", sec, key, err.msg);
     }
@@ -723,9 +469,8 @@ static int is_column_name(const struct kp_config *c, const char *name)
 static void read_columns(struct loader *L)
 {
     struct kp_config *c = L->c;
-    const struct kp_lineidx *x = c->lines;
-    for (size_t i = 0; i < x->n; i++) {
-        const struct entry *e = &x->e[i];
+    for (size_t i = 0; i < ini_count(c->ini); i++) {
+        const struct kp_ini_entry *e = ini_entry(c->ini, i);
         if (!e->key || strcmp(e->sec, "columns") != 0)
             continue;
         const char *v = get(L, "columns", e->key);
@@ -859,7 +604,7 @@ static void read_kpis(struct loader *L)
     for (size_t i = 0; i < n; i++) {
         struct kp_kpi_def *k = &c->kpis[i];
         char *sec = xasprintf("kpi.%s", ids[i]);
-        const struct entry *e = find_entry(c->lines, sec, NULL);
+        const struct kp_ini_entry *e = find_entry(c, sec, NULL);
         k->line = e ? e->line : 0;
         read_labels(L, sec, &k->label, &k->nlabel);
         k->formula = get_formula(L, sec, "formula", &k->formula_src, 1);
@@ -929,7 +674,7 @@ static void read_roles(struct loader *L)
         struct kp_role *r = &c->roles[c->nroles++];
         char *sec = xasprintf("role.%s", ids[i]);
         r->id = xstrdup(ids[i]);
-        const struct entry *e = find_entry(c->lines, sec, NULL);
+        const struct kp_ini_entry *e = find_entry(c, sec, NULL);
         r->line = e ? e->line : 0;
         read_labels(L, sec, &r->label, &r->nlabel);
         r->naliases = str_split(get(L, sec, "aliases"), ',', &r->aliases);
@@ -1112,7 +857,7 @@ static void read_commission(struct loader *L)
     struct kp_config *c = L->c;
     struct kp_commission *cm = &c->commission;
     cm->cap = NAN;
-    if (!find_entry(c->lines, "commission", NULL))
+    if (!find_entry(c, "commission", NULL))
         return;
     cm->enabled = 1;
     const char *kpi = get(L, "commission", "kpi");
@@ -1137,15 +882,11 @@ static void read_commission(struct loader *L)
 struct kp_config *config_load(const char *path)
 {
     struct kp_config *c = xcalloc(1, sizeof *c);
-    struct loader L = {c, NULL, 0};
+    struct loader L = {c, 0};
     c->path = xstrdup(path);
     c->dir = path_dir(path);
-    c->lines = xcalloc(1, sizeof *c->lines);
-    struct kp_buf merged = {0};
     long before = diag_count(KP_FATAL);
-    if (scan_file(&L, path, 0, &merged) == 0 && L.errors == 0)
-        c->ini = L.d = ini_parse(&L, &merged);
-    buf_free(&merged);
+    c->ini = ini_load(path, 1);
     if (c->ini) {
         check_schema(&L);
         read_input(&L);
@@ -1211,15 +952,7 @@ void config_free(struct kp_config *c)
     free(c->alerts);
     expr_free(c->commission.basis);
     free(c->commission.basis_src), free(c->commission.tiers);
-    if (c->ini)
-        iniparser_freedict(c->ini);
-    if (c->lines) {
-        for (size_t i = 0; i < c->lines->n; i++) {
-            free(c->lines->e[i].sec), free(c->lines->e[i].key), free(c->lines->e[i].file);
-        }
-        free(c->lines->e);
-        free(c->lines);
-    }
+    ini_free(c->ini);
     free(c);
 }
 

@@ -151,8 +151,7 @@ struct kp_config {
 
     /* Sections this config does not interpret itself (theme, coaching, mail,
      * archive, crm …) stay readable through config_get(). */
-    void *ini; /* iniparser dictionary */
-    struct kp_lineidx *lines;
+    struct kp_ini *ini;
 };
 
 struct kp_config *config_load(const char *path);
