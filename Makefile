@@ -27,6 +27,12 @@ else
 B        = build
 endif
 
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
 SRC      = $(sort $(wildcard src/*.c))
 LIBSRC   = $(filter-out src/main.c,$(SRC))
 OBJ      = $(LIBSRC:src/%.c=$(B)/obj/%.o)
@@ -41,16 +47,19 @@ deps:
 	@sh scripts/deps.sh build test
 
 $(B)/obj/%.o: src/%.c $(wildcard src/*.h) | $(B)/obj
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC    $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/libkp.a: $(OBJ)
-	rm -f $@ && ar rcs $@ $(OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $(OBJ)
 
 $(B)/kpipress: $(B)/obj/main.o $(B)/libkp.a
-	$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(B)/obj/main.o $(B)/libkp.a $(LIBS)
+	@$(if $(Q),echo "  LD    $@")
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $(B)/obj/main.o $(B)/libkp.a $(LIBS)
 
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libkp.a | $(B)/tests
-	$(CC) $(ALL_CFLAGS) -Isrc $(LDSAN) $(LDFLAGS) -o $@ $< $(B)/libkp.a $(LIBS) -lcmocka
+	@$(if $(Q),echo "  TEST  $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc $(LDSAN) $(LDFLAGS) -o $@ $< $(B)/libkp.a $(LIBS) -lcmocka
 
 $(B)/obj $(B)/tests:
 	mkdir -p $@

@@ -1,0 +1,136 @@
+/* Unit tests for lang: the shipped templates load, numbers, money, percent
+ * and dates format per language, placeholders fill, and a language that
+ * lacks a key English has is an error with file and line. */
+#include "unit.h"
+
+#include "diag.h"
+#include "lang.h"
+#include "model.h"
+#include "sys.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct kp_lang *en, *zh;
+
+static int setup(void **state)
+{
+    (void)state;
+    en = lang_load("templates", "en");
+    zh = lang_load("templates", "zh");
+    return en && zh ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    lang_free(en);
+    lang_free(zh);
+    return 0;
+}
+
+#define FMT(call, expect)                                                                          \
+    do {                                                                                           \
+        struct kp_buf b_ = {0};                                                                    \
+        call;                                                                                      \
+        assert_string_equal(b_.s ? b_.s : "", expect);                                             \
+        buf_free(&b_);                                                                             \
+    } while (0)
+
+static void test_numbers(void **state)
+{
+    (void)state;
+    FMT(lang_number(en, &b_, 1234567.891, 2), "1,234,567.89");
+    FMT(lang_number(en, &b_, -1234, 0), "-1,234");
+    FMT(lang_number(en, &b_, -0.004, 2), "0.00");
+    FMT(lang_number(en, &b_, 999.5, 0), "1,000");
+    FMT(lang_number(en, &b_, NAN, 0), "n/a");
+    FMT(lang_number(zh, &b_, NAN, 0), "无");
+    FMT(lang_percent(en, &b_, 0.875, -1), "87.5%");
+    FMT(lang_percent(zh, &b_, 1.0, 0), "100%");
+    FMT(lang_money(en, &b_, 1234567, "$"), "$1,234,567");
+    FMT(lang_money(zh, &b_, 200000, "¥"), "¥200,000");
+    FMT(lang_money(en, &b_, -50.4, "$"), "-$50");
+    FMT(lang_value(en, &b_, KP_FMT_DAYS, -1, 41.6, NULL), "42 days");
+    FMT(lang_value(zh, &b_, KP_FMT_DAYS, -1, 41.6, NULL), "42天");
+    FMT(lang_value(en, &b_, KP_FMT_SCORE, -1, 4.456, NULL), "4.46");
+}
+
+static void test_dates(void **state)
+{
+    (void)state;
+    long d = date_from_ymd(2026, 9, 30);
+    FMT(lang_date(en, &b_, d), "30 September 2026");
+    FMT(lang_date(zh, &b_, d), "2026年9月30日");
+    FMT(lang_month(en, &b_, 2026 * 12 + 5), "June 2026");
+    FMT(lang_month(zh, &b_, 2026 * 12 + 5), "2026年6月");
+    FMT(lang_month_short(en, &b_, 2026 * 12 + 0), "Jan");
+}
+
+static const char *getter(void *arg, const char *name)
+{
+    (void)arg;
+    return strcmp(name, "name") == 0 ? "张三" : NULL;
+}
+
+static void test_fill(void **state)
+{
+    (void)state;
+    FMT(lang_fill(&b_, "Hi {name}, {{literal}} {unknown}", getter, NULL),
+        "Hi 张三, {literal}} {unknown}");
+    FMT(lang_fill(&b_, lang_text(zh, "doc", "confidential"), getter, NULL),
+        "机密：仅限张三本人及其上级阅读。");
+}
+
+static void write(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_incomplete_language(void **state)
+{
+    (void)state;
+    const char *tmp = sys_tmpdir();
+    char *dir = xasprintf("%s/tpl", tmp), *en_dir = xasprintf("%s/en", dir),
+         *xx = xasprintf("%s/xx", dir);
+    sys_mkdirs(en_dir);
+    sys_mkdirs(xx);
+    char *p;
+    write(p = xasprintf("%s/labels.ini", en_dir), "[doc]\ntitle = Review\npage = Page\n"), free(p);
+    write(p = xasprintf("%s/locale.ini", en_dir), "[number]\ndecimal = .\n"), free(p);
+    write(p = xasprintf("%s/labels.ini", xx), "[doc]\ntitle = X\nextra = Y\n"), free(p);
+    write(p = xasprintf("%s/locale.ini", xx), "[number]\ndecimal = ,\n"), free(p);
+    struct kp_buf msgs = {0};
+    diag_capture(&msgs);
+    struct kp_lang *l = lang_load(dir, "xx");
+    assert_null(l);
+    assert_null(lang_load(dir, "yy"));
+    diag_capture(NULL);
+    char *want1 = xasprintf("kpipress: %s/xx/labels.ini: error: labels: [doc] page is missing "
+                            "(English has it at %s/en/labels.ini:3)\n", dir, dir);
+    char *want2 = xasprintf("kpipress: %s/xx/labels.ini:3:1: error: labels: [doc] extra is not a "
+                            "key English has\n", dir);
+    assert_non_null(strstr(msgs.s, want1));
+    assert_non_null(strstr(msgs.s, want2));
+    assert_non_null(strstr(msgs.s, "no templates for language \"yy\""));
+    free(want1), free(want2), free(dir), free(en_dir), free(xx);
+    buf_free(&msgs);
+    diag_reset();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_fill),
+        cmocka_unit_test(test_incomplete_language),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
