@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "diag.h"
+#include "sample.h"
 
 static int not_yet(const struct kp_opts *o)
 {
@@ -19,4 +20,4 @@ int pipeline_explain(const struct kp_opts *o) { return not_yet(o); }
 int pipeline_mail(const struct kp_opts *o) { return not_yet(o); }
 int pipeline_archive(const struct kp_opts *o) { return not_yet(o); }
 int pipeline_verify(const struct kp_opts *o) { return not_yet(o); }
-int pipeline_sample(const struct kp_opts *o) { return not_yet(o); }
+int pipeline_sample(const struct kp_opts *o) { return sample_main(o); }
