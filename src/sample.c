@@ -242,7 +242,7 @@ struct gen {
 static void plan_teams(struct gen *g)
 {
     long rest = g->n - 1;
-    g->nteams = rest <= 0 ? 0 : rest < 10 ? 1 : (rest + 5) / 10;
+    g->nteams = rest <= 0 ? 0 : (rest + 10) / 11; /* at most 11 a team on average */
     g->ndirectors = g->nteams > 6 ? (g->nteams + 5) / 6 : 0;
     if (g->nteams == 0)
         return;
@@ -250,9 +250,9 @@ static void plan_teams(struct gen *g)
     long *size = xcalloc((size_t)t, sizeof *size);
     for (long i = 0; i < t; i++)
         size[i] = members / t + (i < members % t);
-    for (long i = 0; i < t && t > 1; i++) { /* uneven but 6..14 */
+    for (long i = 0; i < t && t > 1; i++) { /* uneven but 6..12 */
         long j = rng_range(&g->org, 0, t - 1), d = rng_range(&g->org, 0, 2);
-        if (j != i && size[i] - d >= 6 && size[j] + d <= 14)
+        if (j != i && size[i] - d >= 6 && size[j] + d <= 12)
             size[i] -= d, size[j] += d;
     }
     g->teams = xcalloc((size_t)t, sizeof *g->teams);
@@ -441,13 +441,17 @@ static void make_people(struct gen *g)
         rng_seed(&p->r, g->p->seed, (uint64_t)i + 1);
         p->zh = rng_unit(&p->r) < g->p->zh_share;
         make_name(g, p);
-        if (p->arch == KP_ARCH_NONE && rng_unit(&p->r) < 0.03) {
-            free(p->email);
-            p->email = xstrdup("");
-        }
         make_hire(g, p, i);
         make_traits(p);
         apply_archetype(p);
+    }
+    /* A few people without an e-mail address (about one in twenty). */
+    for (long k = g->n >= 10 ? g->n / 20 + 1 : 0; k > 0; k--) {
+        struct person *p = &g->ppl[rng_range(&g->org, 1, g->n - 1)];
+        if (p->arch == KP_ARCH_NONE && *p->email) {
+            free(p->email);
+            p->email = xstrdup("");
+        }
     }
 }
 
@@ -643,20 +647,30 @@ static void survey(struct rng *r, double csat, double *v)
     v[KP_COL_NPS] = nps < 0 ? -(double)roundl_pos(-nps) : (double)roundl_pos(nps);
 }
 
-/* Opportunities, won, lost, new customers, cycle days; returns won. */
-static long pipeline_cells(struct person *p, const struct month_f *f, double *v)
+/* Opportunities, won, lost, new customers, cycle days; returns won. The
+ * few-deals new hire has one opportunity a month: open, won, lost. The top
+ * performer's wins follow the rates closely, so their KPIs never dip by luck. */
+static long pipeline_cells(struct person *p, const struct month_ctx *c, const struct month_f *f,
+                           double *v)
 {
     struct rng *r = &p->r;
     const struct role_prof *rp = &profs[p->role];
     long opps = roundl_pos(rp->opps * p->activity * f->ramp * f->trend * (0.8 + 0.4 * rng_unit(r)));
-    if (p->arch == KP_ARCH_FEW_DEALS)
-        opps = 1;
-    if (f->idle)
-        opps = 0;
-    long won = rng_binom(r, opps, clampd(p->conv * (0.85 + 0.3 * rng_unit(r)), 0, 0.95));
+    long won, lost;
+    if (f->idle) {
+        opps = won = lost = 0;
+    } else if (p->arch == KP_ARCH_FEW_DEALS) {
+        opps = 1, won = c->tenure % 3 == 1, lost = c->tenure % 3 == 2;
+    } else if (f->top) {
+        won = roundl_pos(opps * p->conv * (0.95 + 0.1 * rng_unit(r)));
+        lost = roundl_pos((opps - won) * p->lossr);
+    } else {
+        won = rng_binom(r, opps, clampd(p->conv * (0.85 + 0.3 * rng_unit(r)), 0, 0.95));
+        lost = rng_binom(r, opps - won, p->lossr); /* the rest stay open */
+    }
     v[KP_COL_OPPORTUNITIES] = (double)opps;
     v[KP_COL_WON] = (double)won;
-    v[KP_COL_LOST] = (double)rng_binom(r, opps - won, p->lossr); /* the rest stay open */
+    v[KP_COL_LOST] = (double)lost;
     double newc = p->role == R_KAM ? 0.12 : p->role == R_CHANNEL ? 0.6 : 0.55;
     v[KP_COL_NEW_CUSTOMERS] = (double)rng_binom(r, won, newc);
     if (won > 0)
@@ -689,7 +703,7 @@ static void sales_cells(struct person *p, const struct month_ctx *c, double *v)
 {
     struct rng *r = &p->r;
     struct month_f f = month_factors(p, c);
-    long won = pipeline_cells(p, &f, v);
+    long won = pipeline_cells(p, c, &f, v);
     money_cells(p, c, &f, won, v);
     long due = p->role == R_KAM       ? roundl_pos(4 + 3 * rng_unit(r))
                : p->role == R_CHANNEL ? rng_binom(r, 3, 0.4)

@@ -9,7 +9,7 @@
  *
  * The organisation: one head of sales (R0001, role manager), team managers
  * (regional directors between them when there are more than six teams) and
- * teams of about 6-14 people; roles ae, kam, channel, support, manager.
+ * teams of about 6-12 people; roles ae, kam, channel, support, manager.
  * `reps` counts everyone in the roster. `zh_share` is the chance that a person
  * has a Chinese name and locale zh; a team whose members are mostly Chinese
  * gets a Chinese name (华东一区, 大客户部 …).
