@@ -19,8 +19,8 @@
 #include <string.h>
 
 const char *const kp_archetype_names[KP_NARCH] = {
-    "none", "low_converter", "weak_collector", "few_deals", "top_performer", "idle_month",
-    "declining",
+    "none",          "low_converter", "weak_collector", "few_deals",
+    "top_performer", "idle_month",    "declining",
 };
 
 /* ---- PCG32 ---------------------------------------------------------------- */
@@ -101,35 +101,39 @@ static long round_to(double v, long step)
 /* ---- name pools ----------------------------------------------------------- */
 
 static const char *const en_first[] = {
-    "James",   "Mary",     "John",     "Patricia", "Robert",    "Jennifer",  "Michael", "Linda",
-    "William", "Elizabeth", "David",   "Barbara",  "Richard",   "Susan",     "Joseph",  "Jessica",
-    "Thomas",  "Sarah",    "Charles",  "Karen",    "Christopher", "Nancy",   "Daniel",  "Lisa",
-    "Matthew", "Betty",    "Anthony",  "Margaret", "Mark",      "Sandra",    "Donald",  "Ashley",
-    "Steven",  "Kimberly", "Paul",     "Emily",    "Andrew",    "Donna",     "Joshua",  "Michelle",
-    "Kenneth", "Carol",    "Kevin",    "Amanda",   "Brian",     "Melissa",   "George",  "Deborah",
-    "Timothy", "Stephanie", "Ronald",  "Rebecca",  "Edward",    "Sharon",    "Jason",   "Laura",
-    "Jeffrey", "Cynthia",  "Ryan",     "Kathleen", "Jacob",     "Amy",       "Gary",    "Angela",
-    "Nicholas", "Shirley", "Eric",     "Anna",     "Jonathan",  "Brenda",    "Stephen", "Pamela",
-    "Larry",   "Emma",     "Justin",   "Nicole",   "Scott",     "Helen",     "Brandon", "Samantha",
-    "Benjamin", "Katherine", "Samuel", "Christine", "Gregory",  "Debra",     "Alexander", "Rachel",
-    "Frank",   "Carolyn",  "Patrick",  "Janet",    "Raymond",   "Catherine", "Jack",    "Maria",
-    "Priya",   "Omar",     "Sofia",    "Lucas",    "Aisha",     "Mateo",     "Ingrid",  "Tomasz",
+    "James",     "Mary",     "John",      "Patricia", "Robert",    "Jennifer", "Michael",
+    "Linda",     "William",  "Elizabeth", "David",    "Barbara",   "Richard",  "Susan",
+    "Joseph",    "Jessica",  "Thomas",    "Sarah",    "Charles",   "Karen",    "Christopher",
+    "Nancy",     "Daniel",   "Lisa",      "Matthew",  "Betty",     "Anthony",  "Margaret",
+    "Mark",      "Sandra",   "Donald",    "Ashley",   "Steven",    "Kimberly", "Paul",
+    "Emily",     "Andrew",   "Donna",     "Joshua",   "Michelle",  "Kenneth",  "Carol",
+    "Kevin",     "Amanda",   "Brian",     "Melissa",  "George",    "Deborah",  "Timothy",
+    "Stephanie", "Ronald",   "Rebecca",   "Edward",   "Sharon",    "Jason",    "Laura",
+    "Jeffrey",   "Cynthia",  "Ryan",      "Kathleen", "Jacob",     "Amy",      "Gary",
+    "Angela",    "Nicholas", "Shirley",   "Eric",     "Anna",      "Jonathan", "Brenda",
+    "Stephen",   "Pamela",   "Larry",     "Emma",     "Justin",    "Nicole",   "Scott",
+    "Helen",     "Brandon",  "Samantha",  "Benjamin", "Katherine", "Samuel",   "Christine",
+    "Gregory",   "Debra",    "Alexander", "Rachel",   "Frank",     "Carolyn",  "Patrick",
+    "Janet",     "Raymond",  "Catherine", "Jack",     "Maria",     "Priya",    "Omar",
+    "Sofia",     "Lucas",    "Aisha",     "Mateo",    "Ingrid",    "Tomasz",
 };
 
 static const char *const en_last[] = {
-    "Smith",    "Johnson",  "Williams", "Brown",    "Jones",    "Garcia",   "Miller",   "Davis",
-    "Rodriguez", "Martinez", "Hernandez", "Lopez",  "Gonzalez", "Wilson",   "Anderson", "Thomas",
-    "Taylor",   "Moore",    "Jackson",  "Martin",   "Lee",      "Perez",    "Thompson", "White",
-    "Harris",   "Sanchez",  "Clark",    "Ramirez",  "Lewis",    "Robinson", "Walker",   "Young",
-    "Allen",    "King",     "Wright",   "Scott",    "Torres",   "Nguyen",   "Hill",     "Flores",
-    "Green",    "Adams",    "Nelson",   "Baker",    "Hall",     "Rivera",   "Campbell", "Mitchell",
-    "Carter",   "Roberts",  "Gomez",    "Phillips", "Evans",    "Turner",   "Diaz",     "Parker",
-    "Cruz",     "Edwards",  "Collins",  "Reyes",    "Stewart",  "Morris",   "Morales",  "Murphy",
-    "Cook",     "Rogers",   "Gutierrez", "Ortiz",   "Morgan",   "Cooper",   "Peterson", "Bailey",
-    "Reed",     "Kelly",    "Howard",   "Ramos",    "Kim",      "Cox",      "Ward",     "Richardson",
-    "Watson",   "Brooks",   "Chavez",   "Wood",     "James",    "Bennett",  "Gray",     "Mendoza",
-    "Ruiz",     "Hughes",   "Price",    "Alvarez",  "Castillo", "Sanders",  "Patel",    "Myers",
-    "Long",     "Ross",     "Foster",   "O'Brien",  "Novak",    "Lindqvist", "Okafor",  "Haddad",
+    "Smith",    "Johnson",   "Williams",   "Brown",     "Jones",    "Garcia",   "Miller",
+    "Davis",    "Rodriguez", "Martinez",   "Hernandez", "Lopez",    "Gonzalez", "Wilson",
+    "Anderson", "Thomas",    "Taylor",     "Moore",     "Jackson",  "Martin",   "Lee",
+    "Perez",    "Thompson",  "White",      "Harris",    "Sanchez",  "Clark",    "Ramirez",
+    "Lewis",    "Robinson",  "Walker",     "Young",     "Allen",    "King",     "Wright",
+    "Scott",    "Torres",    "Nguyen",     "Hill",      "Flores",   "Green",    "Adams",
+    "Nelson",   "Baker",     "Hall",       "Rivera",    "Campbell", "Mitchell", "Carter",
+    "Roberts",  "Gomez",     "Phillips",   "Evans",     "Turner",   "Diaz",     "Parker",
+    "Cruz",     "Edwards",   "Collins",    "Reyes",     "Stewart",  "Morris",   "Morales",
+    "Murphy",   "Cook",      "Rogers",     "Gutierrez", "Ortiz",    "Morgan",   "Cooper",
+    "Peterson", "Bailey",    "Reed",       "Kelly",     "Howard",   "Ramos",    "Kim",
+    "Cox",      "Ward",      "Richardson", "Watson",    "Brooks",   "Chavez",   "Wood",
+    "James",    "Bennett",   "Gray",       "Mendoza",   "Ruiz",     "Hughes",   "Price",
+    "Alvarez",  "Castillo",  "Sanders",    "Patel",     "Myers",    "Long",     "Ross",
+    "Foster",   "O'Brien",   "Novak",      "Lindqvist", "Okafor",   "Haddad",
 };
 
 /* Chinese names: characters and the romanisation used for e-mail addresses. */
@@ -138,49 +142,59 @@ struct zh_name {
 };
 
 static const struct zh_name zh_surname[] = {
-    {"王", "wang"},     {"李", "li"},      {"张", "zhang"},   {"刘", "liu"},     {"陈", "chen"},
-    {"杨", "yang"},     {"黄", "huang"},   {"赵", "zhao"},    {"吴", "wu"},      {"周", "zhou"},
-    {"徐", "xu"},       {"孙", "sun"},     {"马", "ma"},      {"朱", "zhu"},     {"胡", "hu"},
-    {"郭", "guo"},      {"何", "he"},      {"林", "lin"},     {"高", "gao"},     {"罗", "luo"},
-    {"郑", "zheng"},    {"梁", "liang"},   {"谢", "xie"},     {"宋", "song"},    {"唐", "tang"},
-    {"许", "xu"},       {"韩", "han"},     {"冯", "feng"},    {"邓", "deng"},    {"曹", "cao"},
-    {"彭", "peng"},     {"曾", "zeng"},    {"肖", "xiao"},    {"田", "tian"},    {"董", "dong"},
-    {"潘", "pan"},      {"袁", "yuan"},    {"蔡", "cai"},     {"蒋", "jiang"},   {"余", "yu"},
-    {"于", "yu"},       {"杜", "du"},      {"叶", "ye"},      {"程", "cheng"},   {"魏", "wei"},
-    {"苏", "su"},       {"吕", "lv"},      {"丁", "ding"},    {"任", "ren"},     {"卢", "lu"},
-    {"姚", "yao"},      {"沈", "shen"},    {"钟", "zhong"},   {"姜", "jiang"},   {"崔", "cui"},
-    {"谭", "tan"},      {"陆", "lu"},      {"范", "fan"},     {"汪", "wang"},    {"廖", "liao"},
-    {"石", "shi"},      {"金", "jin"},     {"韦", "wei"},     {"贾", "jia"},     {"夏", "xia"},
-    {"付", "fu"},       {"方", "fang"},    {"邹", "zou"},     {"熊", "xiong"},   {"白", "bai"},
-    {"孟", "meng"},     {"秦", "qin"},     {"邱", "qiu"},     {"侯", "hou"},     {"江", "jiang"},
-    {"尹", "yin"},      {"薛", "xue"},     {"段", "duan"},    {"雷", "lei"},     {"龙", "long"},
-    {"史", "shi"},      {"陶", "tao"},     {"贺", "he"},      {"顾", "gu"},      {"毛", "mao"},
-    {"郝", "hao"},      {"龚", "gong"},    {"邵", "shao"},    {"万", "wan"},     {"钱", "qian"},
-    {"戴", "dai"},      {"严", "yan"},     {"欧阳", "ouyang"}, {"司马", "sima"},  {"上官", "shangguan"},
-    {"诸葛", "zhuge"},  {"东方", "dongfang"}, {"慕容", "murong"},
+    {"王", "wang"},       {"李", "li"},       {"张", "zhang"},       {"刘", "liu"},
+    {"陈", "chen"},       {"杨", "yang"},     {"黄", "huang"},       {"赵", "zhao"},
+    {"吴", "wu"},         {"周", "zhou"},     {"徐", "xu"},          {"孙", "sun"},
+    {"马", "ma"},         {"朱", "zhu"},      {"胡", "hu"},          {"郭", "guo"},
+    {"何", "he"},         {"林", "lin"},      {"高", "gao"},         {"罗", "luo"},
+    {"郑", "zheng"},      {"梁", "liang"},    {"谢", "xie"},         {"宋", "song"},
+    {"唐", "tang"},       {"许", "xu"},       {"韩", "han"},         {"冯", "feng"},
+    {"邓", "deng"},       {"曹", "cao"},      {"彭", "peng"},        {"曾", "zeng"},
+    {"肖", "xiao"},       {"田", "tian"},     {"董", "dong"},        {"潘", "pan"},
+    {"袁", "yuan"},       {"蔡", "cai"},      {"蒋", "jiang"},       {"余", "yu"},
+    {"于", "yu"},         {"杜", "du"},       {"叶", "ye"},          {"程", "cheng"},
+    {"魏", "wei"},        {"苏", "su"},       {"吕", "lv"},          {"丁", "ding"},
+    {"任", "ren"},        {"卢", "lu"},       {"姚", "yao"},         {"沈", "shen"},
+    {"钟", "zhong"},      {"姜", "jiang"},    {"崔", "cui"},         {"谭", "tan"},
+    {"陆", "lu"},         {"范", "fan"},      {"汪", "wang"},        {"廖", "liao"},
+    {"石", "shi"},        {"金", "jin"},      {"韦", "wei"},         {"贾", "jia"},
+    {"夏", "xia"},        {"付", "fu"},       {"方", "fang"},        {"邹", "zou"},
+    {"熊", "xiong"},      {"白", "bai"},      {"孟", "meng"},        {"秦", "qin"},
+    {"邱", "qiu"},        {"侯", "hou"},      {"江", "jiang"},       {"尹", "yin"},
+    {"薛", "xue"},        {"段", "duan"},     {"雷", "lei"},         {"龙", "long"},
+    {"史", "shi"},        {"陶", "tao"},      {"贺", "he"},          {"顾", "gu"},
+    {"毛", "mao"},        {"郝", "hao"},      {"龚", "gong"},        {"邵", "shao"},
+    {"万", "wan"},        {"钱", "qian"},     {"戴", "dai"},         {"严", "yan"},
+    {"欧阳", "ouyang"},   {"司马", "sima"},   {"上官", "shangguan"}, {"诸葛", "zhuge"},
+    {"东方", "dongfang"}, {"慕容", "murong"},
 };
 
 static const struct zh_name zh_given[] = {
-    {"芳", "fang"},     {"伟", "wei"},       {"娜", "na"},        {"敏", "min"},      {"静", "jing"},
-    {"丽", "li"},       {"强", "qiang"},     {"磊", "lei"},       {"军", "jun"},      {"洋", "yang"},
-    {"勇", "yong"},     {"艳", "yan"},       {"杰", "jie"},       {"娟", "juan"},     {"涛", "tao"},
-    {"明", "ming"},     {"超", "chao"},      {"秀英", "xiuying"}, {"霞", "xia"},      {"平", "ping"},
-    {"刚", "gang"},     {"桂英", "guiying"}, {"明辉", "minghui"}, {"建华", "jianhua"}, {"建国", "jianguo"},
-    {"志强", "zhiqiang"}, {"晓东", "xiaodong"}, {"晓燕", "xiaoyan"}, {"海燕", "haiyan"}, {"雪梅", "xuemei"},
-    {"丽娟", "lijuan"}, {"玉兰", "yulan"},   {"文博", "wenbo"},   {"子涵", "zihan"},  {"浩然", "haoran"},
-    {"梓轩", "zixuan"}, {"欣怡", "xinyi"},   {"思远", "siyuan"},  {"宇航", "yuhang"}, {"嘉怡", "jiayi"},
-    {"一鸣", "yiming"}, {"佳琪", "jiaqi"},   {"俊杰", "junjie"},  {"雨萱", "yuxuan"}, {"天佑", "tianyou"},
-    {"晨曦", "chenxi"}, {"志伟", "zhiwei"},  {"春梅", "chunmei"}, {"国庆", "guoqing"}, {"红梅", "hongmei"},
-    {"立新", "lixin"},  {"卫东", "weidong"}, {"鹏", "peng"},      {"辉", "hui"},      {"斌", "bin"},
-    {"宇", "yu"},       {"浩", "hao"},       {"凯", "kai"},       {"婷", "ting"},     {"雪", "xue"},
-    {"琳", "lin"},      {"颖", "ying"},      {"倩", "qian"},      {"慧", "hui"},      {"莉", "li"},
-    {"晶", "jing"},     {"瑶", "yao"},       {"楠", "nan"},       {"帆", "fan"},      {"健", "jian"},
-    {"亮", "liang"},    {"峰", "feng"},      {"成", "cheng"},     {"华", "hua"},      {"飞", "fei"},
-    {"彬", "bin"},      {"昊", "hao"},       {"博", "bo"},        {"睿", "rui"},      {"翔", "xiang"},
-    {"佳", "jia"},      {"悦", "yue"},       {"诗涵", "shihan"},  {"梦琪", "mengqi"}, {"振华", "zhenhua"},
-    {"永刚", "yonggang"}, {"海波", "haibo"}, {"少华", "shaohua"}, {"德明", "deming"}, {"美玲", "meiling"},
-    {"淑珍", "shuzhen"}, {"秀兰", "xiulan"}, {"金凤", "jinfeng"}, {"家豪", "jiahao"}, {"嘉欣", "jiaxin"},
-    {"晓明", "xiaoming"}, {"志明", "zhiming"}, {"丹", "dan"},     {"蕾", "lei"},      {"欢", "huan"},
+    {"芳", "fang"},      {"伟", "wei"},        {"娜", "na"},         {"敏", "min"},
+    {"静", "jing"},      {"丽", "li"},         {"强", "qiang"},      {"磊", "lei"},
+    {"军", "jun"},       {"洋", "yang"},       {"勇", "yong"},       {"艳", "yan"},
+    {"杰", "jie"},       {"娟", "juan"},       {"涛", "tao"},        {"明", "ming"},
+    {"超", "chao"},      {"秀英", "xiuying"},  {"霞", "xia"},        {"平", "ping"},
+    {"刚", "gang"},      {"桂英", "guiying"},  {"明辉", "minghui"},  {"建华", "jianhua"},
+    {"建国", "jianguo"}, {"志强", "zhiqiang"}, {"晓东", "xiaodong"}, {"晓燕", "xiaoyan"},
+    {"海燕", "haiyan"},  {"雪梅", "xuemei"},   {"丽娟", "lijuan"},   {"玉兰", "yulan"},
+    {"文博", "wenbo"},   {"子涵", "zihan"},    {"浩然", "haoran"},   {"梓轩", "zixuan"},
+    {"欣怡", "xinyi"},   {"思远", "siyuan"},   {"宇航", "yuhang"},   {"嘉怡", "jiayi"},
+    {"一鸣", "yiming"},  {"佳琪", "jiaqi"},    {"俊杰", "junjie"},   {"雨萱", "yuxuan"},
+    {"天佑", "tianyou"}, {"晨曦", "chenxi"},   {"志伟", "zhiwei"},   {"春梅", "chunmei"},
+    {"国庆", "guoqing"}, {"红梅", "hongmei"},  {"立新", "lixin"},    {"卫东", "weidong"},
+    {"鹏", "peng"},      {"辉", "hui"},        {"斌", "bin"},        {"宇", "yu"},
+    {"浩", "hao"},       {"凯", "kai"},        {"婷", "ting"},       {"雪", "xue"},
+    {"琳", "lin"},       {"颖", "ying"},       {"倩", "qian"},       {"慧", "hui"},
+    {"莉", "li"},        {"晶", "jing"},       {"瑶", "yao"},        {"楠", "nan"},
+    {"帆", "fan"},       {"健", "jian"},       {"亮", "liang"},      {"峰", "feng"},
+    {"成", "cheng"},     {"华", "hua"},        {"飞", "fei"},        {"彬", "bin"},
+    {"昊", "hao"},       {"博", "bo"},         {"睿", "rui"},        {"翔", "xiang"},
+    {"佳", "jia"},       {"悦", "yue"},        {"诗涵", "shihan"},   {"梦琪", "mengqi"},
+    {"振华", "zhenhua"}, {"永刚", "yonggang"}, {"海波", "haibo"},    {"少华", "shaohua"},
+    {"德明", "deming"},  {"美玲", "meiling"},  {"淑珍", "shuzhen"},  {"秀兰", "xiulan"},
+    {"金凤", "jinfeng"}, {"家豪", "jiahao"},   {"嘉欣", "jiaxin"},   {"晓明", "xiaoming"},
+    {"志明", "zhiming"}, {"丹", "dan"},        {"蕾", "lei"},        {"欢", "huan"},
 };
 
 /* ---- organisation --------------------------------------------------------- */
@@ -213,12 +227,12 @@ struct team {
 
 struct person {
     enum role role;
-    long team;     /* index into teams; -1 = leadership */
-    long mgr;      /* -1 = none */
+    long team; /* index into teams; -1 = leadership */
+    long mgr;  /* -1 = none */
     int zh;
     enum kp_archetype arch;
-    int first_m;   /* first month index with a row */
-    long hire;     /* days since 1970 */
+    int first_m; /* first month index with a row */
+    long hire;   /* days since 1970 */
     char *name, *email;
     /* traits */
     double skill, conv, lossr, collect, activity, trend, fbias, csat, cycle, renew, sd;
@@ -409,9 +423,10 @@ static void make_traits(struct person *p)
     p->cycle = rp->cycle * (1 + 0.15 * rng_normal(r));
     p->renew = clampd(0.85 + 0.07 * rng_normal(r), 0.55, 1.0);
     p->sd = 0.15;
-    p->quota = rp->quota_lo ? round_to(rp->quota_lo + rng_unit(r) * (double)(rp->quota_hi -
-                                                                              rp->quota_lo), 5000)
-                            : 0;
+    p->quota =
+        rp->quota_lo
+            ? round_to(rp->quota_lo + rng_unit(r) * (double)(rp->quota_hi - rp->quota_lo), 5000)
+            : 0;
 }
 
 static void apply_archetype(struct person *p)
@@ -457,8 +472,9 @@ static void make_people(struct gen *g)
 
 /* ---- team names ------------------------------------------------------------ */
 
-static const char *const en_region[] = {"East",  "West",      "North",     "South",    "Central",
-                                        "Northeast", "Southeast", "Northwest", "Southwest", "Metro"};
+static const char *const en_region[] = {"East",      "West",      "North",     "South",
+                                        "Central",   "Northeast", "Southeast", "Northwest",
+                                        "Southwest", "Metro"};
 static const char *const en_key[] = {"Key Accounts", "Enterprise", "Strategic Accounts"};
 static const char *const en_channel[] = {"Channel", "Partners", "Distribution"};
 static const char *const zh_region[] = {"华东", "华北", "华南", "华中", "西南", "西北", "东北"};
@@ -611,9 +627,9 @@ static const double season_tab[12] = {0.86, 0.80, 1.08, 0.95, 1.00, 1.14,
                                       0.90, 0.88, 1.08, 0.97, 1.02, 1.20};
 
 struct month_ctx {
-    int m;          /* month index in the data */
-    int cal;        /* calendar month 0..11 */
-    int tenure;     /* months since the person's first row */
+    int m;      /* month index in the data */
+    int cal;    /* calendar month 0..11 */
+    int tenure; /* months since the person's first row */
     int months;
 };
 
@@ -747,10 +763,10 @@ static void put_value(struct kp_buf *b, double v, int col)
  * blanks a group of cells that belong together (so that a ratio never pairs a
  * numerator with a missing denominator). About 3% of the cells. */
 static const int gap_group[KP_NCANON] = {
-    [KP_COL_REVENUE] = 0,       [KP_COL_QUOTA] = 0,        [KP_COL_COLLECTED] = 0,
+    [KP_COL_REVENUE] = 0,       [KP_COL_QUOTA] = 0,         [KP_COL_COLLECTED] = 0,
     [KP_COL_FORECAST] = 0,      [KP_COL_OPPORTUNITIES] = 1, [KP_COL_WON] = 1,
-    [KP_COL_LOST] = 1,          [KP_COL_CYCLE_DAYS] = 1,   [KP_COL_RENEWALS_DUE] = 2,
-    [KP_COL_RENEWALS_WON] = 2,  [KP_COL_CSAT] = 3,         [KP_COL_NPS] = 3,
+    [KP_COL_LOST] = 1,          [KP_COL_CYCLE_DAYS] = 1,    [KP_COL_RENEWALS_DUE] = 2,
+    [KP_COL_RENEWALS_WON] = 2,  [KP_COL_CSAT] = 3,          [KP_COL_NPS] = 3,
     [KP_COL_NEW_CUSTOMERS] = 4, [KP_COL_VISITS] = 5,
 };
 #define NGAP_GROUPS 6
@@ -890,6 +906,7 @@ int sample_main(const struct kp_opts *o)
     struct kp_sample_params p = {o->reps, o->months, o->seed, o->zh_share};
     if (sys_mkdirs(o->outdir) != 0)
         return diag_status();
+    sys_sweep_tmp(o->outdir); /* leftovers of a killed run */
     char *rpath = path_join(o->outdir, "roster.csv");
     char *mpath = path_join(o->outdir, "metrics.csv");
     struct kp_out *ro = out_open(rpath), *mo = ro ? out_open(mpath) : NULL;
@@ -904,8 +921,8 @@ int sample_main(const struct kp_opts *o)
         if (out_commit(mo) != 0)
             out_abort(ro);
         else if (out_commit(ro) == 0)
-            diag(KP_NOTE, NULL, 0, 0, "wrote %s and %s (%ld people, %ld months to 2026-06)",
-                 rpath, mpath, p.reps, p.months);
+            diag(KP_NOTE, NULL, 0, 0, "wrote %s and %s (%ld people, %ld months to 2026-06)", rpath,
+                 mpath, p.reps, p.months);
     } else {
         out_abort(ro);
     }

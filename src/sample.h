@@ -23,10 +23,10 @@ struct kp_buf;
 struct kp_opts;
 
 struct kp_sample_params {
-    long reps;          /* people in the roster, >= 1 */
-    long months;        /* months of metrics, >= 1, ending 2026-06 */
+    long reps;   /* people in the roster, >= 1 */
+    long months; /* months of metrics, >= 1, ending 2026-06 */
     unsigned long seed;
-    double zh_share;    /* 0..1 */
+    double zh_share; /* 0..1 */
 };
 
 /* The last month generated, as a kp_month (2026-06). */

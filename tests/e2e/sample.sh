@@ -28,6 +28,10 @@ t_same "same arguments, same metrics" "$T/a/b/metrics.csv" "$T/again/metrics.csv
 kp sample -q -o "$T/again" # over existing files
 t_rc "writing over an earlier run exits 0" 0
 t_same "and gives the same bytes" "$T/a/b/metrics.csv" "$T/again/metrics.csv"
+mkdir -p "$T/sweep" && : >"$T/sweep/.metrics.csv.kp-tmp-999-0"
+kp sample -q -o "$T/sweep"
+t_eq "a killed run's temporary file is swept" "metrics.csv roster.csv" \
+    "$(ls -A "$T/sweep" | tr '\n' ' ' | sed 's/ $//')"
 kp sample -q -o "$T/seed2" --seed 2
 t_fail "another seed, other data" cmp -s "$T/a/b/metrics.csv" "$T/seed2/metrics.csv"
 

@@ -14,8 +14,8 @@
 /* ---- a small RFC 4180 reader for the generated tables ---------------------- */
 
 struct table {
-    size_t nrows;  /* header included */
-    size_t *nf;    /* fields per row */
+    size_t nrows; /* header included */
+    size_t *nf;   /* fields per row */
     char ***f;
 };
 
@@ -171,8 +171,8 @@ static void test_layout(void **state)
     (void)state;
     struct set s;
     gen(&s, 30, 9, 1, 0.3);
-    assert_true(str_has_prefix(s.rb.s,
-                               "rep_id,name,email,team,role,manager_id,hire_date,locale\n"));
+    assert_true(
+        str_has_prefix(s.rb.s, "rep_id,name,email,team,role,manager_id,hire_date,locale\n"));
     assert_true(str_has_prefix(s.mb.s, "period,rep_id,revenue,quota,collected,new_customers,"
                                        "visits,opportunities,won,lost,renewals_due,renewals_won,"
                                        "csat,nps,forecast,cycle_days\n"));
@@ -238,7 +238,8 @@ static void check_tree(const struct table *ro)
         assert_true(mr > 0);
         assert_string_equal(ro->f[mr][KP_R_ROLE], "manager");
         size_t steps = 0;
-        for (long x = (long)r; *ro->f[x][KP_R_MANAGER_ID]; x = find_rep(ro, ro->f[x][KP_R_MANAGER_ID]))
+        for (long x = (long)r; *ro->f[x][KP_R_MANAGER_ID];
+             x = find_rep(ro, ro->f[x][KP_R_MANAGER_ID]))
             assert_true(++steps <= n);
     }
     assert_int_equal(roots, 1);
@@ -396,8 +397,8 @@ static void test_archetypes(void **state)
     const char *wc = arch_holder(&s.ar, "weak_collector");
     double rev = sum_col(me, wc, w0, w1, KP_COL_REVENUE);
     assert_true(sum_col(me, wc, w0, w1, KP_COL_COLLECTED) / rev < 0.7);
-    assert_true(sum_col(me, wc, w0, w1, KP_COL_WON) /
-                    sum_col(me, wc, w0, w1, KP_COL_OPPORTUNITIES) > 0.4);
+    assert_true(
+        sum_col(me, wc, w0, w1, KP_COL_WON) / sum_col(me, wc, w0, w1, KP_COL_OPPORTUNITIES) > 0.4);
 
     const char *fd = arch_holder(&s.ar, "few_deals");
     assert_true(sum_col(me, fd, "2000-01", "2099-12", KP_COL_OPPORTUNITIES) == 3);
