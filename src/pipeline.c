@@ -10,6 +10,7 @@
 #include "ingest.h"
 #include "model.h"
 #include "record.h"
+#include "sample.h"
 #include "sys.h"
 #include "tables.h"
 #include "util.h"
@@ -259,5 +260,5 @@ int pipeline_verify(const struct kp_opts *o)
 
 int pipeline_sample(const struct kp_opts *o)
 {
-    return not_yet(o);
+    return sample_main(o);
 }
