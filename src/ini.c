@@ -166,7 +166,7 @@ static void scan_line(struct kp_ini *x, const char *file, long ln, char *s, char
         return;
     } else {
         const struct entry *prev = find(x, sec, k);
-        if (prev)
+        if (prev && strcmp(prev->file, file) == 0) /* overriding an included file is the point */
             diag(KP_WARN, file, ln, 1, "[%s] %s is set again (first at %s:%ld); this value wins",
                  sec, k, prev->file, prev->line);
         add(x, sec, k, file, ln, col);
