@@ -65,8 +65,9 @@ static void lower(char *s)
 }
 
 /* iniparser cuts an unquoted value at the first ';' or '#'. When that
- * character sticks to the text before it ("Sales #1", "a;b"), or a value
- * starts with '#' and a hex digit (a colour), the cut was surely not meant. */
+ * character sticks to the text before it ("a;b"), is a '#' before a digit
+ * ("Sales #1"), or a value starts with '#' and a hex digit (a colour), the
+ * cut was surely not meant. */
 static void lint_value(struct kp_ini *x, const char *file, long line, const char *v, size_t col)
 {
     if (*v == '"' || *v == '\'')
@@ -78,7 +79,8 @@ static void lint_value(struct kp_ini *x, const char *file, long line, const char
             if (*p == '#' && isxdigit((unsigned char)p[1]))
                 ini_error(x, file, line, (long)col,
                           "a value starting with '#' reads as a comment: put it in double quotes");
-        } else if (p[-1] != ' ' && p[-1] != '\t') {
+        } else if ((p[-1] != ' ' && p[-1] != '\t') ||
+                   (*p == '#' && isdigit((unsigned char)p[1]))) {
             ini_error(x, file, line, (long)(col + (size_t)(p - v)),
                       "the value is cut at '%c' (the rest reads as a comment): put the value in "
                       "double quotes",
