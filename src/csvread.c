@@ -22,28 +22,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DETECT_MAX (1024 * 1024) /* header bytes held while detecting the delimiter */
-#define BAD_BYTE '\xFF'          /* stands for bytes iconv could not convert */
-#define PSTATE_MIGHT_HAVE_ENDED 3 /* libcsv 3.0.3: a quote seen inside a quoted field */
+#define DETECT_MAX              (1024 * 1024) /* header bytes held while detecting the delimiter */
+#define BAD_BYTE                '\xFF'        /* stands for bytes iconv could not convert */
+#define PSTATE_MIGHT_HAVE_ENDED 3             /* libcsv 3.0.3: a quote seen inside a quoted field */
 
 struct kp_csvread {
     kp_csv_fn fn;
     void *ctx;
     char *encoding; /* NULL = UTF-8 */
     iconv_t cd;
-    size_t unit;              /* bytes skipped after a sequence iconv rejects */
-    char carry[16];           /* an incomplete multibyte sequence at a chunk's end */
+    size_t unit;    /* bytes skipped after a sequence iconv rejects */
+    char carry[16]; /* an incomplete multibyte sequence at a chunk's end */
     size_t ncarry;
-    struct kp_buf tmp;        /* carry + the next chunk */
-    size_t nbom;              /* BOM bytes matched so far */
+    struct kp_buf tmp; /* carry + the next chunk */
+    size_t nbom;       /* BOM bytes matched so far */
     int bom_done;
-    char delim;               /* 0 = still detecting */
-    struct kp_buf hold;       /* stream held while detecting */
+    char delim;         /* 0 = still detecting */
+    struct kp_buf hold; /* stream held while detecting */
     int hold_inq, hold_text;
-    long count[3];            /* , ; TAB outside quotes in the header line */
+    long count[3]; /* , ; TAB outside quotes in the header line */
     struct csv_parser p;
-    long line;                /* line of the bytes being parsed */
-    int prev_cr;              /* the last byte seen was a CR */
+    long line;   /* line of the bytes being parsed */
+    int prev_cr; /* the last byte seen was a CR */
     /* The record being read. */
     int in_rec;
     long rec_line, field_line;
@@ -110,6 +110,12 @@ static const char *raw_finish(struct kp_csvread *r, int had_term)
             n--; /* don't end inside a UTF-8 sequence */
     if (cut && n && (unsigned char)r->raw.s[n - 1] >= 0xC0)
         n--;
+    if (!r->raw.s)
+        buf_add(&r->raw, "", 0);
+    if (!cut && !memchr(r->raw.s, '\r', n) && !memchr(r->raw.s, '\0', n)) {
+        r->raw.s[n] = '\0'; /* the common case: nothing to change */
+        return r->raw.s;
+    }
     buf_reset(&r->rawout);
     buf_add(&r->rawout, "", 0);
     for (size_t i = 0; i < n; i++) {
@@ -182,7 +188,7 @@ static void on_field(void *data, size_t len, void *ctx)
     xgrow(&r->foff, &r->foff_cap, r->nfield + 1, sizeof *r->foff);
     r->foff[r->nfield++] = r->fbuf.len;
     buf_add(&r->fbuf, s, len);
-    buf_add(&r->fbuf, "", 1);
+    r->fbuf.len++; /* keep the NUL buf_add wrote after it */
 }
 
 /* libcsv's record callback; c is the terminator, -1 at the end of input. */

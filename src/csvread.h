@@ -30,10 +30,10 @@
 
 #include <stddef.h>
 
-#define KP_CSV_MAX_FIELD (1024 * 1024)         /* bytes in one field */
-#define KP_CSV_MAX_FIELDS 10000                /* fields in one record */
+#define KP_CSV_MAX_FIELD  (1024 * 1024)       /* bytes in one field */
+#define KP_CSV_MAX_FIELDS 10000               /* fields in one record */
 #define KP_CSV_MAX_RECORD (16L * 1024 * 1024) /* bytes of all fields of one record */
-#define KP_CSV_MAX_RAW 8192                    /* bytes of raw text kept per record */
+#define KP_CSV_MAX_RAW    8192                /* bytes of raw text kept per record */
 
 struct kp_csvrec {
     char **field;      /* nfield strings; NULL when error is set */

@@ -13,15 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SHOW_REJECTS 10   /* rejected rows printed per file; the rest are counted */
-#define SHOW_NAMES 10     /* names listed in one message */
-#define SHOW_VALUE 60     /* bytes of a bad cell quoted in a reason */
+#define SHOW_REJECTS  10 /* rejected rows printed per file; the rest are counted */
+#define SHOW_NAMES    10 /* names listed in one message */
+#define SHOW_VALUE    60 /* bytes of a bad cell quoted in a reason */
 #define MAX_MAGNITUDE 1e15
-#define MAX_MONTHS 1200
+#define MAX_MONTHS    1200
 
 /* Column slots of each file: the columns ingest looks for, in this order. */
-enum { M_PERIOD, M_REP_ID, M_NFIXED };           /* metrics: then cfg->cols */
-enum { T_REP_ID, T_KPI, T_TARGET, T_NCOLS };     /* targets */
+enum { M_PERIOD, M_REP_ID, M_NFIXED };       /* metrics: then cfg->cols */
+enum { T_REP_ID, T_KPI, T_TARGET, T_NCOLS }; /* targets */
 static const char *const target_cols[T_NCOLS] = {"rep_id", "kpi", "target"};
 
 struct kp_ingest {
@@ -34,8 +34,8 @@ struct kp_ingest {
     struct kp_csvread *csv;
     int have_header, failed, skip;
     size_t nheader;
-    char **hdr;     /* trimmed header texts */
-    int *col;       /* file column of each slot, -1 = absent */
+    char **hdr; /* trimmed header texts */
+    int *col;   /* file column of each slot, -1 = absent */
     size_t ncol;
     long shown, hidden, outside;
     /* Across files. */
@@ -46,8 +46,8 @@ struct kp_ingest {
     int *htab; /* rep_id -> person index + 1, open addressing; until roster_done */
     size_t hcap;
     size_t people_cap;
-    double *row;  /* one metrics row's values */
-    long *tline;  /* [p * nkpis + k]: line of that target, 0 = none */
+    double *row; /* one metrics row's values */
+    long *tline; /* [p * nkpis + k]: line of that target, 0 = none */
 };
 
 /* ---- small helpers ---- */
@@ -200,8 +200,7 @@ static const char *slot_canon(const struct kp_ingest *in, size_t slot)
         return slot < KP_NROSTER ? kp_roster_cols[slot] : c->keep_cols[slot - KP_NROSTER];
     case KP_IN_METRICS:
         return slot == M_PERIOD ? "period" : slot == M_REP_ID ? "rep_id" : c->cols[slot - M_NFIXED];
-    case KP_IN_TARGETS:
-        return target_cols[slot];
+    case KP_IN_TARGETS: return target_cols[slot];
     }
     return "";
 }
@@ -211,10 +210,8 @@ static int slot_required(const struct kp_ingest *in, size_t slot)
     switch (in->which) {
     case KP_IN_ROSTER:
         return slot == KP_R_REP_ID || slot == KP_R_NAME || slot == KP_R_TEAM || slot == KP_R_ROLE;
-    case KP_IN_METRICS:
-        return slot < M_NFIXED;
-    case KP_IN_TARGETS:
-        return 1;
+    case KP_IN_METRICS: return slot < M_NFIXED;
+    case KP_IN_TARGETS: return 1;
     }
     return 0;
 }
@@ -265,7 +262,8 @@ static int check_duplicates(struct kp_ingest *in, long line)
     int dup = 0;
     for (size_t i = 1; i < n; i++) {
         size_t a = idx[i - 1], b = idx[i];
-        if (!*keys[a] || strcmp(keys[a], keys[b]) != 0 || (i > 1 && !strcmp(keys[idx[i - 2]], keys[a])))
+        if (!*keys[a] || strcmp(keys[a], keys[b]) != 0 ||
+            (i > 1 && !strcmp(keys[idx[i - 2]], keys[a])))
             continue;
         file_fatal(in, line, "duplicate columns \"%s\" (column %zu) and \"%s\" (column %zu)",
                    in->hdr[a], a + 1, in->hdr[b], b + 1);
@@ -361,7 +359,8 @@ static void header(struct kp_ingest *in, const struct kp_csvrec *rec)
 
 /* ---- roster ---- */
 
-/* "", "en", "zh", "zh-CN", "en_US" … -> NULL, "en", "zh", "zh", "en". */
+/* "", "en", "zh", "zh-CN", "en_US", "zh-Hans-CN" -> NULL, "en", "zh", "zh", "en",
+ * "zh": the language is all the documents need. */
 static int parse_locale(const char *s, char **out)
 {
     *out = NULL;
@@ -379,7 +378,8 @@ static int parse_locale(const char *s, char **out)
     if (s[2] && s[2] != '-' && s[2] != '_')
         return -1;
     for (const char *p = s + 2 + (s[2] != 0); *p; p++)
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_'))
             return -1;
     if (s[2] && !s[3])
         return -1;
@@ -926,27 +926,54 @@ int ingest_finish(struct kp_ingest *in)
 
 /* ---- numbers ---- */
 
-static int is_space_at(const char *p, const char *e, size_t *len)
-{
-    static const char *const sp[] = {" ", "\t", "\xC2\xA0", "\xE3\x80\x80", "\xE2\x80\xAF"};
-    for (size_t i = 0; i < KP_NELEM(sp); i++) {
-        size_t n = strlen(sp[i]);
-        if ((size_t)(e - p) >= n && memcmp(p, sp[i], n) == 0) {
-            *len = n;
-            return 1;
-        }
+struct lit {
+    const char *s;
+    size_t n;
+};
+#define LIT(s)                                                                                     \
+    {                                                                                              \
+        s, sizeof s - 1                                                                            \
     }
-    return 0;
+
+/* Spaces around a number: ASCII, no-break, ideographic, narrow no-break. */
+static const struct lit spaces[] = {LIT(" "), LIT("\t"), LIT("\xC2\xA0"), LIT("\xE3\x80\x80"),
+                                    LIT("\xE2\x80\xAF")};
+static const struct lit currencies[] = {
+    LIT("US$"),
+    LIT("$"),
+    LIT("\xC2\xA5") /* ¥ */,
+    LIT("\xEF\xBF\xA5") /* ￥ */,
+    LIT("\xE2\x82\xAC") /* € */,
+    LIT("\xC2\xA3") /* £ */,
+    LIT("USD"),
+    LIT("CNY"),
+    LIT("RMB"),
+    LIT("EUR"),
+    LIT("GBP"),
+    LIT("\xE5\x85\x83") /* 元 */,
+};
+
+static int ieq_n(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char x = a[i];
+        if (x >= 'a' && x <= 'z')
+            x = (char)(x - 'a' + 'A');
+        if (x != b[i])
+            return 0;
+    }
+    return 1;
 }
 
-static int ends_with_space(const char *b, const char *e, size_t *len)
+/* Length of the entry of set found at p (prefix) or ending at e (!prefix);
+ * 0 if none. */
+static size_t match(const struct lit *set, size_t n, const char *b, const char *e, int prefix)
 {
-    for (size_t n = 1; n <= 3 && (size_t)(e - b) >= n; n++) {
-        size_t l;
-        if (is_space_at(e - n, e, &l) && l == n) {
-            *len = n;
-            return 1;
-        }
+    for (size_t i = 0; i < n; i++) {
+        if ((size_t)(e - b) < set[i].n)
+            continue;
+        if (ieq_n(prefix ? b : e - set[i].n, set[i].s, set[i].n))
+            return set[i].n;
     }
     return 0;
 }
@@ -954,45 +981,25 @@ static int ends_with_space(const char *b, const char *e, size_t *len)
 static void trim(const char **b, const char **e)
 {
     size_t n;
-    while (*b < *e && is_space_at(*b, *e, &n))
+    while (*b < *e && (n = match(spaces, KP_NELEM(spaces), *b, *e, 1)) != 0)
         *b += n;
-    while (*b < *e && ends_with_space(*b, *e, &n))
+    while (*b < *e && (n = match(spaces, KP_NELEM(spaces), *b, *e, 0)) != 0)
         *e -= n;
-}
-
-static const char *const currencies[] = {
-    "US$", "$", "\xC2\xA5" /* ¥ */, "\xEF\xBF\xA5" /* ￥ */, "\xE2\x82\xAC" /* € */,
-    "\xC2\xA3" /* £ */, "USD", "CNY", "RMB", "EUR", "GBP", "\xE5\x85\x83" /* 元 */,
-};
-
-static int ieq_n(const char *a, const char *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        char x = a[i], y = b[i];
-        if (x >= 'a' && x <= 'z')
-            x = (char)(x - 'a' + 'A');
-        if (x != y)
-            return 0;
-    }
-    return 1;
 }
 
 static int take_currency(const char **b, const char **e, int prefix)
 {
-    for (size_t i = 0; i < KP_NELEM(currencies); i++) {
-        size_t n = strlen(currencies[i]);
-        if ((size_t)(*e - *b) < n)
-            continue;
-        if (prefix && ieq_n(*b, currencies[i], n)) {
-            *b += n;
-            return 1;
-        }
-        if (!prefix && ieq_n(*e - n, currencies[i], n)) {
-            *e -= n;
-            return 1;
-        }
-    }
-    return 0;
+    if (*b >= *e)
+        return 0;
+    char c = prefix ? **b : (*e)[-1];
+    if (c >= '0' && c <= '9')
+        return 0; /* the common case: a digit, no currency */
+    size_t n = match(currencies, KP_NELEM(currencies), *b, *e, prefix);
+    if (prefix)
+        *b += n;
+    else
+        *e -= n;
+    return n != 0;
 }
 
 static int take_sign(const char **b, const char *e, int *sign)
@@ -1016,8 +1023,8 @@ static int plain_number(const char *p, const char *e, int decimal_comma, char *o
     char group = decimal_comma ? '.' : ',', point = decimal_comma ? ',' : '.';
     size_t o = 0, ndig = 0, glen = 0;
     int grouped = 0;
-    if ((size_t)(e - p) >= cap - 1)
-        return -1;
+    if ((size_t)(e - p) > 300 || (size_t)(e - p) >= cap)
+        return -1; /* no figure is that long; and out must hold it */
     for (; p < e && (is_digit(*p) || *p == group); p++) {
         if (*p == group) {
             if (!ndig || (grouped ? glen != 3 : glen > 3))

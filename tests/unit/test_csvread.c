@@ -92,10 +92,13 @@ static void test_line_ends(void **state)
 static void test_bom(void **state)
 {
     (void)state;
-    expect("\xEF\xBB\xBF" "a,b\r\n1,2\r\n", "1:a|b\n2:1|2\n");
+    expect("\xEF\xBB\xBF"
+           "a,b\r\n1,2\r\n",
+           "1:a|b\n2:1|2\n");
     expect("\xEF\xBB\xBF\"a\",b\n", "1:a|b\n");
     /* A BOM cut short, or a BOM-like start, is data. */
-    expect("\xEF\xBB", "1!invalid UTF-8 \xE2\x80\x94 is the file GBK? set [input] encoding = GBK\n");
+    expect("\xEF\xBB",
+           "1!invalid UTF-8 \xE2\x80\x94 is the file GBK? set [input] encoding = GBK\n");
     expect("\xEF\xBC\x8C,x\n", "1:\xEF\xBC\x8C|x\n"); /* U+FF0C, a full-width comma */
 }
 
@@ -139,7 +142,7 @@ static void test_delimiter(void **state)
     assert_int_equal(detect("\"a\nb,c,d\"\tx\n"), '\t');
     assert_int_equal(detect("single\n"), ',');
     assert_int_equal(detect("\n\na;b\n"), ';'); /* leading blank lines */
-    assert_int_equal(detect("a;b"), ';');        /* no line end */
+    assert_int_equal(detect("a;b"), ';');       /* no line end */
     assert_int_equal(detect(""), ',');
     /* A configured delimiter is used as given. */
     char *s = run("a;b,c\n", 6, NULL, ',', 1);
@@ -193,7 +196,8 @@ static void test_gbk(void **state)
                        "5\r\n";
     const char *want = "1:\xE5\xA7\x93\xE5\x90\x8D|\xE9\x94\x80\xE5\x94\xAE\xE9\xA2\x9D\n"
                        "2:\xE5\xBC\xA0\xE4\xB8\x89|1,234\n3:\xE6\x9D\x8E\xE5\x9B\x9B|"
-                       "\xEF\xBF\xA5" "5\n";
+                       "\xEF\xBF\xA5"
+                       "5\n";
     size_t n;
     char *gbk = to_enc("GBK", utf8, &n);
     assert_true(n < strlen(utf8)); /* really converted: 2 bytes per hanzi */
@@ -202,14 +206,17 @@ static void test_gbk(void **state)
     free(got);
     /* Read as UTF-8 it is flagged with a hint. */
     got = run(gbk, n, NULL, 0, 0);
-    assert_string_equal(got,
-                        "1!invalid UTF-8 \xE2\x80\x94 is the file GBK? set [input] encoding = GBK\n"
-                        "2!invalid UTF-8 \xE2\x80\x94 is the file GBK? set [input] encoding = GBK\n"
-                        "3!invalid UTF-8 \xE2\x80\x94 is the file GBK? set [input] encoding = GBK\n");
+    assert_string_equal(
+        got, "1!invalid UTF-8 \xE2\x80\x94 is the file GBK? set [input] encoding = GBK\n"
+             "2!invalid UTF-8 \xE2\x80\x94 is the file GBK? set [input] encoding = GBK\n"
+             "3!invalid UTF-8 \xE2\x80\x94 is the file GBK? set [input] encoding = GBK\n");
     free(got);
     free(gbk);
     /* UTF-16LE with its BOM. */
-    char *u16 = to_enc("UTF-16LE", "\xEF\xBB\xBF" "a;b\n\xE5\xBC\xA0;2\n", &n);
+    char *u16 = to_enc("UTF-16LE",
+                       "\xEF\xBB\xBF"
+                       "a;b\n\xE5\xBC\xA0;2\n",
+                       &n);
     got = run_all(u16, n, "UTF-16LE", 0);
     assert_string_equal(got, "1:a|b\n2:\xE5\xBC\xA0|2\n");
     free(got);
@@ -303,8 +310,8 @@ static void test_wide_record(void **state)
     char *got = run(in.s, in.len, NULL, 0, 1000);
     const char *want = "1!more than 10000 fields\n2:1|2\n3:d|";
     assert_true(strncmp(got, want, strlen(want)) == 0);
-    assert_int_equal(strlen(got), strlen("1!more than 10000 fields\n2:1|2\n3:") +
-                                      2 * KP_CSV_MAX_FIELDS - 1 + 1);
+    assert_int_equal(strlen(got),
+                     strlen("1!more than 10000 fields\n2:1|2\n3:") + 2 * KP_CSV_MAX_FIELDS - 1 + 1);
     free(got);
     buf_free(&in);
 }
@@ -328,7 +335,8 @@ static void test_stop(void **state)
 static void test_chunks(void **state)
 {
     (void)state;
-    const char in[] = "\xEF\xBB\xBF" "name;\"note\"\r\n\xE5\xBC\xA0;\"a\"\"b\r\nc\"\r\n\r\n"
+    const char in[] = "\xEF\xBB\xBF"
+                      "name;\"note\"\r\n\xE5\xBC\xA0;\"a\"\"b\r\nc\"\r\n\r\n"
                       "bad\";x\r\nx\0;y\r\n\xE2\x82;1\r\n  sp ; \"q\" \rlast;\"open\r\n";
     char *got = run_all(in, sizeof in - 1, NULL, 0);
     assert_string_equal(

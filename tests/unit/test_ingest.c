@@ -101,24 +101,24 @@ static int person(const struct kp_data *d, const char *id)
 
 #define HDR "rep_id,name,email,team,role,manager_id,hire_date,locale\n"
 
-static const char roster_bad[] = HDR
-    "M1,Mia Boss,mia@x.com,North,manager,,2020-01-01,en\n" /* 2 */
-    "R002,Bob,,South,kam,M1,,\n"                           /* 3 */
-    "R001,\xE5\xBC\xA0\xE4\xB8\x89,zs@x.com,North,AE,M1,2021-03-04,zh-CN\n"
-    "R001,Dup,,North,ae,,,\n"          /* 5 */
-    "R003,Carl,,North,vp,,,\n"         /* 6 */
-    "R004,Dora,,North,ae,,2021/03/04,\n"
-    "R005,Eve,,North,ae,M9,,english\n" /* 8 */
-    "R006,Finn,,South,ae,M9,,\n"       /* 9 */
-    ",Nobody,,South,ae,,,\n"           /* 10 */
-    "R007,Gus,South,ae\n"              /* 11 */
-    "C1,Cy One,,East,ae,C2,,\n"        /* 12 */
-    "C2,Cy Two,,East,ae,C3,,\n"
-    "C3,Cy Three,,East,ae,C1,,\n"
-    "S1,Self,,East,ae,S1,,\n"          /* 15 */
-    "R008,\"Hana\nIto\",,West,ae,C1,,\n" /* 16-17 */
-    ",,,,,,,\n"                        /* 18: an empty spreadsheet row */
-    "R009,Ivy,,West,ae,R008,,\n";      /* 19 */
+static const char roster_bad[] =
+    HDR "M1,Mia Boss,mia@x.com,North,manager,,2020-01-01,en\n" /* 2 */
+        "R002,Bob,,South,kam,M1,,\n"                           /* 3 */
+        "R001,\xE5\xBC\xA0\xE4\xB8\x89,zs@x.com,North,AE,M1,2021-03-04,zh-CN\n"
+        "R001,Dup,,North,ae,,,\n"  /* 5 */
+        "R003,Carl,,North,vp,,,\n" /* 6 */
+        "R004,Dora,,North,ae,,2021/03/04,\n"
+        "R005,Eve,,North,ae,M9,,english\n" /* 8 */
+        "R006,Finn,,South,ae,M9,,\n"       /* 9 */
+        ",Nobody,,South,ae,,,\n"           /* 10 */
+        "R007,Gus,South,ae\n"              /* 11 */
+        "C1,Cy One,,East,ae,C2,,\n"        /* 12 */
+        "C2,Cy Two,,East,ae,C3,,\n"
+        "C3,Cy Three,,East,ae,C1,,\n"
+        "S1,Self,,East,ae,S1,,\n"            /* 15 */
+        "R008,\"Hana\nIto\",,West,ae,C1,,\n" /* 16-17 */
+        ",,,,,,,\n"                          /* 18: an empty spreadsheet row */
+        "R009,Ivy,,West,ae,R008,,\n";        /* 19 */
 
 static const char roster_bad_rejects[] =
     "roster.csv:5:1:duplicate rep_id \"R001\" (first at line 4)\n"
@@ -152,8 +152,8 @@ static void check_roster_bad(struct run *r)
     assert_int_equal(diag_status(), 1);
     assert_string_equal(d->rejects[5].raw, "R007,Gus,South,ae");
     /* Sorted by (team, rep_id); managers follow the sort. */
-    static const char *const order[] = {"C1", "C2", "C3", "S1", "M1", "R001", "R002", "R006",
-                                        "R008", "R009"};
+    static const char *const order[] = {"C1",   "C2",   "C3",   "S1",   "M1",
+                                        "R001", "R002", "R006", "R008", "R009"};
     assert_int_equal(d->npeople, KP_NELEM(order));
     for (size_t i = 0; i < KP_NELEM(order); i++)
         assert_string_equal(d->people[i].rep_id, order[i]);
@@ -220,9 +220,10 @@ static void test_roster_keep_cols(void **state)
     run(&r, &c, "rep_id,name,team,role,PDF_Password,notes\nR1,A,T,ae,s3cret,x\nR2,B,T,ae,,y\n",
         NULL, NULL, 0);
     assert_int_equal(r.rc, 0);
-    assert_string_equal(r.msgs.s, "kpipress: roster.csv:1: warning: columns not in the file: region "
-                                  "(those kept columns will be empty)\n"
-                                  "kpipress: roster.csv:1: note: columns not used: notes\n");
+    assert_string_equal(r.msgs.s,
+                        "kpipress: roster.csv:1: warning: columns not in the file: region "
+                        "(those kept columns will be empty)\n"
+                        "kpipress: roster.csv:1: note: columns not used: notes\n");
     assert_int_equal(r.d.nextra, 2);
     assert_string_equal(r.d.people[0].extra[0], "s3cret");
     assert_null(r.d.people[0].extra[1]);
@@ -233,23 +234,22 @@ static void test_roster_keep_cols(void **state)
 static const char roster_ok[] = "rep_id,name,team,role\nR001,Ann,A,ae\nR002,Ben,A,kam\n";
 
 #define MHDR                                                                                       \
-    "period,rep_id,revenue,quota,collected,new_customers,visits,opportunities,won,lost,"          \
+    "period,rep_id,revenue,quota,collected,new_customers,visits,opportunities,won,lost,"           \
     "renewals_due,renewals_won,csat,nps,forecast,cycle_days\n"
 #define T12 ",,,,,,,,,,,,\n"
 
-static const char metrics_bad[] = MHDR
-    "2026-04,R001,\"$1,234.50\",2000" T12     /* 2 */
-    "2026-05,R001,-50,2000" T12               /* 3 */
-    "2026-13,R001,1,1" T12                    /* 4 */
-    "2026-1,R001,1,1" T12                     /* 5 */
-    "2026-04,R999,1,1" T12                    /* 6 */
-    "2026-04,R001,1,1" T12                    /* 7 */
-    "2026-06,R002,\"12,3x\",1" T12            /* 8 */
-    "2026-06,R002,1,1,,,,,,,,,,,\n"           /* 9 */
-    "2025-01,R002,1,1" T12                    /* 10 */
-    "2026-06,R002,1e16,1" T12                 /* 11 */
-    "2025-10,R002,,0" T12                     /* 12 */
-    "\" 2026-06 \",\" R002 \",12.5%,3" T12;   /* 13 */
+static const char metrics_bad[] = MHDR "2026-04,R001,\"$1,234.50\",2000" T12   /* 2 */
+                                       "2026-05,R001,-50,2000" T12             /* 3 */
+                                       "2026-13,R001,1,1" T12                  /* 4 */
+                                       "2026-1,R001,1,1" T12                   /* 5 */
+                                       "2026-04,R999,1,1" T12                  /* 6 */
+                                       "2026-04,R001,1,1" T12                  /* 7 */
+                                       "2026-06,R002,\"12,3x\",1" T12          /* 8 */
+                                       "2026-06,R002,1,1,,,,,,,,,,,\n"         /* 9 */
+                                       "2025-01,R002,1,1" T12                  /* 10 */
+                                       "2026-06,R002,1e16,1" T12               /* 11 */
+                                       "2025-10,R002,,0" T12                   /* 12 */
+                                       "\" 2026-06 \",\" R002 \",12.5%,3" T12; /* 13 */
 
 static void test_metrics(void **state)
 {
@@ -365,8 +365,8 @@ static void test_chinese_headers(void **state)
     c.cols = cols;
     c.ncols = 3;
     struct kp_colmap map[] = {
-        {"rep_id", "\xE5\xB7\xA5\xE5\x8F\xB7"},           /* 工号 */
-        {"period", "\xE6\x9C\x88\xE4\xBB\xBD"},           /* 月份 */
+        {"rep_id", "\xE5\xB7\xA5\xE5\x8F\xB7"},              /* 工号 */
+        {"period", "\xE6\x9C\x88\xE4\xBB\xBD"},              /* 月份 */
         {"revenue", "\xE9\x94\x80\xE5\x94\xAE\xE9\xA2\x9D"}, /* 销售额 */
     };
     c.colmap = map;
@@ -376,7 +376,8 @@ static void test_chinese_headers(void **state)
                           "\xE5\x8D\x8E\xE4\xB8\x9C,ae\r\n");
     char *metrics = to_gbk("\xE6\x9C\x88\xE4\xBB\xBD;\xE5\xB7\xA5\xE5\x8F\xB7;"
                            "\xE9\x94\x80\xE5\x94\xAE\xE9\xA2\x9D;Quota;\xE5\xA4\x87\xE6\xB3\xA8\r\n"
-                           "2026-05;R1;\xEF\xBF\xA5" "1.234,5;2000;\xE5\xA5\xBD\r\n"
+                           "2026-05;R1;\xEF\xBF\xA5"
+                           "1.234,5;2000;\xE5\xA5\xBD\r\n"
                            "2026-06;R1;x;1;\r\n");
     struct run r;
     c.decimal_comma = 1;
@@ -467,8 +468,7 @@ static void test_row_level_csv_errors(void **state)
     struct kp_config c;
     cfg_init(&c);
     struct run r;
-    run(&r, &c, roster_ok,
-        MHDR "2026-04,R001,\xFF,1" T12 "2026-04,R002,\"1\n2" T12, NULL, 0);
+    run(&r, &c, roster_ok, MHDR "2026-04,R001,\xFF,1" T12 "2026-04,R002,\"1\n2" T12, NULL, 0);
     assert_rejects(&r.d, "metrics.csv:2:1:invalid UTF-8 \xE2\x80\x94 is the file GBK? set [input] "
                          "encoding = GBK\n"
                          "metrics.csv:3:1:unterminated quoted field: the quote opened on line 3 "
@@ -496,12 +496,13 @@ static void test_targets(void **state)
         "R002,attainment,2e15\n",
         0);
     assert_int_equal(r.rc, 0);
-    assert_rejects(&r.d, "targets.csv:3:1:unknown rep_id \"R999\" (not in roster.csv)\n"
-                         "targets.csv:4:1:unknown kpi \"foo\" (known KPIs: attainment, visits)\n"
-                         "targets.csv:5:1:bad number \"x\" in column target\n"
-                         "targets.csv:6:1:duplicate target for R001 attainment (first at line 2)\n"
-                         "targets.csv:7:1:empty target\n"
-                         "targets.csv:9:1:implausible number \"2e15\" in column target (over 1e15)\n");
+    assert_rejects(&r.d,
+                   "targets.csv:3:1:unknown rep_id \"R999\" (not in roster.csv)\n"
+                   "targets.csv:4:1:unknown kpi \"foo\" (known KPIs: attainment, visits)\n"
+                   "targets.csv:5:1:bad number \"x\" in column target\n"
+                   "targets.csv:6:1:duplicate target for R001 attainment (first at line 2)\n"
+                   "targets.csv:7:1:empty target\n"
+                   "targets.csv:9:1:implausible number \"2e15\" in column target (over 1e15)\n");
     struct kp_data *d = &r.d;
     assert_int_equal(d->nkpis, 2);
     int p1 = person(d, "R001"), p2 = person(d, "R002");
@@ -526,14 +527,20 @@ static void test_number(void **state)
         {"1,234,567.8", 0, 0, 1234567.8},
         {"1234567.8", 0, 0, 1234567.8},
         {"$1,234", 0, 0, 1234},
-        {"\xC2\xA5" "1,234", 0, 0, 1234},
+        {"\xC2\xA5"
+         "1,234",
+         0, 0, 1234},
         {"\xEF\xBF\xA5 1,234", 0, 0, 1234},
         {"1,234 USD", 0, 0, 1234},
         {"USD 1,234", 0, 0, 1234},
         {"CNY1234", 0, 0, 1234},
         {"rmb 5", 0, 0, 5},
-        {"\xE2\x82\xAC" "5", 0, 0, 5},
-        {"\xC2\xA3" "5.5", 0, 0, 5.5},
+        {"\xE2\x82\xAC"
+         "5",
+         0, 0, 5},
+        {"\xC2\xA3"
+         "5.5",
+         0, 0, 5.5},
         {"5\xE5\x85\x83", 0, 0, 5},
         {"12.5%", 0, 0, 0.125},
         {"12.5 %", 0, 0, 0.125},
@@ -543,7 +550,9 @@ static void test_number(void **state)
         {"-7", 0, 0, -7},
         {"+7", 0, 0, 7},
         {" 42 ", 0, 0, 42},
-        {"\xC2\xA0" "42\xE3\x80\x80", 0, 0, 42},
+        {"\xC2\xA0"
+         "42\xE3\x80\x80",
+         0, 0, 42},
         {"-$5", 0, 0, -5},
         {"$-5", 0, 0, -5},
         {"- $5", 0, 0, -5},
@@ -573,11 +582,11 @@ static void test_number(void **state)
     assert_int_equal(ingest_number("-0", 0, &z), 0);
     assert_false(signbit(z));
     static const char *const bad[] = {
-        "NaN",   "nan",    "inf",      "-inf",   "Infinity", "0x10",    "0x1p3", "1.2.3",
-        "12,3x", "12,3",   "1,23,456", ",123",   "1,2345",   "1234,5",  "$",     "%",
-        "()",    "(-5)",   "--5",      "+-5",    "1e400",    "1e",      "e5",    "5-",
-        "1,234e3", "1 234", "abc",     "#N/A",   "$$5",      "5%%",     "(5",    "\xEF\xBC\x95",
-        "-",     ".",      "1..2",     "1,,234", "12a",      "\xFF",
+        "NaN",     "nan",   "inf",      "-inf",   "Infinity", "0x10",   "0x1p3", "1.2.3",
+        "12,3x",   "12,3",  "1,23,456", ",123",   "1,2345",   "1234,5", "$",     "%",
+        "()",      "(-5)",  "--5",      "+-5",    "1e400",    "1e",     "e5",    "5-",
+        "1,234e3", "1 234", "abc",      "#N/A",   "$$5",      "5%%",    "(5",    "\xEF\xBC\x95",
+        "-",       ".",     "1..2",     "1,,234", "12a",      "\xFF",
     };
     for (size_t i = 0; i < KP_NELEM(bad); i++) {
         double v = -999;
