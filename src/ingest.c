@@ -46,6 +46,11 @@ struct kp_ingest {
     int *htab; /* rep_id -> person index + 1, open addressing; until roster_done */
     size_t hcap;
     size_t people_cap;
+    struct dropped {
+        char *id;
+        long line;
+    } * dropped; /* rep_ids of rejected roster rows, sorted by id at roster_finish */
+    size_t ndropped, dropped_cap;
     double *row; /* one metrics row's values */
     long *tline; /* [p * nkpis + k]: line of that target, 0 = none */
 };
@@ -461,7 +466,12 @@ static void roster_row(struct kp_ingest *in, const struct kp_csvrec *rec)
     int role;
     char *locale = NULL;
     if (roster_check(in, rec, f, &role, &locale) != 0) {
-        free(id);
+        if (*id && htab_get(in, id) < 0) { /* remembered for the messages about R… later */
+            xgrow(&in->dropped, &in->dropped_cap, in->ndropped + 1, sizeof *in->dropped);
+            in->dropped[in->ndropped++] = (struct dropped){id, rec->line};
+        } else {
+            free(id);
+        }
         return;
     }
     xgrow(&d->people, &in->people_cap, d->npeople + 1, sizeof *d->people);
@@ -498,6 +508,46 @@ static void drop_manager(struct kp_person *p)
     p->mgr = -1;
 }
 
+static int dropped_cmp(const void *a, const void *b)
+{
+    const struct dropped *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* Sorted by id, the first line of each id kept. */
+static void dropped_sort(struct kp_ingest *in)
+{
+    size_t n = 0;
+    if (!in->ndropped)
+        return; /* qsort wants a non-NULL array */
+    qsort(in->dropped, in->ndropped, sizeof *in->dropped, dropped_cmp);
+    for (size_t i = 0; i < in->ndropped; i++) {
+        if (n && strcmp(in->dropped[n - 1].id, in->dropped[i].id) == 0)
+            free(in->dropped[i].id);
+        else
+            in->dropped[n++] = in->dropped[i];
+    }
+    in->ndropped = n;
+}
+
+/* The line where id was rejected in the roster, 0 if it was not. */
+static long dropped_line(const struct kp_ingest *in, const char *id)
+{
+    size_t lo = 0, hi = in->ndropped;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(in->dropped[mid].id, id);
+        if (c == 0)
+            return in->dropped[mid].line;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
 static void link_managers(struct kp_ingest *in)
 {
     struct kp_data *d = in->d;
@@ -508,9 +558,15 @@ static void link_managers(struct kp_ingest *in)
         p->mgr = htab_get(in, p->manager_id);
         if (p->mgr >= 0)
             continue;
-        diag(KP_ERROR, in->roster_name, p->line, 0,
-             "unknown manager_id \"%s\" for %s (not in %s); kept without a manager", p->manager_id,
-             p->rep_id, in->roster_name);
+        long l = dropped_line(in, p->manager_id);
+        if (l)
+            diag(KP_ERROR, in->roster_name, p->line, 0,
+                 "manager_id \"%s\" for %s was rejected (line %ld); kept without a manager",
+                 p->manager_id, p->rep_id, l);
+        else
+            diag(KP_ERROR, in->roster_name, p->line, 0,
+                 "unknown manager_id \"%s\" for %s (not in %s); kept without a manager",
+                 p->manager_id, p->rep_id, in->roster_name);
         drop_manager(p);
     }
 }
@@ -639,6 +695,7 @@ static void roster_finish(struct kp_ingest *in)
     if (in->roster_done)
         return;
     in->roster_done = 1;
+    dropped_sort(in);
     link_managers(in);
     break_cycles(in);
     sort_people(in->d);
@@ -651,6 +708,26 @@ static void roster_finish(struct kp_ingest *in)
 }
 
 /* ---- metrics ---- */
+
+/* The person a metrics or targets row is for, or -1 (the row rejected). */
+static int row_person(struct kp_ingest *in, const struct kp_csvrec *rec, const char *id)
+{
+    if (!*id) {
+        reject(in, rec, 1, "empty rep_id");
+        return -1;
+    }
+    int p = data_find_person(in->d, id);
+    if (p >= 0)
+        return p;
+    char *v = shown(id);
+    long l = dropped_line(in, id);
+    if (l)
+        reject(in, rec, 1, "rep_id \"%s\" was rejected in %s (line %ld)", v, in->roster_name, l);
+    else
+        reject(in, rec, 1, "unknown rep_id \"%s\" (not in %s)", v, in->roster_name);
+    free(v);
+    return -1;
+}
 
 /* Parse the row's metric cells into in->row; 0, or -1 (rejected). */
 static int metric_values(struct kp_ingest *in, const struct kp_csvrec *rec)
@@ -693,10 +770,8 @@ static void metrics_row(struct kp_ingest *in, const struct kp_csvrec *rec)
         char c[8];
         month_format(d->m0 + d->nmonths - 1, c);
         reject(in, rec, 0, "period %s is outside the months used (%s..%s)", a, b, c);
-    } else if (!*rs) {
-        reject(in, rec, 1, "empty rep_id");
-    } else if ((p = data_find_person(d, rs)) < 0) {
-        reject(in, rec, 1, "unknown rep_id \"%s\" (not in %s)", v = shown(rs), in->roster_name);
+    } else if ((p = row_person(in, rec, rs)) < 0) {
+        /* rejected */
     } else if (d->line[(size_t)p * d->nmonths + (m - d->m0)]) {
         month_format(m, a);
         reject(in, rec, 1, "duplicate row for %s in %s (first at line %ld)", v = shown(rs), a,
@@ -734,10 +809,8 @@ static void targets_row(struct kp_ingest *in, const struct kp_csvrec *rec)
     const char *ts = rec->field[in->col[T_TARGET]];
     int p = -1, k = -1, rc = 1;
     double t = NAN;
-    if (!*rs) {
-        reject(in, rec, 1, "empty rep_id");
-    } else if ((p = data_find_person(d, rs)) < 0) {
-        reject(in, rec, 1, "unknown rep_id \"%s\" (not in %s)", v = shown(rs), in->roster_name);
+    if ((p = row_person(in, rec, rs)) < 0) {
+        /* rejected */
     } else if ((k = config_find_kpi(c, ks)) < 0) {
         char *known = known_kpis(c);
         reject(in, rec, 1, "unknown kpi \"%s\" (known KPIs: %s)", v = shown(ks), known);
@@ -918,6 +991,9 @@ int ingest_finish(struct kp_ingest *in)
     free(in->roster_name);
     free(in->metrics_name);
     free(in->htab);
+    for (size_t i = 0; i < in->ndropped; i++)
+        free(in->dropped[i].id);
+    free(in->dropped);
     free(in->row);
     free(in->tline);
     free(in);

@@ -15,6 +15,8 @@
  * in one message. A row for a month outside m0..to is an informational reject
  * (counts = 0) with one KP_NOTE per file. Rows whose cells are all empty (a
  * spreadsheet's blank rows) are skipped without a word and not counted.
+ * A metrics or targets row (or a manager_id) naming someone whose roster row
+ * was rejected says so, with that line, instead of "unknown rep_id".
  * A whole-file problem (no header, a duplicate or missing required column, an
  * unknown encoding) is reported at KP_FATAL: that file's ingest_end and
  * ingest_finish return -1.

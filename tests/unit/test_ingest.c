@@ -231,6 +231,28 @@ static void test_roster_keep_cols(void **state)
     run_free(&r);
 }
 
+/* Rows for someone the roster rejected say so. */
+static void test_rejected_person(void **state)
+{
+    (void)state;
+    struct kp_config c;
+    cfg_init(&c);
+    struct run r;
+    run(&r, &c,
+        "rep_id,name,team,role,manager_id\nM9,Max,T,boss,\nR1,Ann,T,ae,M9\nR2,Ben,T,vp,\n"
+        "R2,Ben,T,ae,\n",
+        "period,rep_id\n2026-04,M9\n2026-04,R2\n", "rep_id,kpi,target\nM9,visits,1\n", 0);
+    assert_rejects(&r.d, "roster.csv:2:1:unknown role \"boss\" (known roles: ae, kam, manager)\n"
+                         "roster.csv:4:1:unknown role \"vp\" (known roles: ae, kam, manager)\n"
+                         "metrics.csv:2:1:rep_id \"M9\" was rejected in roster.csv (line 2)\n"
+                         "targets.csv:2:1:rep_id \"M9\" was rejected in roster.csv (line 2)\n");
+    assert_non_null(strstr(r.msgs.s, "kpipress: roster.csv:3: error: manager_id \"M9\" for R1 was "
+                                     "rejected (line 2); kept without a manager\n"));
+    assert_int_equal(r.d.npeople, 2);
+    assert_int_equal(r.d.inputs[1].used, 1);
+    run_free(&r);
+}
+
 static const char roster_ok[] = "rep_id,name,team,role\nR001,Ann,A,ae\nR002,Ben,A,kam\n";
 
 #define MHDR                                                                                       \
@@ -610,7 +632,8 @@ static void test_number(void **state)
 }
 
 UNIT_MAIN(cmocka_unit_test(test_roster), cmocka_unit_test(test_roster_keep_cols),
-          cmocka_unit_test(test_metrics), cmocka_unit_test(test_outside_only),
-          cmocka_unit_test(test_many_rejects), cmocka_unit_test(test_chinese_headers),
-          cmocka_unit_test(test_whole_file_errors), cmocka_unit_test(test_row_level_csv_errors),
-          cmocka_unit_test(test_targets), cmocka_unit_test(test_number))
+          cmocka_unit_test(test_rejected_person), cmocka_unit_test(test_metrics),
+          cmocka_unit_test(test_outside_only), cmocka_unit_test(test_many_rejects),
+          cmocka_unit_test(test_chinese_headers), cmocka_unit_test(test_whole_file_errors),
+          cmocka_unit_test(test_row_level_csv_errors), cmocka_unit_test(test_targets),
+          cmocka_unit_test(test_number))
