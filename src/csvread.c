@@ -55,6 +55,9 @@ struct kp_csvread {
     struct kp_buf raw, rawout;
     size_t raw_total;
     int skipping, skip_inq; /* after a parse error: skipping to the record's end */
+    char sniff[2];          /* the first bytes, when no encoding is named */
+    size_t nsniff;
+    int sniffed;
     int stopped, ended;
 };
 
@@ -470,24 +473,62 @@ struct kp_csvread *csvread_new(const char *encoding, char delim, kp_csv_fn fn, v
     }
     r->delim = delim;
     r->line = 1;
+    r->sniffed = r->encoding != NULL;
     parser_init(r);
     return r;
+}
+
+static void route(struct kp_csvread *r, const char *p, size_t n)
+{
+    if (r->encoding)
+        conv_feed(r, p, n);
+    else
+        bom_feed(r, p, n);
+}
+
+/* With no encoding named, a UTF-16 byte-order mark (Excel's "Unicode text")
+ * names it: FF FE or FE FF never start UTF-8. */
+static void sniff_feed(struct kp_csvread *r, const char *p, size_t n)
+{
+    while (n && r->nsniff < 2)
+        r->sniff[r->nsniff++] = *p++, n--;
+    if (r->nsniff < 2)
+        return;
+    r->sniffed = 1;
+    const char *enc = NULL;
+    if (r->sniff[0] == '\xFF' && r->sniff[1] == '\xFE')
+        enc = "UTF-16LE";
+    else if (r->sniff[0] == '\xFE' && r->sniff[1] == '\xFF')
+        enc = "UTF-16BE";
+    iconv_t cd = enc ? iconv_open("UTF-8", enc) : (iconv_t)-1;
+    if (cd != (iconv_t)-1) {
+        r->cd = cd;
+        r->encoding = xstrdup(enc);
+        r->unit = 2;
+    }
+    route(r, r->sniff, 2); /* the BOM comes out as U+FEFF, which bom_feed drops */
+    if (n)
+        route(r, p, n);
 }
 
 void csvread_feed(struct kp_csvread *r, const void *bytes, size_t n)
 {
     if (r->stopped || r->ended || !n)
         return;
-    if (r->encoding)
-        conv_feed(r, bytes, n);
+    if (!r->sniffed)
+        sniff_feed(r, bytes, n);
     else
-        bom_feed(r, bytes, n);
+        route(r, bytes, n);
 }
 
 void csvread_end(struct kp_csvread *r)
 {
     if (r->ended)
         return;
+    if (!r->sniffed && !r->stopped) {
+        r->sniffed = 1;
+        route(r, r->sniff, r->nsniff); /* a file of one byte */
+    }
     if (r->encoding && !r->stopped)
         conv_end(r);
     r->ended = 1;

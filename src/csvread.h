@@ -1,11 +1,12 @@
 /* csvread — a streaming CSV reader: bytes in, one record at a time out.
  *
  * Takes the bytes of one file in chunks of any size (1 byte works), converts
- * them to UTF-8 with iconv when an encoding is named, strips a UTF-8 byte-order
- * mark, detects the delimiter from the header line when none is given (the
- * most frequent of , ; TAB outside quotes; ',' on a tie or when there is
- * none), and parses RFC 4180 with libcsv (strict). Line ends may be CRLF, LF
- * or a lone CR. Empty lines are skipped.
+ * them to UTF-8 with iconv when an encoding is named (or UTF-16 when no
+ * encoding is named and the file starts with a UTF-16 byte-order mark, as
+ * Excel's "Unicode text" does), strips a UTF-8 byte-order mark, detects the delimiter from the
+ * header line when none is given (the most frequent of , ; TAB outside quotes; ',' on a tie or when
+ * there is none), and parses RFC 4180 with libcsv (strict). Line ends may be CRLF, LF or a lone CR.
+ * Empty lines are skipped.
  *
  * Gives each record to the caller's callback as a struct kp_csvrec: the fields
  * (NUL-terminated UTF-8; unquoted fields have their leading and trailing

@@ -220,6 +220,21 @@ static void test_gbk(void **state)
     got = run_all(u16, n, "UTF-16LE", 0);
     assert_string_equal(got, "1:a|b\n2:\xE5\xBC\xA0|2\n");
     free(got);
+    got = run_all(u16, n, NULL, 0); /* named by its byte-order mark */
+    assert_string_equal(got, "1:a|b\n2:\xE5\xBC\xA0|2\n");
+    free(got);
+    free(u16);
+    u16 = to_enc("UTF-16BE",
+                 "\xEF\xBB\xBF"
+                 "a\tb\n",
+                 &n);
+    got = run_all(u16, n, NULL, 0);
+    assert_string_equal(got, "1:a|b\n");
+    free(got);
+    got = run_all("\xFF", 1, NULL, 0); /* one byte: not a BOM */
+    assert_string_equal(
+        got, "1!invalid UTF-8 \xE2\x80\x94 is the file GBK? set [input] encoding = GBK\n");
+    free(got);
     free(u16);
 }
 
