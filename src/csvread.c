@@ -105,16 +105,24 @@ static void raw_add(struct kp_csvread *r, const char *p, size_t n)
  * line breaks as "\n", NUL bytes replaced, "…" when cut. */
 static const char *raw_finish(struct kp_csvread *r, int had_term)
 {
+    if (!r->raw.s)
+        buf_add(&r->raw, "", 0);
     size_t content = r->raw_total - (had_term && r->raw_total ? 1 : 0);
     int cut = content > KP_CSV_MAX_RAW;
     size_t n = cut ? r->raw.len : content;
-    if (cut)
-        while (n && ((unsigned char)r->raw.s[n - 1] & 0xC0) == 0x80)
-            n--; /* don't end inside a UTF-8 sequence */
-    if (cut && n && (unsigned char)r->raw.s[n - 1] >= 0xC0)
-        n--;
-    if (!r->raw.s)
-        buf_add(&r->raw, "", 0);
+    if (cut) { /* don't end inside a UTF-8 sequence */
+        const unsigned char *u = (const unsigned char *)r->raw.s;
+        size_t k = n;
+        while (k && (u[k - 1] & 0xC0) == 0x80)
+            k--;
+        size_t need = !k                 ? 0
+                      : u[k - 1] >= 0xF0 ? 4
+                      : u[k - 1] >= 0xE0 ? 3
+                      : u[k - 1] >= 0xC0 ? 2
+                                         : 1;
+        if (k && n - (k - 1) < need)
+            n = k - 1;
+    }
     if (!cut && !memchr(r->raw.s, '\r', n) && !memchr(r->raw.s, '\0', n)) {
         r->raw.s[n] = '\0'; /* the common case: nothing to change */
         return r->raw.s;

@@ -300,6 +300,22 @@ static void test_huge_field(void **state)
     assert_true(strncmp(r2 + 3 + KP_CSV_MAX_RAW, "\xE2\x80\xA6]\n3[next,2]", 14) == 0);
     free(raw);
     buf_free(&in);
+    /* Cut between UTF-8 sequences: 8190 ASCII bytes, then 张 (3 bytes) twice. */
+    for (int i = 0; i < KP_CSV_MAX_RAW - 2; i++)
+        buf_addc(&in, 'a');
+    buf_adds(&in, "\xE5\xBC\xA0\xE5\xBC\xA0\n");
+    raw = run_fn(in.s, in.len, NULL, 0, 0, dump_raw, NULL);
+    assert_int_equal(strlen(raw), 2 + KP_CSV_MAX_RAW - 2 + 3 + 2);
+    assert_string_equal(raw + 2 + KP_CSV_MAX_RAW - 2, "\xE2\x80\xA6]\n");
+    free(raw);
+    buf_reset(&in);
+    for (int i = 0; i < KP_CSV_MAX_RAW - 3; i++)
+        buf_addc(&in, 'a');
+    buf_adds(&in, "\xE5\xBC\xA0\xE5\xBC\xA0\n"); /* the first 张 fits exactly */
+    raw = run_fn(in.s, in.len, NULL, 0, 0, dump_raw, NULL);
+    assert_string_equal(raw + 2 + KP_CSV_MAX_RAW - 3, "\xE5\xBC\xA0\xE2\x80\xA6]\n");
+    free(raw);
+    buf_free(&in);
     /* Exactly the limit is fine. */
     buf_adds(&in, "\"");
     for (size_t i = 0; i < KP_CSV_MAX_FIELD; i++)
