@@ -91,8 +91,11 @@ static char *shown(const char *s)
 /* "a, b, c and 7 more" */
 static void add_name(struct kp_buf *b, size_t *count, const char *name)
 {
-    if (*count < SHOW_NAMES)
-        buf_printf(b, "%s%s", *count ? ", " : "", name);
+    if (*count < SHOW_NAMES) {
+        char *v = shown(name);
+        buf_printf(b, "%s%s", *count ? ", " : "", v);
+        free(v);
+    }
     (*count)++;
 }
 
@@ -270,8 +273,11 @@ static int check_duplicates(struct kp_ingest *in, long line)
         if (!*keys[a] || strcmp(keys[a], keys[b]) != 0 ||
             (i > 1 && !strcmp(keys[idx[i - 2]], keys[a])))
             continue;
-        file_fatal(in, line, "duplicate columns \"%s\" (column %zu) and \"%s\" (column %zu)",
-                   in->hdr[a], a + 1, in->hdr[b], b + 1);
+        char *x = shown(in->hdr[a]), *y = shown(in->hdr[b]);
+        file_fatal(in, line, "duplicate columns \"%s\" (column %zu) and \"%s\" (column %zu)", x,
+                   a + 1, y, b + 1);
+        free(x);
+        free(y);
         dup = 1;
     }
     strv_free(keys, n);
