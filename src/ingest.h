@@ -4,16 +4,41 @@
  * Pure: the caller feeds the bytes of each file in chunks (any size, so files
  * are streamed and never held whole); ingest converts the encoding with iconv,
  * parses CSV with libcsv (csvread.h), maps headers through the config's
- * [columns], parses numbers and periods, and fills kp_data. Every row that is
- * not used is added to kp_data.rejects with the file's name, its line and a
- * reason a person understands; a whole-file problem (no header, a required
- * column missing, an encoding that cannot be converted) is reported with diag
- * at KP_FATAL and makes ingest_finish return -1.
+ * [columns] (case-insensitive, after trimming; the canonical name is tried
+ * when the mapped one is absent), parses numbers and periods, and fills
+ * kp_data. Memory grows with the people and the rejected rows, not with the
+ * metrics rows read.
+ *
+ * Every row that is not used is added to kp_data.rejects with the file's
+ * name, its line (where the record starts) and a reason a person understands;
+ * the first 10 of each file are also printed (KP_ERROR), the rest summed up
+ * in one message. A row for a month outside m0..to is an informational reject
+ * (counts = 0) with one KP_NOTE per file. Rows whose cells are all empty (a
+ * spreadsheet's blank rows) are skipped without a word and not counted.
+ * A metrics or targets row (or a manager_id) naming someone whose roster row
+ * was rejected says so, with that line, instead of "unknown rep_id".
+ * A whole-file problem (no header, a duplicate or missing required column, an
+ * unknown encoding) is reported at KP_FATAL: that file's ingest_end and
+ * ingest_finish return -1.
  *
  * Order: roster first (ingest_begin .. ingest_feed .. ingest_end for
- * KP_IN_ROSTER), then metrics, then targets; ingest_finish validates the
- * roster as a whole (manager links and cycles), sorts people by (team,
- * rep_id), builds teams and the by_id index, and lays out the months. */
+ * KP_IN_ROSTER), then metrics, then targets (each optional after the roster).
+ * The roster's ingest_end validates it as a whole: unknown managers and
+ * manager cycles (KP_ERROR; the person is kept, the link dropped), then sorts
+ * people by (team, rep_id), builds teams and the by_id index, and lays out
+ * the months (m0 = from - history .. to, every cell NaN = missing). Metrics
+ * rows are placed as they arrive. If the roster was unusable, later files
+ * are not read.
+ *
+ * What a person holds: rep_id, name, team as in the file (trimmed, control
+ * characters replaced, line breaks as spaces); role = the config's role id
+ * (matched case-insensitively); email, manager_id, hire_date NULL when empty;
+ * manager_id NULL too when its link was dropped (then mgr = -1); locale the
+ * language code ("zh" from "zh-CN") or NULL for the config's default; extra[i]
+ * the cfg->keep_cols[i] column, NULL when empty or absent.
+ *
+ * kp_data.inputs gets one entry per ingest_begin (name, rows, used,
+ * rejected; rows = used + rejected); size and sha256 are the caller's. */
 #ifndef KP_INGEST_H
 #define KP_INGEST_H
 
@@ -26,7 +51,8 @@ enum kp_input { KP_IN_ROSTER, KP_IN_METRICS, KP_IN_TARGETS };
 
 struct kp_ingest;
 
-/* d must be zeroed; it is filled as files are fed. */
+/* d must be zeroed; it is filled as files are fed. cfg must outlive the
+ * ingest. */
 struct kp_ingest *ingest_new(const struct kp_config *cfg, struct kp_data *d);
 /* name: the file as shown in messages and rejects.csv. */
 void ingest_begin(struct kp_ingest *in, enum kp_input which, const char *name);
@@ -34,14 +60,21 @@ void ingest_feed(struct kp_ingest *in, const void *bytes, size_t n);
 /* End of this file. Returns 0, or -1 when the file as a whole was unusable
  * (reported at KP_FATAL). */
 int ingest_end(struct kp_ingest *in);
-/* After all files: 0, or -1 (reported) when nothing usable remains. Frees in. */
+/* After all files: 0, or -1 when a file was unusable or nobody is left to
+ * review (reported). Warns when no metrics row fell in the months used.
+ * Frees in; d stays the caller's (data_free). */
 int ingest_finish(struct kp_ingest *in);
 
 /* Numbers as they come out of spreadsheets: "1,234.5", "$1,234", "¥1,234",
- * "12.5%" (-> 0.125), "(1,234)" (-> -1234), "-7", " 42 ". An empty string or
- * only spaces is missing (returns 1, *out untouched). 0 on success; -1 when
- * it is not a number (NaN, inf, hex, "12,3x", 1e400 …). decimal_comma swaps
- * the roles of ',' and '.'. */
+ * "1,234 USD", "12.5%" (-> 0.125), "(1,234)" (-> -1234), "-7", "+7", " 42 ",
+ * "1.5e3". Thousands separators only in groups of three; currency signs and
+ * codes ($ US$ ¥ ￥ € £ 元 USD CNY RMB EUR GBP, any case) before or after
+ * the number, with or without a space; a sign before or after a leading
+ * currency; spaces, no-break and ideographic spaces around it. An empty
+ * string or only spaces is missing (returns 1, *out untouched). 0 on success
+ * (never -0); -1 when it is not a number (NaN, inf, hex, "12,3x", "1.2.3",
+ * 1e400, a currency or % alone, over 300 characters …). decimal_comma swaps
+ * the roles of ',' and '.'. C locale only. */
 int ingest_number(const char *s, int decimal_comma, double *out);
 
 #endif

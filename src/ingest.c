@@ -1,0 +1,1179 @@
+/* ingest — see ingest.h. */
+#include "ingest.h"
+
+#include "config.h"
+#include "csvread.h"
+#include "diag.h"
+#include "model.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SHOW_REJECTS  10 /* rejected rows printed per file; the rest are counted */
+#define SHOW_NAMES    10 /* names listed in one message */
+#define SHOW_VALUE    60 /* bytes of a bad cell quoted in a reason */
+#define MAX_MAGNITUDE 1e15
+#define MAX_MONTHS    1200
+
+/* Column slots of each file: the columns ingest looks for, in this order. */
+enum { M_PERIOD, M_REP_ID, M_NFIXED };       /* metrics: then cfg->cols */
+enum { T_REP_ID, T_KPI, T_TARGET, T_NCOLS }; /* targets */
+static const char *const target_cols[T_NCOLS] = {"rep_id", "kpi", "target"};
+
+struct kp_ingest {
+    const struct kp_config *cfg;
+    struct kp_data *d;
+    /* The file being read. */
+    enum kp_input which;
+    char *name;
+    size_t input; /* its entry in d->inputs */
+    struct kp_csvread *csv;
+    int have_header, failed, skip;
+    size_t nheader;
+    char **hdr; /* trimmed header texts */
+    int *col;   /* file column of each slot, -1 = absent */
+    size_t ncol;
+    long shown, hidden, outside;
+    /* Across files. */
+    char *roster_name;
+    char *metrics_name; /* the last metrics file, NULL = none */
+    int roster_seen, roster_failed, roster_done, failed_any;
+    long metrics_used;
+    int *htab; /* rep_id -> person index + 1, open addressing; until roster_done */
+    size_t hcap;
+    size_t people_cap;
+    struct dropped {
+        char *id;
+        long line;
+    } * dropped; /* rep_ids of rejected roster rows, sorted by id at roster_finish */
+    size_t ndropped, dropped_cap;
+    double *row; /* one metrics row's values */
+    long *tline; /* [p * nkpis + k]: line of that target, 0 = none */
+};
+
+/* ---- small helpers ---- */
+
+/* A cell as stored: line breaks (Alt+Enter in a spreadsheet) become spaces,
+ * other control characters U+FFFD. */
+static char *clean(const char *s)
+{
+    char *t = xstrdup(s);
+    for (char *p = t; *p; p++)
+        if (*p == '\r' || *p == '\n')
+            *p = ' ';
+    char *c = utf8_clean(t, strlen(t), 0, NULL);
+    free(t);
+    return c;
+}
+
+/* A cell as quoted in a reason: cleaned, cut to SHOW_VALUE bytes. */
+static char *shown(const char *s)
+{
+    size_t n = strlen(s);
+    int cut = n > SHOW_VALUE;
+    if (cut) {
+        n = SHOW_VALUE;
+        while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--; /* don't cut a UTF-8 sequence */
+    }
+    char *c = utf8_clean(s, n, 0, NULL);
+    if (!cut)
+        return c;
+    char *r = xasprintf("%s\xE2\x80\xA6", c);
+    free(c);
+    return r;
+}
+
+/* "a, b, c and 7 more" */
+static void add_name(struct kp_buf *b, size_t *count, const char *name)
+{
+    if (*count < SHOW_NAMES) {
+        char *v = shown(name);
+        buf_printf(b, "%s%s", *count ? ", " : "", v);
+        free(v);
+    }
+    (*count)++;
+}
+
+static void end_names(struct kp_buf *b, size_t count)
+{
+    if (count > SHOW_NAMES)
+        buf_printf(b, " and %zu more", count - SHOW_NAMES);
+    if (!b->s)
+        buf_adds(b, "");
+}
+
+static int all_empty(const struct kp_csvrec *rec)
+{
+    for (size_t i = 0; i < rec->nfield; i++) {
+        const char *s = rec->field[i];
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (*s)
+            return 0;
+    }
+    return 1;
+}
+
+static struct kp_input_file *cur_input(struct kp_ingest *in)
+{
+    return &in->d->inputs[in->input];
+}
+
+/* ---- rejects and whole-file errors ---- */
+
+static void reject(struct kp_ingest *in, const struct kp_csvrec *rec, int counts, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
+
+static void reject(struct kp_ingest *in, const struct kp_csvrec *rec, int counts, const char *fmt,
+                   ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    data_reject(in->d, in->name, rec->line, rec->raw, counts, "%s", msg);
+    cur_input(in)->rejected++;
+    if (!counts) {
+        in->outside++;
+    } else if (in->shown < SHOW_REJECTS) {
+        diag(KP_ERROR, in->name, rec->line, 0, "%s", msg);
+        in->shown++;
+    } else {
+        diag_raise(KP_ERROR);
+        in->hidden++;
+    }
+    free(msg);
+}
+
+static void file_fatal(struct kp_ingest *in, long line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void file_fatal(struct kp_ingest *in, long line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    diag(KP_FATAL, in->name, line, 0, "%s", msg);
+    free(msg);
+    in->failed = 1;
+    if (in->csv)
+        csvread_stop(in->csv);
+}
+
+/* ---- rep_id table (while the roster is read) ---- */
+
+static size_t htab_slot(const struct kp_ingest *in, const char *key)
+{
+    size_t mask = in->hcap - 1, i = (size_t)hash64(key, strlen(key)) & mask;
+    while (in->htab[i] && strcmp(in->d->people[in->htab[i] - 1].rep_id, key) != 0)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static int htab_get(const struct kp_ingest *in, const char *key)
+{
+    if (!in->hcap)
+        return -1;
+    return in->htab[htab_slot(in, key)] - 1;
+}
+
+static void htab_put(struct kp_ingest *in, size_t person)
+{
+    if ((person + 1) * 2 > in->hcap) {
+        int *old = in->htab;
+        size_t oldcap = in->hcap;
+        in->hcap = in->hcap ? in->hcap * 2 : 64;
+        in->htab = xcalloc(in->hcap, sizeof *in->htab);
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i])
+                in->htab[htab_slot(in, in->d->people[old[i] - 1].rep_id)] = old[i];
+        free(old);
+    }
+    in->htab[htab_slot(in, in->d->people[person].rep_id)] = (int)person + 1;
+}
+
+/* ---- headers ---- */
+
+static const char *slot_canon(const struct kp_ingest *in, size_t slot)
+{
+    const struct kp_config *c = in->cfg;
+    switch (in->which) {
+    case KP_IN_ROSTER:
+        return slot < KP_NROSTER ? kp_roster_cols[slot] : c->keep_cols[slot - KP_NROSTER];
+    case KP_IN_METRICS:
+        return slot == M_PERIOD ? "period" : slot == M_REP_ID ? "rep_id" : c->cols[slot - M_NFIXED];
+    case KP_IN_TARGETS: return target_cols[slot];
+    }
+    return "";
+}
+
+static int slot_required(const struct kp_ingest *in, size_t slot)
+{
+    switch (in->which) {
+    case KP_IN_ROSTER:
+        return slot == KP_R_REP_ID || slot == KP_R_NAME || slot == KP_R_TEAM || slot == KP_R_ROLE;
+    case KP_IN_METRICS: return slot < M_NFIXED;
+    case KP_IN_TARGETS: return 1;
+    }
+    return 0;
+}
+
+static int find_header(const struct kp_ingest *in, const char *h)
+{
+    for (size_t i = 0; i < in->nheader; i++)
+        if (str_ieq(in->hdr[i], h))
+            return (int)i;
+    return -1;
+}
+
+/* The header text as shown for a column: "revenue", or "销售额 (revenue)". */
+static char *col_label(const struct kp_ingest *in, size_t slot)
+{
+    const char *canon = slot_canon(in, slot);
+    int fi = in->col[slot];
+    const char *h = fi >= 0 ? in->hdr[fi] : config_header_for(in->cfg, canon);
+    if (str_ieq(h, canon))
+        return xstrdup(h);
+    return xasprintf("%s (%s)", h, canon);
+}
+
+static char **hdr_sort_keys; /* qsort has no context argument */
+
+static int hdr_cmp(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    int c = strcmp(hdr_sort_keys[x], hdr_sort_keys[y]);
+    return c ? c : (x > y) - (x < y);
+}
+
+/* Two columns with the same (case-folded) name: a whole-file error. */
+static int check_duplicates(struct kp_ingest *in, long line)
+{
+    size_t n = in->nheader, *idx = xmalloc(n * sizeof *idx);
+    char **keys = xmalloc(n * sizeof *keys);
+    for (size_t i = 0; i < n; i++) {
+        idx[i] = i;
+        keys[i] = xstrdup(in->hdr[i]);
+        for (char *s = keys[i]; *s; s++)
+            if (*s >= 'A' && *s <= 'Z')
+                *s = (char)(*s - 'A' + 'a');
+    }
+    hdr_sort_keys = keys;
+    qsort(idx, n, sizeof *idx, hdr_cmp);
+    hdr_sort_keys = NULL;
+    int dup = 0;
+    for (size_t i = 1; i < n; i++) {
+        size_t a = idx[i - 1], b = idx[i];
+        if (!*keys[a] || strcmp(keys[a], keys[b]) != 0 ||
+            (i > 1 && !strcmp(keys[idx[i - 2]], keys[a])))
+            continue;
+        char *x = shown(in->hdr[a]), *y = shown(in->hdr[b]);
+        file_fatal(in, line, "duplicate columns \"%s\" (column %zu) and \"%s\" (column %zu)", x,
+                   a + 1, y, b + 1);
+        free(x);
+        free(y);
+        dup = 1;
+    }
+    strv_free(keys, n);
+    free(idx);
+    return dup;
+}
+
+static void map_columns(struct kp_ingest *in)
+{
+    for (size_t s = 0; s < in->ncol; s++) {
+        const char *canon = slot_canon(in, s);
+        const char *h = config_header_for(in->cfg, canon);
+        in->col[s] = find_header(in, h);
+        if (in->col[s] < 0 && strcmp(h, canon) != 0)
+            in->col[s] = find_header(in, canon);
+    }
+}
+
+static void check_required(struct kp_ingest *in, long line)
+{
+    for (size_t s = 0; s < in->ncol; s++) {
+        if (in->col[s] >= 0 || !slot_required(in, s))
+            continue;
+        struct kp_buf found = {0};
+        size_t count = 0;
+        for (size_t i = 0; i < in->nheader; i++)
+            if (*in->hdr[i])
+                add_name(&found, &count, in->hdr[i]);
+        end_names(&found, count);
+        char *label = col_label(in, s);
+        file_fatal(in, line, "missing required column \"%s\" (found: %s)", label,
+                   count ? found.s : "no column names");
+        free(label);
+        buf_free(&found);
+    }
+}
+
+/* A warning for optional columns the file lacks (metric columns, kept
+ * roster columns), a note for the file's columns that are not used. */
+static void report_columns(struct kp_ingest *in, long line)
+{
+    struct kp_buf b = {0};
+    size_t count = 0;
+    for (size_t s = 0; s < in->ncol; s++) {
+        int wanted = in->which == KP_IN_METRICS || (in->which == KP_IN_ROSTER && s >= KP_NROSTER);
+        if (in->col[s] >= 0 || slot_required(in, s) || !wanted)
+            continue;
+        char *label = col_label(in, s);
+        add_name(&b, &count, label);
+        free(label);
+    }
+    end_names(&b, count);
+    if (count)
+        diag(KP_WARN, in->name, line, 0, "columns not in the file: %s (%s)", b.s,
+             in->which == KP_IN_METRICS ? "KPIs that use them will be n/a"
+                                        : "those kept columns will be empty");
+    buf_free(&b);
+    char *used = xcalloc(in->nheader ? in->nheader : 1, 1);
+    for (size_t s = 0; s < in->ncol; s++)
+        if (in->col[s] >= 0)
+            used[in->col[s]] = 1;
+    count = 0;
+    for (size_t i = 0; i < in->nheader; i++)
+        if (!used[i] && *in->hdr[i])
+            add_name(&b, &count, in->hdr[i]);
+    end_names(&b, count);
+    if (count)
+        diag(KP_NOTE, in->name, line, 0, "columns not used: %s", b.s);
+    buf_free(&b);
+    free(used);
+}
+
+static void header(struct kp_ingest *in, const struct kp_csvrec *rec)
+{
+    if (rec->error) {
+        file_fatal(in, rec->line, "cannot read the header row: %s", rec->error);
+        return;
+    }
+    in->nheader = rec->nfield;
+    in->hdr = xcalloc(rec->nfield ? rec->nfield : 1, sizeof *in->hdr);
+    for (size_t i = 0; i < rec->nfield; i++)
+        in->hdr[i] = clean(str_trim(rec->field[i]));
+    if (check_duplicates(in, rec->line))
+        return;
+    map_columns(in);
+    check_required(in, rec->line);
+    if (!in->failed)
+        report_columns(in, rec->line);
+}
+
+/* ---- roster ---- */
+
+/* "", "en", "zh", "zh-CN", "en_US", "zh-Hans-CN" -> NULL, "en", "zh", "zh", "en",
+ * "zh": the language is all the documents need. */
+static int parse_locale(const char *s, char **out)
+{
+    *out = NULL;
+    if (!*s)
+        return 0;
+    char l[3] = {0};
+    for (int i = 0; i < 2; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c < 'a' || c > 'z')
+            return -1;
+        l[i] = c;
+    }
+    if (s[2] && s[2] != '-' && s[2] != '_')
+        return -1;
+    for (const char *p = s + 2 + (s[2] != 0); *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_'))
+            return -1;
+    if (s[2] && !s[3])
+        return -1;
+    *out = xstrdup(l);
+    return 0;
+}
+
+static char *opt_clean(const char *s)
+{
+    return *s ? clean(s) : NULL;
+}
+
+static char *known_roles(const struct kp_config *c)
+{
+    struct kp_buf b = {0};
+    for (size_t i = 0; i < c->nroles; i++)
+        buf_printf(&b, "%s%s", i ? ", " : "", c->roles[i].id);
+    return buf_steal(&b);
+}
+
+static int find_role(const struct kp_config *c, const char *s)
+{
+    int r = config_find_role(c, s);
+    if (r >= 0)
+        return r;
+    char *l = xstrdup(s);
+    for (char *p = l; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    r = config_find_role(c, l);
+    free(l);
+    return r;
+}
+
+/* The roster's checks; 0 = the row is good (role and locale returned). */
+static int roster_check(struct kp_ingest *in, const struct kp_csvrec *rec, const char **f,
+                        int *role, char **locale)
+{
+    const struct kp_config *c = in->cfg;
+    char *v = NULL;
+    long days;
+    int dup = htab_get(in, f[KP_R_REP_ID]);
+    *role = -1;
+    if (!*f[KP_R_REP_ID])
+        reject(in, rec, 1, "empty rep_id");
+    else if (dup >= 0)
+        reject(in, rec, 1, "duplicate rep_id \"%s\" (first at line %ld)", v = shown(f[KP_R_REP_ID]),
+               in->d->people[dup].line);
+    else if (!*f[KP_R_NAME])
+        reject(in, rec, 1, "empty name");
+    else if (!*f[KP_R_TEAM])
+        reject(in, rec, 1, "empty team");
+    else if (c->nroles && (*role = find_role(c, f[KP_R_ROLE])) < 0) {
+        char *known = known_roles(c);
+        reject(in, rec, 1, "unknown role \"%s\" (known roles: %s)", v = shown(f[KP_R_ROLE]), known);
+        free(known);
+    } else if (parse_locale(f[KP_R_LOCALE], locale) != 0)
+        reject(in, rec, 1, "bad locale \"%s\" (want a language code such as en or zh)",
+               v = shown(f[KP_R_LOCALE]));
+    else if (*f[KP_R_HIRE_DATE] && date_parse(f[KP_R_HIRE_DATE], &days) != 0)
+        reject(in, rec, 1, "bad hire_date \"%s\" (want YYYY-MM-DD)", v = shown(f[KP_R_HIRE_DATE]));
+    else
+        return 0;
+    free(v);
+    free(*locale);
+    *locale = NULL;
+    return -1;
+}
+
+static void roster_row(struct kp_ingest *in, const struct kp_csvrec *rec)
+{
+    struct kp_data *d = in->d;
+    const struct kp_config *c = in->cfg;
+    const char *f[KP_NROSTER];
+    char *id = NULL;
+    for (size_t s = 0; s < KP_NROSTER; s++)
+        f[s] = in->col[s] >= 0 ? str_trim(rec->field[in->col[s]]) : "";
+    f[KP_R_REP_ID] = id = clean(f[KP_R_REP_ID]); /* the key metrics rows are matched with */
+    int role;
+    char *locale = NULL;
+    if (roster_check(in, rec, f, &role, &locale) != 0) {
+        if (*id && htab_get(in, id) < 0) { /* remembered for the messages about R… later */
+            xgrow(&in->dropped, &in->dropped_cap, in->ndropped + 1, sizeof *in->dropped);
+            in->dropped[in->ndropped++] = (struct dropped){id, rec->line};
+        } else {
+            free(id);
+        }
+        return;
+    }
+    xgrow(&d->people, &in->people_cap, d->npeople + 1, sizeof *d->people);
+    struct kp_person *p = &d->people[d->npeople];
+    memset(p, 0, sizeof *p);
+    p->rep_id = id;
+    p->name = clean(f[KP_R_NAME]);
+    p->team = clean(f[KP_R_TEAM]);
+    p->role = role >= 0 ? xstrdup(c->roles[role].id) : clean(f[KP_R_ROLE]);
+    p->email = opt_clean(f[KP_R_EMAIL]);
+    p->manager_id = opt_clean(f[KP_R_MANAGER_ID]);
+    p->hire_date = opt_clean(f[KP_R_HIRE_DATE]);
+    p->locale = locale;
+    p->role_idx = role;
+    p->mgr = -1;
+    p->line = rec->line;
+    if (c->nkeep_cols) {
+        p->extra = xcalloc(c->nkeep_cols, sizeof *p->extra);
+        for (size_t k = 0; k < c->nkeep_cols; k++) {
+            int fi = in->col[KP_NROSTER + k];
+            p->extra[k] = fi >= 0 ? opt_clean(str_trim(rec->field[fi])) : NULL;
+        }
+    }
+    htab_put(in, d->npeople++);
+    cur_input(in)->used++;
+}
+
+/* ---- the roster as a whole ---- */
+
+static void drop_manager(struct kp_person *p)
+{
+    free(p->manager_id);
+    p->manager_id = NULL;
+    p->mgr = -1;
+}
+
+static int dropped_cmp(const void *a, const void *b)
+{
+    const struct dropped *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* Sorted by id, the first line of each id kept. */
+static void dropped_sort(struct kp_ingest *in)
+{
+    size_t n = 0;
+    if (!in->ndropped)
+        return; /* qsort wants a non-NULL array */
+    qsort(in->dropped, in->ndropped, sizeof *in->dropped, dropped_cmp);
+    for (size_t i = 0; i < in->ndropped; i++) {
+        if (n && strcmp(in->dropped[n - 1].id, in->dropped[i].id) == 0)
+            free(in->dropped[i].id);
+        else
+            in->dropped[n++] = in->dropped[i];
+    }
+    in->ndropped = n;
+}
+
+/* The line where id was rejected in the roster, 0 if it was not. */
+static long dropped_line(const struct kp_ingest *in, const char *id)
+{
+    size_t lo = 0, hi = in->ndropped;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(in->dropped[mid].id, id);
+        if (c == 0)
+            return in->dropped[mid].line;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+static void link_managers(struct kp_ingest *in)
+{
+    struct kp_data *d = in->d;
+    for (size_t i = 0; i < d->npeople; i++) {
+        struct kp_person *p = &d->people[i];
+        if (!p->manager_id)
+            continue;
+        p->mgr = htab_get(in, p->manager_id);
+        if (p->mgr >= 0)
+            continue;
+        long l = dropped_line(in, p->manager_id);
+        if (l)
+            diag(KP_ERROR, in->roster_name, p->line, 0,
+                 "manager_id \"%s\" for %s was rejected (line %ld); kept without a manager",
+                 p->manager_id, p->rep_id, l);
+        else
+            diag(KP_ERROR, in->roster_name, p->line, 0,
+                 "unknown manager_id \"%s\" for %s (not in %s); kept without a manager",
+                 p->manager_id, p->rep_id, in->roster_name);
+        drop_manager(p);
+    }
+}
+
+#define SHOW_CYCLE 50
+
+static void report_cycle(struct kp_ingest *in, const size_t *cyc, size_t n)
+{
+    struct kp_person *pp = in->d->people;
+    size_t first = 0; /* name it from the member earliest in the file */
+    for (size_t i = 1; i < n; i++)
+        if (pp[cyc[i]].line < pp[cyc[first]].line)
+            first = i;
+    struct kp_buf b = {0};
+    for (size_t i = 0; i <= n && i <= SHOW_CYCLE; i++)
+        buf_printf(&b, "%s%s", i ? " -> " : "",
+                   i == SHOW_CYCLE && i < n ? "\xE2\x80\xA6" : pp[cyc[(first + i) % n]].rep_id);
+    diag(KP_ERROR, in->roster_name, pp[cyc[first]].line, 0,
+         "manager cycle %s: their manager links were removed", b.s);
+    buf_free(&b);
+    for (size_t i = 0; i < n; i++)
+        drop_manager(&pp[cyc[i]]);
+}
+
+/* Each person has at most one manager, so following the links from anyone
+ * either ends or runs into a cycle. */
+static void break_cycles(struct kp_ingest *in)
+{
+    struct kp_data *d = in->d;
+    size_t n = d->npeople;
+    char *state = xcalloc(n ? n : 1, 1); /* 0 new, 1 on the current walk, 2 done */
+    size_t *walk = xmalloc((n ? n : 1) * sizeof *walk);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = 0;
+        int j = (int)i;
+        while (j >= 0 && !state[j]) {
+            state[j] = 1;
+            walk[len++] = (size_t)j;
+            j = d->people[j].mgr;
+        }
+        if (j >= 0 && state[j] == 1) {
+            size_t k = len;
+            while (walk[k - 1] != (size_t)j)
+                k--;
+            report_cycle(in, walk + k - 1, len - k + 1);
+        }
+        for (size_t t = 0; t < len; t++)
+            state[walk[t]] = 2;
+    }
+    free(walk);
+    free(state);
+}
+
+static const struct kp_person *sort_people_base; /* qsort has no context argument */
+
+static int person_cmp(const void *a, const void *b)
+{
+    const struct kp_person *x = &sort_people_base[*(const size_t *)a];
+    const struct kp_person *y = &sort_people_base[*(const size_t *)b];
+    int c = strcmp(x->team, y->team);
+    return c ? c : strcmp(x->rep_id, y->rep_id);
+}
+
+/* People by (team, rep_id); manager indices follow; teams built. */
+static void sort_people(struct kp_data *d)
+{
+    size_t n = d->npeople, *order = xmalloc((n ? n : 1) * sizeof *order);
+    int *newpos = xmalloc((n ? n : 1) * sizeof *newpos);
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    sort_people_base = d->people;
+    qsort(order, n, sizeof *order, person_cmp);
+    sort_people_base = NULL;
+    struct kp_person *sorted = xmalloc((n ? n : 1) * sizeof *sorted);
+    for (size_t i = 0; i < n; i++) {
+        sorted[i] = d->people[order[i]];
+        newpos[order[i]] = (int)i;
+    }
+    size_t cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct kp_person *p = &sorted[i];
+        if (p->mgr >= 0)
+            p->mgr = newpos[p->mgr];
+        if (!d->nteams || strcmp(d->teams[d->nteams - 1], p->team) != 0) {
+            xgrow(&d->teams, &cap, d->nteams + 1, sizeof *d->teams);
+            d->teams[d->nteams++] = xstrdup(p->team);
+        }
+        p->team_idx = (int)d->nteams - 1;
+    }
+    free(d->people);
+    d->people = sorted;
+    free(order);
+    free(newpos);
+}
+
+static int layout_months(struct kp_ingest *in)
+{
+    struct kp_data *d = in->d;
+    const struct kp_config *c = in->cfg;
+    d->m0 = c->from - (c->history > 0 ? c->history : 0);
+    long nm = (long)c->to - d->m0 + 1;
+    if (nm < 1 || nm > MAX_MONTHS) {
+        diag(KP_FATAL, c->path, 0, 0, "the months to read (%ld) must be 1 to %d", nm, MAX_MONTHS);
+        return -1;
+    }
+    d->nmonths = (int)nm;
+    d->ncols = c->ncols;
+    d->cols = xcalloc(c->ncols ? c->ncols : 1, sizeof *d->cols);
+    for (size_t i = 0; i < c->ncols; i++)
+        d->cols[i] = xstrdup(c->cols[i]);
+    size_t cells = d->npeople * (size_t)d->nmonths;
+    if (d->ncols && cells > SIZE_MAX / sizeof(double) / d->ncols) {
+        diag(KP_FATAL, in->roster_name, 0, 0, "too much data: %zu people", d->npeople);
+        return -1;
+    }
+    size_t nval = cells * d->ncols;
+    d->val = xmalloc((nval ? nval : 1) * sizeof *d->val);
+    for (size_t i = 0; i < nval; i++)
+        d->val[i] = NAN;
+    d->line = xcalloc(cells ? cells : 1, sizeof *d->line);
+    return 0;
+}
+
+static void roster_finish(struct kp_ingest *in)
+{
+    if (in->roster_done)
+        return;
+    in->roster_done = 1;
+    dropped_sort(in);
+    link_managers(in);
+    break_cycles(in);
+    sort_people(in->d);
+    data_index(in->d);
+    free(in->htab);
+    in->htab = NULL;
+    in->hcap = 0;
+    if (layout_months(in) != 0)
+        in->roster_failed = in->failed_any = 1;
+}
+
+/* ---- metrics ---- */
+
+/* The person a metrics or targets row is for, or -1 (the row rejected). */
+static int row_person(struct kp_ingest *in, const struct kp_csvrec *rec, const char *id)
+{
+    if (!*id) {
+        reject(in, rec, 1, "empty rep_id");
+        return -1;
+    }
+    int p = data_find_person(in->d, id);
+    if (p >= 0)
+        return p;
+    char *v = shown(id);
+    long l = dropped_line(in, id);
+    if (l)
+        reject(in, rec, 1, "rep_id \"%s\" was rejected in %s (line %ld)", v, in->roster_name, l);
+    else
+        reject(in, rec, 1, "unknown rep_id \"%s\" (not in %s)", v, in->roster_name);
+    free(v);
+    return -1;
+}
+
+/* Parse the row's metric cells into in->row; 0, or -1 (rejected). */
+static int metric_values(struct kp_ingest *in, const struct kp_csvrec *rec)
+{
+    const struct kp_config *c = in->cfg;
+    for (size_t k = 0; k < c->ncols; k++) {
+        int fi = in->col[M_NFIXED + k];
+        double v = NAN;
+        int rc = fi >= 0 ? ingest_number(rec->field[fi], c->decimal_comma, &v) : 1;
+        if (rc == 1)
+            v = NAN;
+        if (rc < 0 || (rc == 0 && fabs(v) > MAX_MAGNITUDE)) {
+            char *s = shown(rec->field[fi]), *label = col_label(in, M_NFIXED + k);
+            if (rc < 0)
+                reject(in, rec, 1, "bad number \"%s\" in column %s", s, label);
+            else
+                reject(in, rec, 1, "implausible number \"%s\" in column %s (over 1e15)", s, label);
+            free(s);
+            free(label);
+            return -1;
+        }
+        in->row[k] = v;
+    }
+    return 0;
+}
+
+static void metrics_row(struct kp_ingest *in, const struct kp_csvrec *rec)
+{
+    struct kp_data *d = in->d;
+    const char *ps = str_trim(rec->field[in->col[M_PERIOD]]);
+    char *rs = clean(str_trim(rec->field[in->col[M_REP_ID]])), *v = NULL;
+    kp_month m;
+    int p = -1;
+    char a[8], b[8];
+    if (month_parse(ps, &m) != 0) {
+        reject(in, rec, 1, "bad period \"%s\" (want YYYY-MM)", v = shown(ps));
+    } else if (m < d->m0 || m >= d->m0 + d->nmonths) {
+        month_format(m, a);
+        month_format(d->m0, b);
+        char c[8];
+        month_format(d->m0 + d->nmonths - 1, c);
+        reject(in, rec, 0, "period %s is outside the months used (%s..%s)", a, b, c);
+    } else if ((p = row_person(in, rec, rs)) < 0) {
+        /* rejected */
+    } else if (d->line[(size_t)p * d->nmonths + (m - d->m0)]) {
+        month_format(m, a);
+        reject(in, rec, 1, "duplicate row for %s in %s (first at line %ld)", v = shown(rs), a,
+               d->line[(size_t)p * d->nmonths + (m - d->m0)]);
+    } else if (metric_values(in, rec) == 0) {
+        int mi = m - d->m0;
+        for (size_t k = 0; k < d->ncols; k++)
+            *data_cell(d, (size_t)p, mi, k) = in->row[k];
+        d->line[(size_t)p * d->nmonths + mi] = rec->line;
+        cur_input(in)->used++;
+        in->metrics_used++;
+    }
+    free(v);
+    free(rs);
+}
+
+/* ---- targets ---- */
+
+static char *known_kpis(const struct kp_config *c)
+{
+    struct kp_buf b = {0};
+    size_t count = 0;
+    for (size_t i = 0; i < c->nkpis; i++)
+        add_name(&b, &count, c->kpis[i].id);
+    end_names(&b, count);
+    return buf_steal(&b);
+}
+
+static void targets_row(struct kp_ingest *in, const struct kp_csvrec *rec)
+{
+    struct kp_data *d = in->d;
+    const struct kp_config *c = in->cfg;
+    char *rs = clean(str_trim(rec->field[in->col[T_REP_ID]])), *v = NULL;
+    const char *ks = str_trim(rec->field[in->col[T_KPI]]);
+    const char *ts = rec->field[in->col[T_TARGET]];
+    int p = -1, k = -1, rc = 1;
+    double t = NAN;
+    if ((p = row_person(in, rec, rs)) < 0) {
+        /* rejected */
+    } else if ((k = config_find_kpi(c, ks)) < 0) {
+        char *known = known_kpis(c);
+        reject(in, rec, 1, "unknown kpi \"%s\" (known KPIs: %s)", v = shown(ks), known);
+        free(known);
+    } else if ((rc = ingest_number(ts, c->decimal_comma, &t)) == 1) {
+        reject(in, rec, 1, "empty target");
+    } else if (rc < 0) {
+        reject(in, rec, 1, "bad number \"%s\" in column target", v = shown(ts));
+    } else if (fabs(t) > MAX_MAGNITUDE) {
+        reject(in, rec, 1, "implausible number \"%s\" in column target (over 1e15)", v = shown(ts));
+    } else if (in->tline[(size_t)p * c->nkpis + (size_t)k]) {
+        reject(in, rec, 1, "duplicate target for %s %s (first at line %ld)", v = shown(rs),
+               c->kpis[k].id, in->tline[(size_t)p * c->nkpis + (size_t)k]);
+    } else {
+        d->ptarget[(size_t)p * c->nkpis + (size_t)k] = t;
+        in->tline[(size_t)p * c->nkpis + (size_t)k] = rec->line;
+        cur_input(in)->used++;
+    }
+    free(v);
+    free(rs);
+}
+
+/* ---- records ---- */
+
+static void on_record(void *ctx, const struct kp_csvrec *rec)
+{
+    struct kp_ingest *in = ctx;
+    if (in->failed || in->skip)
+        return;
+    if (!in->have_header) {
+        in->have_header = 1;
+        header(in, rec);
+        return;
+    }
+    if (!rec->error && all_empty(rec))
+        return; /* a spreadsheet's empty row: not data */
+    cur_input(in)->rows++;
+    if (rec->error)
+        reject(in, rec, 1, "%s", rec->error);
+    else if (rec->nfield != in->nheader)
+        reject(in, rec, 1, "wrong number of fields: %zu, expected %zu", rec->nfield, in->nheader);
+    else if (in->which == KP_IN_ROSTER)
+        roster_row(in, rec);
+    else if (in->which == KP_IN_METRICS)
+        metrics_row(in, rec);
+    else
+        targets_row(in, rec);
+}
+
+/* ---- public ---- */
+
+struct kp_ingest *ingest_new(const struct kp_config *cfg, struct kp_data *d)
+{
+    struct kp_ingest *in = xcalloc(1, sizeof *in);
+    in->cfg = cfg;
+    in->d = d;
+    d->nextra = cfg->nkeep_cols;
+    d->nkpis = cfg->nkpis;
+    in->row = xcalloc(cfg->ncols ? cfg->ncols : 1, sizeof *in->row);
+    return in;
+}
+
+static void file_reset(struct kp_ingest *in)
+{
+    if (in->csv)
+        csvread_free(in->csv);
+    in->csv = NULL;
+    strv_free(in->hdr, in->nheader);
+    in->hdr = NULL;
+    free(in->col);
+    in->col = NULL;
+    in->nheader = 0;
+    in->have_header = in->failed = in->skip = 0;
+    in->shown = in->hidden = in->outside = 0;
+}
+
+static void targets_alloc(struct kp_ingest *in)
+{
+    struct kp_data *d = in->d;
+    size_t n = d->npeople * in->cfg->nkpis;
+    if (d->ptarget)
+        return;
+    d->ptarget = xmalloc((n ? n : 1) * sizeof *d->ptarget);
+    for (size_t i = 0; i < n; i++)
+        d->ptarget[i] = NAN;
+    in->tline = xcalloc(n ? n : 1, sizeof *in->tline);
+}
+
+void ingest_begin(struct kp_ingest *in, enum kp_input which, const char *name)
+{
+    struct kp_data *d = in->d;
+    file_reset(in);
+    in->which = which;
+    free(in->name);
+    in->name = xstrdup(name);
+    d->inputs = xrealloc(d->inputs, (d->ninputs + 1) * sizeof *d->inputs);
+    in->input = d->ninputs++;
+    memset(cur_input(in), 0, sizeof *cur_input(in));
+    cur_input(in)->name = xstrdup(name);
+    if (which == KP_IN_ROSTER) {
+        in->roster_seen = 1;
+        free(in->roster_name);
+        in->roster_name = xstrdup(name);
+        in->ncol = KP_NROSTER + in->cfg->nkeep_cols;
+    } else {
+        if (!in->roster_name)
+            in->roster_name = xstrdup("the roster");
+        roster_finish(in);
+        in->skip = in->roster_failed || !in->roster_seen; /* nothing to match rows with */
+        in->ncol = which == KP_IN_METRICS ? M_NFIXED + in->cfg->ncols : T_NCOLS;
+        if (which == KP_IN_METRICS) {
+            free(in->metrics_name);
+            in->metrics_name = xstrdup(name);
+        }
+        if (which == KP_IN_TARGETS)
+            targets_alloc(in);
+    }
+    in->col = xmalloc(in->ncol * sizeof *in->col);
+    for (size_t s = 0; s < in->ncol; s++)
+        in->col[s] = -1;
+    if (in->skip)
+        return;
+    char *err = NULL;
+    in->csv = csvread_new(in->cfg->encoding, in->cfg->delimiter, on_record, in, &err);
+    if (!in->csv) {
+        file_fatal(in, 0, "%s", err);
+        free(err);
+    }
+}
+
+void ingest_feed(struct kp_ingest *in, const void *bytes, size_t n)
+{
+    if (in->csv && !in->failed && !in->skip)
+        csvread_feed(in->csv, bytes, n);
+}
+
+int ingest_end(struct kp_ingest *in)
+{
+    if (in->csv && !in->failed && !in->skip)
+        csvread_end(in->csv);
+    if (!in->failed && !in->skip && !in->have_header)
+        file_fatal(in, 0, "the file is empty (no header row)");
+    if (in->hidden)
+        diag(KP_ERROR, in->name, 0, 0, "%ld more %s rejected (all are listed in rejects.csv)",
+             in->hidden, in->hidden == 1 ? "row" : "rows");
+    if (in->outside)
+        diag(KP_NOTE, in->name, 0, 0, "%ld %s outside the months used %s skipped", in->outside,
+             in->outside == 1 ? "row" : "rows", in->outside == 1 ? "was" : "were");
+    int failed = in->failed;
+    if (in->which == KP_IN_ROSTER) {
+        in->roster_failed |= failed;
+        roster_finish(in);
+    }
+    file_reset(in);
+    in->failed_any |= failed;
+    return failed ? -1 : 0;
+}
+
+int ingest_finish(struct kp_ingest *in)
+{
+    file_reset(in);
+    if (!in->roster_done)
+        roster_finish(in);
+    int rc = in->failed_any ? -1 : 0;
+    if (!rc && in->d->npeople == 0) {
+        diag(KP_FATAL, in->roster_name ? in->roster_name : NULL, 0, 0,
+             "no usable rows: nobody to review");
+        rc = -1;
+    }
+    if (!rc && in->metrics_name && !in->metrics_used) {
+        char a[8], b[8];
+        month_format(in->d->m0, a);
+        month_format(in->d->m0 + in->d->nmonths - 1, b);
+        diag(KP_WARN, in->metrics_name, 0, 0,
+             "no usable rows in the months used (%s..%s): every KPI will be n/a", a, b);
+    }
+    free(in->name);
+    free(in->roster_name);
+    free(in->metrics_name);
+    free(in->htab);
+    for (size_t i = 0; i < in->ndropped; i++)
+        free(in->dropped[i].id);
+    free(in->dropped);
+    free(in->row);
+    free(in->tline);
+    free(in);
+    return rc;
+}
+
+/* ---- numbers ---- */
+
+struct lit {
+    const char *s;
+    size_t n;
+};
+#define LIT(s)                                                                                     \
+    {                                                                                              \
+        s, sizeof s - 1                                                                            \
+    }
+
+/* Spaces around a number: ASCII, no-break, ideographic, narrow no-break. */
+static const struct lit spaces[] = {LIT(" "), LIT("\t"), LIT("\xC2\xA0"), LIT("\xE3\x80\x80"),
+                                    LIT("\xE2\x80\xAF")};
+static const struct lit currencies[] = {
+    LIT("US$"),
+    LIT("$"),
+    LIT("\xC2\xA5") /* ¥ */,
+    LIT("\xEF\xBF\xA5") /* ￥ */,
+    LIT("\xE2\x82\xAC") /* € */,
+    LIT("\xC2\xA3") /* £ */,
+    LIT("USD"),
+    LIT("CNY"),
+    LIT("RMB"),
+    LIT("EUR"),
+    LIT("GBP"),
+    LIT("\xE5\x85\x83") /* 元 */,
+};
+
+static int ieq_n(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char x = a[i];
+        if (x >= 'a' && x <= 'z')
+            x = (char)(x - 'a' + 'A');
+        if (x != b[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* Length of the entry of set found at p (prefix) or ending at e (!prefix);
+ * 0 if none. */
+static size_t match(const struct lit *set, size_t n, const char *b, const char *e, int prefix)
+{
+    for (size_t i = 0; i < n; i++) {
+        if ((size_t)(e - b) < set[i].n)
+            continue;
+        if (ieq_n(prefix ? b : e - set[i].n, set[i].s, set[i].n))
+            return set[i].n;
+    }
+    return 0;
+}
+
+static void trim(const char **b, const char **e)
+{
+    size_t n;
+    while (*b < *e && (n = match(spaces, KP_NELEM(spaces), *b, *e, 1)) != 0)
+        *b += n;
+    while (*b < *e && (n = match(spaces, KP_NELEM(spaces), *b, *e, 0)) != 0)
+        *e -= n;
+}
+
+static int take_currency(const char **b, const char **e, int prefix)
+{
+    if (*b >= *e)
+        return 0;
+    char c = prefix ? **b : (*e)[-1];
+    if (c >= '0' && c <= '9')
+        return 0; /* the common case: a digit, no currency */
+    size_t n = match(currencies, KP_NELEM(currencies), *b, *e, prefix);
+    if (prefix)
+        *b += n;
+    else
+        *e -= n;
+    return n != 0;
+}
+
+static int take_sign(const char **b, const char *e, int *sign)
+{
+    if (*sign || *b >= e || (**b != '+' && **b != '-'))
+        return 0;
+    *sign = **b;
+    (*b)++;
+    return 1;
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Digits with optional groups of three, a decimal part, an exponent: copied
+ * to out as plain C-locale text. 0 or -1. */
+static int plain_number(const char *p, const char *e, int decimal_comma, char *out, size_t cap)
+{
+    char group = decimal_comma ? '.' : ',', point = decimal_comma ? ',' : '.';
+    size_t o = 0, ndig = 0, glen = 0;
+    int grouped = 0;
+    if ((size_t)(e - p) > 300 || (size_t)(e - p) >= cap)
+        return -1; /* no figure is that long; and out must hold it */
+    for (; p < e && (is_digit(*p) || *p == group); p++) {
+        if (*p == group) {
+            if (!ndig || (grouped ? glen != 3 : glen > 3))
+                return -1;
+            grouped = 1, glen = 0;
+            continue;
+        }
+        out[o++] = *p, ndig++, glen++;
+    }
+    if (grouped && glen != 3)
+        return -1;
+    if (p < e && *p == point) {
+        out[o++] = '.';
+        for (p++; p < e && is_digit(*p); p++)
+            out[o++] = *p, ndig++;
+    }
+    if (!ndig)
+        return -1;
+    if (p < e && (*p == 'e' || *p == 'E')) {
+        if (grouped)
+            return -1;
+        out[o++] = 'e', p++;
+        if (p < e && (*p == '+' || *p == '-'))
+            out[o++] = *p++;
+        if (p >= e || !is_digit(*p))
+            return -1;
+        while (p < e && is_digit(*p))
+            out[o++] = *p++;
+    }
+    out[o] = '\0';
+    return p == e ? 0 : -1;
+}
+
+int ingest_number(const char *s, int decimal_comma, double *out)
+{
+    const char *b = s, *e = s + strlen(s);
+    int paren = 0, sign = 0, pct = 0, cur = 0;
+    trim(&b, &e);
+    if (b == e)
+        return 1;
+    if (*b == '(' && e[-1] == ')' && e - b >= 2) {
+        paren = 1, b++, e--;
+        trim(&b, &e);
+    }
+    if (take_sign(&b, e, &sign))
+        trim(&b, &e);
+    if ((cur = take_currency(&b, &e, 1)) != 0) {
+        trim(&b, &e);
+        if (take_sign(&b, e, &sign))
+            trim(&b, &e);
+    }
+    if (b < e && e[-1] == '%') {
+        pct = 1, e--;
+        trim(&b, &e);
+    }
+    if (!cur && take_currency(&b, &e, 0))
+        trim(&b, &e);
+    char num[320];
+    if ((paren && sign) || plain_number(b, e, decimal_comma, num, sizeof num) != 0)
+        return -1;
+    double v = strtod(num, NULL);
+    if (!isfinite(v))
+        return -1;
+    if (pct)
+        v /= 100;
+    if (paren || sign == '-')
+        v = -v;
+    *out = v == 0 ? 0.0 : v;
+    return 0;
+}
