@@ -170,9 +170,6 @@ int pipeline_check(const struct kp_opts *o)
     struct kp_config *c = load_inputs(o, &d);
     if (!c)
         return diag_status();
-    for (size_t i = 0; i < d.nrejects; i++)
-        if (d.rejects[i].counts)
-            diag(KP_ERROR, d.rejects[i].file, d.rejects[i].line, 0, "%s", d.rejects[i].reason);
     summarize_inputs(&d, NULL);
     diag(KP_NOTE, c->path, 0, 0, "config OK: %zu KPIs, %zu roles, %zu people in %zu teams",
          c->nkpis, c->nroles, d.npeople, d.nteams);
