@@ -112,6 +112,69 @@ static void test_subset(void **state)
     free(data);
 }
 
+/* The subset's cmap: one 3/1 format-4 subtable with few segments (libharu
+ * scans them linearly for each of 65536 code points). */
+static unsigned cmap_segments(hb_face_t *face)
+{
+    hb_blob_t *b = hb_face_reference_table(face, HB_TAG('c', 'm', 'a', 'p'));
+    unsigned len;
+    const unsigned char *t = (const unsigned char *)hb_blob_get_data(b, &len);
+    assert_true(len >= 12 + 16);
+    assert_int_equal(t[2] << 8 | t[3], 1);                          /* one subtable */
+    assert_int_equal((t[4] << 8 | t[5]) * 10 + (t[6] << 8 | t[7]), 31); /* 3/1 */
+    const unsigned char *s = t + 12;
+    assert_int_equal(s[0] << 8 | s[1], 4);
+    unsigned segs = (unsigned)(s[6] << 8 | s[7]) / 2;
+    hb_blob_destroy(b);
+    return segs;
+}
+
+static void test_subset_cmap(void **state)
+{
+    (void)state;
+    /* 300 ideographs scattered over the CJK block, about 70 apart */
+    uint32_t cps[300];
+    for (uint32_t i = 0; i < 300; i++)
+        cps[i] = 0x4E00 + (i * 41) % 20900;
+    char *data;
+    size_t len;
+    assert_int_equal(font_subset(KP_FACE_CJK, cps, 300, &data, &len), 0);
+    hb_blob_t *blob = hb_blob_create(data, (unsigned)len, HB_MEMORY_MODE_READONLY, NULL, NULL);
+    hb_face_t *face = hb_face_create(blob, 0);
+    hb_font_t *font = hb_font_create(face);
+    assert_true(cmap_segments(face) <= 3);
+    /* composites bring their parts along, still far below 32768 */
+    assert_true(hb_face_get_glyph_count(face) > 300 && hb_face_get_glyph_count(face) < 2000);
+    /* every code point still maps to its own glyph, nothing else maps */
+    hb_set_t *seen = hb_set_create();
+    for (size_t i = 0; i < 300; i++) {
+        hb_codepoint_t g;
+        assert_true(hb_font_get_nominal_glyph(font, cps[i], &g));
+        assert_true(g > 0 && g < hb_face_get_glyph_count(face)); /* < 32768 */
+        assert_false(hb_set_has(seen, g));
+        hb_set_add(seen, g);
+    }
+    hb_set_t *u = hb_set_create();
+    hb_face_collect_unicodes(face, u);
+    assert_int_equal(hb_set_get_population(u), 300);
+    hb_set_destroy(u);
+    hb_set_destroy(seen);
+    hb_font_destroy(font);
+    hb_face_destroy(face);
+    hb_blob_destroy(blob);
+    free(data);
+
+    /* far apart: a segment each (plus the final 0xFFFF one) */
+    const uint32_t far[] = {0x41, 0x01D6, 0x4E09, 0x5F20};
+    assert_int_equal(font_subset(KP_FACE_CJK, far, 4, &data, &len), 0);
+    blob = hb_blob_create(data, (unsigned)len, HB_MEMORY_MODE_READONLY, NULL, NULL);
+    face = hb_face_create(blob, 0);
+    assert_int_equal(cmap_segments(face), 5);
+    hb_face_destroy(face);
+    hb_blob_destroy(blob);
+    free(data);
+}
+
 static void test_subset_latin(void **state)
 {
     (void)state;
@@ -166,4 +229,5 @@ static void test_init_fails(void **state)
 UNIT_MAIN(cmocka_unit_test(test_init_fails), cmocka_unit_test_setup(test_coverage, setup),
           cmocka_unit_test_setup(test_advance, setup), cmocka_unit_test_setup(test_label, setup),
           cmocka_unit_test_setup(test_subset, setup),
+          cmocka_unit_test_setup(test_subset_cmap, setup),
           cmocka_unit_test_setup(test_subset_latin, setup))
