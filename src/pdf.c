@@ -93,6 +93,7 @@ struct kp_pdf {
     uint32_t *missing;
     size_t nmissing, cap_missing;
     char *misuse; /* the first misuse of the API */
+    int max_link_page; /* highest page a link points to (-1: none) */
     size_t size;
     struct op dummy; /* written to when there is no page */
 };
@@ -140,6 +141,7 @@ struct kp_pdf *pdf_new(enum kp_paper paper)
     d->width = paper == KP_LETTER ? 612 : 595.276;
     d->height = paper == KP_LETTER ? 792 : 841.89;
     d->cur = -1;
+    d->max_link_page = -1;
     buf_add(&d->pool, "", 0);
     return d;
 }
@@ -431,6 +433,18 @@ void pdf_rect(struct kp_pdf *d, double x, double y, double w, double h, double r
     pdf_paint(d, p);
 }
 
+void pdf_circle(struct kp_pdf *d, double cx, double cy, double r, const struct kp_paint *p)
+{
+    double k = r * 0.5523;
+    pdf_move_to(d, cx + r, cy);
+    pdf_curve_to(d, cx + r, cy + k, cx + k, cy + r, cx, cy + r);
+    pdf_curve_to(d, cx - k, cy + r, cx - r, cy + k, cx - r, cy);
+    pdf_curve_to(d, cx - r, cy - k, cx - k, cy - r, cx, cy - r);
+    pdf_curve_to(d, cx + k, cy - r, cx + r, cy - k, cx + r, cy);
+    pdf_close_path(d);
+    pdf_paint(d, p);
+}
+
 void pdf_line(struct kp_pdf *d, double x1, double y1, double x2, double y2,
               const struct kp_paint *p)
 {
@@ -531,6 +545,10 @@ void pdf_page_label(struct kp_pdf *d, int page, enum kp_numstyle style, const ch
 void pdf_link_page(struct kp_pdf *d, double x, double y, double w, double h, int page,
                    double top)
 {
+    if (page < 0)
+        misuse(d, "pdf_link_page() to a page that does not exist");
+    if (page > d->max_link_page)
+        d->max_link_page = page;
     struct op *o = op_add(d, OP_LINK_PAGE);
     o->ref = page;
     o->v[0] = x, o->v[1] = y, o->v[2] = w, o->v[3] = h, o->v[4] = top;
@@ -948,9 +966,10 @@ static int load_fonts(struct rp *r)
     int rc = 0;
     for (int f = 0; f < KP_NFACES && rc == 0; f++) {
         size_t n = 0;
-        for (uint32_t cp = 0; cp < 0x10000; cp++)
-            if (r->d->used[f][cp >> 3] & (1u << (cp & 7)))
-                cps[n++] = cp;
+        for (uint32_t byte = 0; byte < 0x10000 / 8; byte++)
+            for (uint32_t bit = 0; r->d->used[f][byte] && bit < 8; bit++)
+                if (r->d->used[f][byte] & (1u << bit))
+                    cps[n++] = byte << 3 | bit;
         if (n == 0)
             continue;
         char *data, *path;
@@ -1019,16 +1038,37 @@ static void add_outline(struct rp *r)
     HPDF_SetPageMode(r->pdf, HPDF_PAGE_MODE_USE_OUTLINE);
 }
 
-static void add_labels_and_info(struct rp *r)
+static int label_cmp(const void *a, const void *b)
+{
+    const struct label *x = *(const struct label *const *)a, *y = *(const struct label *const *)b;
+    if (x->page != y->page)
+        return x->page < y->page ? -1 : 1;
+    return x < y ? -1 : x > y; /* same page: in the order they were set */
+}
+
+/* Page labels in page order (the PDF needs them sorted); for a page labelled
+ * twice the later call wins. */
+static void add_labels(struct rp *r)
 {
     struct kp_pdf *d = r->d;
     r->stage = "writing page labels";
+    const struct label **v = xmalloc((d->nlabels + 1) * sizeof *v);
+    for (size_t i = 0; i < d->nlabels; i++)
+        v[i] = &d->labels[i];
+    qsort(v, d->nlabels, sizeof *v, label_cmp);
     for (size_t i = 0; i < d->nlabels && !r->err; i++) {
-        const struct label *l = &d->labels[i];
-        const char *prefix = l->prefix == NO_STR ? NULL : d->pool.s + l->prefix;
-        HPDF_AddPageLabel(r->pdf, (HPDF_UINT)l->page, (HPDF_PageNumStyle)l->style,
-                          (HPDF_UINT)l->first, prefix);
+        if (i + 1 < d->nlabels && v[i + 1]->page == v[i]->page)
+            continue;
+        const char *prefix = v[i]->prefix == NO_STR ? NULL : d->pool.s + v[i]->prefix;
+        HPDF_AddPageLabel(r->pdf, (HPDF_UINT)v[i]->page, (HPDF_PageNumStyle)v[i]->style,
+                          (HPDF_UINT)v[i]->first, prefix);
     }
+    free(v);
+}
+
+static void add_info(struct rp *r)
+{
+    struct kp_pdf *d = r->d;
     r->stage = "writing document information";
     static const HPDF_InfoType keys[KP_NINFO] = {HPDF_INFO_TITLE, HPDF_INFO_SUBJECT,
                                                  HPDF_INFO_AUTHOR, HPDF_INFO_KEYWORDS,
@@ -1082,6 +1122,8 @@ static int precheck(struct kp_pdf *d, const char *name)
         if (p < 0 || (size_t)p >= d->npages)
             misuse(d, "a bookmark or page label names a page that does not exist");
     }
+    if (!d->misuse && d->max_link_page >= (int)d->npages)
+        misuse(d, "pdf_link_page() to a page that does not exist");
     if (!d->misuse && d->npages == 0)
         misuse(d, "a document without pages");
     if (d->misuse) {
@@ -1118,7 +1160,8 @@ static int build(struct rp *r, char **data, size_t *len)
             return -1;
     }
     add_outline(r);
-    add_labels_and_info(r);
+    add_labels(r);
+    add_info(r);
     if (check(r))
         return -1;
     return write_out(r, data, len);

@@ -113,6 +113,7 @@ void pdf_rect(struct kp_pdf *d, double x, double y, double w, double h, double r
               const struct kp_paint *p);
 void pdf_line(struct kp_pdf *d, double x1, double y1, double x2, double y2,
               const struct kp_paint *p);
+void pdf_circle(struct kp_pdf *d, double cx, double cy, double r, const struct kp_paint *p);
 
 /* Paths: pdf_move_to starts a path (or a new subpath of the open one); the
  * path ends with pdf_paint() or pdf_clip(). Nothing else may be drawn while a
@@ -151,7 +152,8 @@ int pdf_bookmark(struct kp_pdf *d, int parent, const char *title, int page, doub
 enum kp_numstyle { KP_NUM_DECIMAL, KP_NUM_ROMAN_UPPER, KP_NUM_ROMAN_LOWER, KP_NUM_LETTERS_UPPER,
                    KP_NUM_LETTERS_LOWER };
 /* Page labels from `page` on: prefix (ASCII only: other bytes become '_';
- * NULL = none) followed by the number, counting from `first`. */
+ * NULL = none) followed by the number, counting from `first`. Any order; a
+ * page labelled twice keeps the last call's label. */
 void pdf_page_label(struct kp_pdf *d, int page, enum kp_numstyle style, const char *prefix,
                     int first);
 
@@ -178,8 +180,8 @@ size_t pdf_missing(const struct kp_pdf *d, const uint32_t **cps);
  * can be rendered again. */
 int pdf_render(struct kp_pdf *d, const char *name, char **data, size_t *len);
 /* Render and write to path atomically (temporary file, then rename). Returns
- * 0, or -1 after a diagnostic (KP_ERROR, or KP_SYSERR for I/O); on failure no
- * file is left at path (an older file there is left alone). */
+ * 0, or -1 after a diagnostic (KP_ERROR, or KP_SYSERR for I/O). A failed save
+ * writes nothing at path: no partial file, and an older file there stays. */
 int pdf_save(struct kp_pdf *d, const char *path);
 /* Bytes of the last successful render/save (0 before). */
 size_t pdf_size(const struct kp_pdf *d);

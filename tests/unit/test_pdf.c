@@ -131,6 +131,9 @@ static void draw_chart(struct kp_pdf *d, double x0, double y0)
         pdf_curve_to(d, x0 + 21 + i * 35 - 20, y0 + 70 + i * 6, x0 + 21 + i * 35 - 15,
                      y0 + 72 + i * 6, x0 + 21 + i * 35, y0 + 70 + i * 7);
     pdf_paint(d, &line);
+    struct kp_paint dot = {.fill = KP_RGB(0xffffff), .stroke = KP_RGB(0xd62728), .width = 1};
+    for (int i = 0; i < 6; i++)
+        pdf_circle(d, x0 + 21 + i * 35, y0 + 70 + i * 7, 2.5, &dot);
     struct kp_textstyle ylab = {.size = 8, .angle = 90, .color = KP_RGB(0x333333)};
     pdf_text(d, &ylab, x0 - 22, y0 + 60, KP_MIDDLE, "达成率 Attainment");
 }
@@ -449,6 +452,36 @@ static void test_misuse(void **state)
     pdf_add_page(d);
     pdf_set_page(d, 1);
     expect_misuse(d, "pdf_set_page() to a page that does not exist");
+
+    d = pdf_new(KP_A4);
+    pdf_add_page(d);
+    pdf_link_page(d, 0, 0, 10, 10, 1, 0);
+    expect_misuse(d, "pdf_link_page() to a page that does not exist");
+}
+
+/* Labels set in any order come out sorted; the last one for a page wins. */
+static void test_labels(void **state)
+{
+    (void)state;
+    if (!have_tools())
+        skip();
+    struct kp_pdf *d = pdf_new(KP_A4);
+    for (int i = 0; i < 3; i++)
+        pdf_add_page(d);
+    pdf_page_label(d, 2, KP_NUM_DECIMAL, "C-", 1);
+    pdf_page_label(d, 0, KP_NUM_DECIMAL, "A-", 1);
+    pdf_page_label(d, 1, KP_NUM_LETTERS_UPPER, NULL, 1);
+    pdf_page_label(d, 0, KP_NUM_DECIMAL, "Z-", 7);
+    char *path = out_path("labels.pdf");
+    assert_int_equal(pdf_save(d, path), 0);
+    pdf_free(d);
+    char *cmd = xasprintf("qpdf --json --json-key=pagelabels '%s' | tr -d ' \n'", path);
+    char *out;
+    assert_int_equal(run(cmd, &out), 0);
+    assert_non_null(strstr(out, "\"pagelabels\":[{\"index\":0,\"label\":{\"/P\":\"u:Z-\",\"/S\":"
+                                "\"/D\",\"/St\":7}},{\"index\":1,\"label\":{\"/S\":\"/A\",\"/St\":"
+                                "1}},{\"index\":2,\"label\":{\"/P\":\"u:C-\",\"/S\":\"/D\",\"/St\":1}}]"));
+    free(out), free(cmd), free(path);
 }
 
 static void test_save_fails(void **state)
@@ -692,6 +725,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sample),       cmocka_unit_test(test_glyphs_drawn),
         cmocka_unit_test(test_missing),      cmocka_unit_test(test_misuse),
+        cmocka_unit_test(test_labels),
         cmocka_unit_test(test_save_fails),   cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_no_leftovers), cmocka_unit_test(test_png),
         cmocka_unit_test(test_dash),         cmocka_unit_test(test_color),
