@@ -54,8 +54,7 @@ static int face_load(struct face *fc, const char *dir)
         free(path);
         return -1;
     }
-    hb_blob_t *blob =
-        hb_blob_create(data, (unsigned)len, HB_MEMORY_MODE_READONLY, data, free);
+    hb_blob_t *blob = hb_blob_create(data, (unsigned)len, HB_MEMORY_MODE_READONLY, data, free);
     unsigned nfaces = hb_face_count(blob);
     if (fc->index >= nfaces) {
         diag(KP_FATAL, path, 0, 0, "not a TrueType font (or no face %u in it)", fc->index);
@@ -162,8 +161,8 @@ static void subset_setup(hb_subset_input_t *in, const uint32_t *cps, size_t n)
  * glyphIdArray (each entry costs libharu a little too: 256 measured best).
  * Viewers never read this cmap: the PDF maps CIDs to glyphs itself. */
 
-#define CMAP_GAP 256            /* merge code points closer than this */
-#define CMAP_MAX_ENTRIES 30000  /* keep the subtable below 64 KB */
+#define CMAP_GAP         256   /* merge code points closer than this */
+#define CMAP_MAX_ENTRIES 30000 /* keep the subtable below 64 KB */
 
 struct seg {
     uint32_t start, end;
@@ -214,7 +213,7 @@ static hb_blob_t *cmap_build(const uint32_t *cps, const uint16_t *gids, size_t n
     ns++;
     size_t sub = 16 + 8 * ns + 2 * entries, len = 12 + sub;
     unsigned char *t = xcalloc(1, len), *s = t + 12;
-    put16(t + 2, 1);                               /* version 0, 1 subtable */
+    put16(t + 2, 1);                                     /* version 0, 1 subtable */
     put16(t + 4, 3), put16(t + 6, 1), put16(t + 10, 12); /* 3/1 at offset 12 */
     unsigned pow2 = 1, log2 = 0;
     while (pow2 * 2 <= ns)
@@ -278,8 +277,9 @@ static hb_blob_t *with_compact_cmap(hb_face_t *sub)
     unsigned nt = KP_NELEM(tags);
     hb_face_get_table_tags(sub, 0, &nt, tags);
     for (unsigned i = 0; i < nt; i++) {
-        hb_blob_t *t = tags[i] == HB_TAG('c', 'm', 'a', 'p') ? hb_blob_reference(cmap)
-                                                              : hb_face_reference_table(sub, tags[i]);
+        hb_blob_t *t = tags[i] == HB_TAG('c', 'm', 'a', 'p')
+                           ? hb_blob_reference(cmap)
+                           : hb_face_reference_table(sub, tags[i]);
         hb_face_builder_add_table(b, tags[i], t);
         hb_blob_destroy(t);
     }

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_GSAVE 20
+#define MAX_GSAVE        20
 #define FAKE_BOLD_STROKE 0.03 /* stroke width of CJK bold, in em */
-#define NO_STR UINT32_MAX
+#define NO_STR           UINT32_MAX
 
 enum opk {
     OP_TEXT,
@@ -92,7 +92,7 @@ struct kp_pdf {
     uint8_t used[KP_NFACES][0x10000 / 8];
     uint32_t *missing;
     size_t nmissing, cap_missing;
-    char *misuse; /* the first misuse of the API */
+    char *misuse;      /* the first misuse of the API */
     int max_link_page; /* highest page a link points to (-1: none) */
     size_t size;
     struct op dummy; /* written to when there is no page */
@@ -542,8 +542,7 @@ void pdf_page_label(struct kp_pdf *d, int page, enum kp_numstyle style, const ch
     }
 }
 
-void pdf_link_page(struct kp_pdf *d, double x, double y, double w, double h, int page,
-                   double top)
+void pdf_link_page(struct kp_pdf *d, double x, double y, double w, double h, int page, double top)
 {
     if (page < 0)
         misuse(d, "pdf_link_page() to a page that does not exist");
@@ -1011,9 +1010,8 @@ static void add_pages_and_images(struct rp *r)
     r->stage = "loading images";
     r->images = xcalloc(d->nimages + 1, sizeof *r->images);
     for (size_t i = 0; i < d->nimages && !r->err; i++)
-        r->images[i] =
-            HPDF_LoadPngImageFromMem(r->pdf, (const HPDF_BYTE *)d->images[i].data,
-                                     (HPDF_UINT)d->images[i].len);
+        r->images[i] = HPDF_LoadPngImageFromMem(r->pdf, (const HPDF_BYTE *)d->images[i].data,
+                                                (HPDF_UINT)d->images[i].len);
 }
 
 static void add_outline(struct rp *r)
@@ -1079,8 +1077,15 @@ static void add_info(struct rp *r)
     if (d->has_date) {
         struct tm tm;
         gmtime_r(&d->date, &tm);
-        HPDF_Date dt = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                        tm.tm_sec < 60 ? tm.tm_sec : 59, 'Z', 0, 0};
+        HPDF_Date dt = {tm.tm_year + 1900,
+                        tm.tm_mon + 1,
+                        tm.tm_mday,
+                        tm.tm_hour,
+                        tm.tm_min,
+                        tm.tm_sec < 60 ? tm.tm_sec : 59,
+                        'Z',
+                        0,
+                        0};
         HPDF_SetInfoDateAttr(r->pdf, HPDF_INFO_CREATION_DATE, dt);
         HPDF_SetInfoDateAttr(r->pdf, HPDF_INFO_MOD_DATE, dt);
     }

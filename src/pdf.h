@@ -36,7 +36,7 @@
 #include <time.h>
 
 typedef uint32_t kp_color;
-#define KP_NONE ((kp_color)0)
+#define KP_NONE     ((kp_color)0)
 #define KP_RGB(rgb) ((kp_color)(0xFF000000u | ((uint32_t)(rgb)&0xFFFFFFu)))
 /* opacity a: 1..255 */
 #define KP_RGBA(rgb, a) ((kp_color)(((uint32_t)(a)&0xFFu) << 24 | ((uint32_t)(rgb)&0xFFFFFFu)))
@@ -50,7 +50,7 @@ enum kp_paper { KP_A4, KP_LETTER };
 enum kp_anchor { KP_START, KP_MIDDLE, KP_END };
 
 struct kp_textstyle {
-    double size;    /* points (clamped to 0.1 .. 600) */
+    double size; /* points (clamped to 0.1 .. 600) */
     int bold;
     kp_color color; /* KP_NONE = black */
     double angle;   /* degrees counter-clockwise about (x, y) */
@@ -62,9 +62,9 @@ enum kp_join { KP_JOIN_MITER, KP_JOIN_ROUND, KP_JOIN_BEVEL };
 #define KP_DASH_MAX 8
 /* How a path is painted. A zero-initialised paint paints nothing. */
 struct kp_paint {
-    kp_color fill;   /* KP_NONE = not filled */
-    kp_color stroke; /* KP_NONE = not stroked */
-    double width;    /* stroke width in points; 0 = 1 pt */
+    kp_color fill;            /* KP_NONE = not filled */
+    kp_color stroke;          /* KP_NONE = not stroked */
+    double width;             /* stroke width in points; 0 = 1 pt */
     double dash[KP_DASH_MAX]; /* on/off lengths in points (any > 0 values) */
     int ndash;                /* 0 = solid */
     double dash_phase;
@@ -149,8 +149,13 @@ void pdf_image(struct kp_pdf *d, int id, double x, double y, double w, double h)
  * new bookmark's id (>= 0). */
 int pdf_bookmark(struct kp_pdf *d, int parent, const char *title, int page, double top);
 
-enum kp_numstyle { KP_NUM_DECIMAL, KP_NUM_ROMAN_UPPER, KP_NUM_ROMAN_LOWER, KP_NUM_LETTERS_UPPER,
-                   KP_NUM_LETTERS_LOWER };
+enum kp_numstyle {
+    KP_NUM_DECIMAL,
+    KP_NUM_ROMAN_UPPER,
+    KP_NUM_ROMAN_LOWER,
+    KP_NUM_LETTERS_UPPER,
+    KP_NUM_LETTERS_LOWER
+};
 /* Page labels from `page` on: prefix (ASCII only: other bytes become '_';
  * NULL = none) followed by the number, counting from `first`. Any order; a
  * page labelled twice keeps the last call's label. */
@@ -159,14 +164,19 @@ void pdf_page_label(struct kp_pdf *d, int page, enum kp_numstyle style, const ch
 
 /* Link areas on the current page: to a page of this document (top as for
  * bookmarks) or to a URI (ASCII). */
-void pdf_link_page(struct kp_pdf *d, double x, double y, double w, double h, int page,
-                   double top);
+void pdf_link_page(struct kp_pdf *d, double x, double y, double w, double h, int page, double top);
 void pdf_link_uri(struct kp_pdf *d, double x, double y, double w, double h, const char *uri);
 
 /* Document information (UTF-8). Nothing dated is written unless
  * pdf_set_date() is called: then CreationDate and ModDate = t, in UTC. */
-enum kp_info { KP_INFO_TITLE, KP_INFO_SUBJECT, KP_INFO_AUTHOR, KP_INFO_KEYWORDS,
-               KP_INFO_CREATOR, KP_NINFO };
+enum kp_info {
+    KP_INFO_TITLE,
+    KP_INFO_SUBJECT,
+    KP_INFO_AUTHOR,
+    KP_INFO_KEYWORDS,
+    KP_INFO_CREATOR,
+    KP_NINFO
+};
 void pdf_set_info(struct kp_pdf *d, enum kp_info key, const char *value);
 void pdf_set_date(struct kp_pdf *d, time_t t);
 

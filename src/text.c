@@ -209,9 +209,8 @@ static int no_start(uint32_t cp)
 /* No line ends with these. */
 static int no_end(uint32_t cp)
 {
-    static const uint32_t v[] = {0xFF08, 0x300C, 0x300E, 0x300A, 0x3008, 0x3010, 0x3014,
-                                 0xFF3B, 0xFF5B, 0x3016, 0x2018, 0x201C, '(',    '[',
-                                 '{'};
+    static const uint32_t v[] = {0xFF08, 0x300C, 0x300E, 0x300A, 0x3008, 0x3010, 0x3014, 0xFF3B,
+                                 0xFF5B, 0x3016, 0x2018, 0x201C, '(',    '[',    '{'};
     return in_list(cp, v, KP_NELEM(v));
 }
 

@@ -25,13 +25,13 @@ static void test_coverage(void **state)
 {
     (void)state;
     assert_true(font_has(KP_FACE_SANS, 'A'));
-    assert_true(font_has(KP_FACE_SANS_BOLD, 0x01D6));  /* ǖ */
+    assert_true(font_has(KP_FACE_SANS_BOLD, 0x01D6)); /* ǖ */
     assert_true(font_has(KP_FACE_SANS, 0xFFFD));
-    assert_true(font_has(KP_FACE_SANS, 0x2026));       /* … */
-    assert_false(font_has(KP_FACE_SANS, 0x5F20));      /* 张 */
+    assert_true(font_has(KP_FACE_SANS, 0x2026));  /* … */
+    assert_false(font_has(KP_FACE_SANS, 0x5F20)); /* 张 */
     assert_true(font_has(KP_FACE_CJK, 0x5F20));
-    assert_true(font_has(KP_FACE_CJK, 0xFF0C));        /* ， */
-    assert_false(font_has(KP_FACE_SANS, 0x3002));      /* 。 */
+    assert_true(font_has(KP_FACE_CJK, 0xFF0C));   /* ， */
+    assert_false(font_has(KP_FACE_SANS, 0x3002)); /* 。 */
     for (int f = 0; f < KP_NFACES; f++) {
         assert_false(font_has((enum kp_face)f, 0x0E01));  /* Thai ก: nobody */
         assert_false(font_has((enum kp_face)f, 0x1F600)); /* emoji */
@@ -50,10 +50,10 @@ static void test_advance(void **state)
     assert_int_equal(font_advance(KP_FACE_SANS, 0x2026), 791);
     assert_int_equal(font_advance(KP_FACE_SANS, 0xFFFD), 1000);
     /* WenQuanYi: 2048 units per em, truncated as libharu does. */
-    assert_int_equal(font_advance(KP_FACE_CJK, 0x5F20), 1000);  /* 2048 */
-    assert_int_equal(font_advance(KP_FACE_CJK, '%'), 825);      /* 1690 -> 825.19 */
-    assert_int_equal(font_advance(KP_FACE_CJK, ' '), 259);      /* 532 -> 259.77 */
-    assert_int_equal(font_advance(KP_FACE_CJK, 0x01D6), 589);   /* 1208 -> 589.84 */
+    assert_int_equal(font_advance(KP_FACE_CJK, 0x5F20), 1000); /* 2048 */
+    assert_int_equal(font_advance(KP_FACE_CJK, '%'), 825);     /* 1690 -> 825.19 */
+    assert_int_equal(font_advance(KP_FACE_CJK, ' '), 259);     /* 532 -> 259.77 */
+    assert_int_equal(font_advance(KP_FACE_CJK, 0x01D6), 589);  /* 1208 -> 589.84 */
     /* Not covered: 0. */
     assert_int_equal(font_advance(KP_FACE_SANS, 0x5F20), 0);
     assert_int_equal(font_advance(KP_FACE_CJK, 0x1F600), 0);
@@ -99,8 +99,8 @@ static void test_subset(void **state)
     assert_false(hb_font_get_nominal_glyph(font, 0x4E00, &g)); /* not asked for */
     assert_false(hb_font_get_nominal_glyph(font, 0x0E01, &g));
     /* What libharu needs is there; what it never writes is gone. */
-    const char *need[] = {"OS/2", "cmap", "glyf", "head", "hhea", "hmtx",
-                          "loca", "maxp", "name", "post", "cvt ", "fpgm", "prep"};
+    const char *need[] = {"OS/2", "cmap", "glyf", "head", "hhea", "hmtx", "loca",
+                          "maxp", "name", "post", "cvt ", "fpgm", "prep"};
     for (size_t i = 0; i < KP_NELEM(need); i++)
         assert_true(has_table(face, need[i]));
     assert_false(has_table(face, "GSUB"));
@@ -120,7 +120,7 @@ static unsigned cmap_segments(hb_face_t *face)
     unsigned len;
     const unsigned char *t = (const unsigned char *)hb_blob_get_data(b, &len);
     assert_true(len >= 12 + 16);
-    assert_int_equal(t[2] << 8 | t[3], 1);                          /* one subtable */
+    assert_int_equal(t[2] << 8 | t[3], 1);                              /* one subtable */
     assert_int_equal((t[4] << 8 | t[5]) * 10 + (t[6] << 8 | t[7]), 31); /* 3/1 */
     const unsigned char *s = t + 12;
     assert_int_equal(s[0] << 8 | s[1], 4);

@@ -107,8 +107,8 @@ static const char *const para_en =
 static void draw_chart(struct kp_pdf *d, double x0, double y0)
 {
     struct kp_paint axis = {.stroke = KP_RGB(0x333333), .width = 0.8};
-    struct kp_paint grid = {.stroke = KP_RGB(0x999999), .width = 0.4, .dash = {1.5, 2.5},
-                            .ndash = 2};
+    struct kp_paint grid = {
+        .stroke = KP_RGB(0x999999), .width = 0.4, .dash = {1.5, 2.5}, .ndash = 2};
     pdf_line(d, x0, y0, x0 + 220, y0, &axis);
     pdf_line(d, x0, y0, x0, y0 + 120, &axis);
     struct kp_textstyle tick = {.size = 7};
@@ -160,8 +160,8 @@ static struct kp_pdf *sample(void)
     double y = H - 130 - h - 40;
     for (int i = 0; i < 12; i++) {
         char row[128];
-        snprintf(row, sizeof row, "%2d  %s  %.1f%%", i + 1, i % 2 ? "新客户数 New accounts" : "回款天数 DSO",
-                 60.0 + i * 2.5);
+        snprintf(row, sizeof row, "%2d  %s  %.1f%%", i + 1,
+                 i % 2 ? "新客户数 New accounts" : "回款天数 DSO", 60.0 + i * 2.5);
         pdf_text(d, &body, 56, y - i * 14, KP_START, row);
     }
     draw_chart(d, 330, y - 150);
@@ -241,8 +241,14 @@ static void test_sample(void **state)
     cmd = xasprintf("pdftotext '%s' - 2>/dev/null", path);
     assert_int_equal(run(cmd, &out), 0);
     char *flat = squeeze(out);
-    const char *want[] = {"张三ZhangSan—绩效评估Q22026", "销售达成率87.5%", "Pinyin:lǖlǘlǚlǜ(ǖǘǚǜ)",
-                          NULL, "回款天数DSO", "第二页Pagetwo", NULL, "2/2"};
+    const char *want[] = {"张三ZhangSan—绩效评估Q22026",
+                          "销售达成率87.5%",
+                          "Pinyin:lǖlǘlǚlǜ(ǖǘǚǜ)",
+                          NULL,
+                          "回款天数DSO",
+                          "第二页Pagetwo",
+                          NULL,
+                          "2/2"};
     char *zh = squeeze(para_zh), *en = squeeze(para_en);
     want[3] = zh;
     want[6] = en;
@@ -403,8 +409,8 @@ static void expect_misuse(struct kp_pdf *d, const char *msg)
     char *path = out_path("misuse.pdf");
     assert_int_equal(pdf_save(d, path), -1);
     diag_capture(NULL);
-    char *want = xasprintf("kpipress: %s: error: cannot build the PDF: internal error: %s\n", path,
-                           msg);
+    char *want =
+        xasprintf("kpipress: %s: error: cannot build the PDF: internal error: %s\n", path, msg);
     assert_string_equal(b.s, want);
     assert_false(sys_exists(path));
     free(want), free(path);
@@ -478,9 +484,10 @@ static void test_labels(void **state)
     char *cmd = xasprintf("qpdf --json --json-key=pagelabels '%s' | tr -d ' \n'", path);
     char *out;
     assert_int_equal(run(cmd, &out), 0);
-    assert_non_null(strstr(out, "\"pagelabels\":[{\"index\":0,\"label\":{\"/P\":\"u:Z-\",\"/S\":"
-                                "\"/D\",\"/St\":7}},{\"index\":1,\"label\":{\"/S\":\"/A\",\"/St\":"
-                                "1}},{\"index\":2,\"label\":{\"/P\":\"u:C-\",\"/S\":\"/D\",\"/St\":1}}]"));
+    assert_non_null(
+        strstr(out, "\"pagelabels\":[{\"index\":0,\"label\":{\"/P\":\"u:Z-\",\"/S\":"
+                    "\"/D\",\"/St\":7}},{\"index\":1,\"label\":{\"/S\":\"/A\",\"/St\":"
+                    "1}},{\"index\":2,\"label\":{\"/P\":\"u:C-\",\"/S\":\"/D\",\"/St\":1}}]"));
     free(out), free(cmd), free(path);
 }
 
@@ -603,8 +610,8 @@ static void test_dash(void **state)
     pdf_line(d, 10, 20, 200, 20, &frac);
     struct kp_paint whole = {.stroke = KP_RGB(0), .width = 1, .dash = {3, 2}, .ndash = 2};
     pdf_line(d, 10, 40, 200, 40, &whole);
-    struct kp_paint dots = {.stroke = KP_RGB(0), .width = 1, .dash = {0, 2}, .ndash = 2,
-                            .cap = KP_CAP_ROUND};
+    struct kp_paint dots = {
+        .stroke = KP_RGB(0), .width = 1, .dash = {0, 2}, .ndash = 2, .cap = KP_CAP_ROUND};
     pdf_line(d, 10, 60, 200, 60, &dots);
     char *path = out_path("dash.pdf");
     assert_int_equal(pdf_save(d, path), 0);
@@ -656,8 +663,9 @@ static struct kp_pdf *bench_doc(void)
         pdf_add_page(d);
         for (int i = 0; i < 40; i++) {
             char line[160];
-            snprintf(line, sizeof line, "%d. 销售达成率 %d.%d%% — Revenue %d, 新客户 %d, 张三 李四 王五",
-                     p * 40 + i, 50 + i, i % 10, 1000 + i * 37, i);
+            snprintf(line, sizeof line,
+                     "%d. 销售达成率 %d.%d%% — Revenue %d, 新客户 %d, 张三 李四 王五", p * 40 + i,
+                     50 + i, i % 10, 1000 + i * 37, i);
             struct kp_textstyle st = {.size = 9, .bold = i % 10 == 0};
             pdf_text(d, &st, 40, H - 40 - i * 18, KP_START, line);
         }
@@ -693,8 +701,10 @@ static void test_timing(void **state)
            build, save, (double)len / 1024);
     /* subsetting, per face, with the code points of that document */
     struct kp_runs r;
-    text_runs(&r, "0123456789. 销售达成率 % — Revenue, 新客户 张三 李四 王五 1月2月3月4月5月6月 Attainment",
-              KP_TEXT_NUL, 0);
+    text_runs(
+        &r,
+        "0123456789. 销售达成率 % — Revenue, 新客户 张三 李四 王五 1月2月3月4月5月6月 Attainment",
+        KP_TEXT_NUL, 0);
     uint32_t cps[KP_NFACES][128];
     size_t nc[KP_NFACES] = {0};
     for (size_t i = 0; i < r.n; i++) {
@@ -723,13 +733,12 @@ static void test_timing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sample),       cmocka_unit_test(test_glyphs_drawn),
-        cmocka_unit_test(test_missing),      cmocka_unit_test(test_misuse),
-        cmocka_unit_test(test_labels),
-        cmocka_unit_test(test_save_fails),   cmocka_unit_test(test_deterministic),
-        cmocka_unit_test(test_no_leftovers), cmocka_unit_test(test_png),
-        cmocka_unit_test(test_dash),         cmocka_unit_test(test_color),
-        cmocka_unit_test(test_timing),
+        cmocka_unit_test(test_sample),        cmocka_unit_test(test_glyphs_drawn),
+        cmocka_unit_test(test_missing),       cmocka_unit_test(test_misuse),
+        cmocka_unit_test(test_labels),        cmocka_unit_test(test_save_fails),
+        cmocka_unit_test(test_deterministic), cmocka_unit_test(test_no_leftovers),
+        cmocka_unit_test(test_png),           cmocka_unit_test(test_dash),
+        cmocka_unit_test(test_color),         cmocka_unit_test(test_timing),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

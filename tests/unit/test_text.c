@@ -62,8 +62,10 @@ static void test_missing(void **state)
     (void)state;
     struct kp_runs r;
     /* emoji (above the BMP), Thai (no face), CJK Ext. B (above the BMP) */
-    text_runs(&r, "a\xF0\x9F\x98\x80" "b\xE0\xB8\x81\xF0\x9F\x98\x80\xF0\xA0\x80\x80", KP_TEXT_NUL,
-              0);
+    text_runs(&r,
+              "a\xF0\x9F\x98\x80"
+              "b\xE0\xB8\x81\xF0\x9F\x98\x80\xF0\xA0\x80\x80",
+              KP_TEXT_NUL, 0);
     assert_int_equal(r.nmissing, 3);
     assert_int_equal(r.missing[0], 0x1F600);
     assert_int_equal(r.missing[1], 0x0E01);
@@ -77,8 +79,8 @@ static void test_missing(void **state)
     uint32_t first = 0;
     assert_int_equal(text_missing("ok 张三", KP_TEXT_NUL, &first), 0);
     assert_int_equal(first, 0);
-    assert_int_equal(text_missing("x\xE0\xB8\x81\xE0\xB8\x81y\xF0\x9F\x98\x80", KP_TEXT_NUL, &first),
-                     2);
+    assert_int_equal(
+        text_missing("x\xE0\xB8\x81\xE0\xB8\x81y\xF0\x9F\x98\x80", KP_TEXT_NUL, &first), 2);
     assert_int_equal(first, 0x0E01);
     assert_int_equal(text_missing("\xF0\x9F\x98\x80", KP_TEXT_NUL, NULL), 1);
 }
@@ -89,7 +91,10 @@ static void test_invalid(void **state)
     struct kp_runs r;
     /* a stray byte, a control, a tab, CR LF, a truncated sequence at the end
      * (each byte of it replaced, as utf8_clean does) */
-    text_runs(&r, "a\xFF" "b\x01\tc\r\nd\xE5\xBC", KP_TEXT_NUL, 0);
+    text_runs(&r,
+              "a\xFF"
+              "b\x01\tc\r\nd\xE5\xBC",
+              KP_TEXT_NUL, 0);
     assert_string_equal(r.s, "a" U_FFFD "b" U_FFFD " c d" U_FFFD U_FFFD);
     assert_int_equal(r.ninvalid, 4);
     assert_int_equal(r.nmissing, 0);
@@ -143,13 +148,13 @@ static double w10(const char *s)
 static void test_break_latin(void **state)
 {
     (void)state;
-    check_break("aaa aaa aaa", 10, w10("aaa aaa"), "aaa aaa|aaa");         /* exact fit */
+    check_break("aaa aaa aaa", 10, w10("aaa aaa"), "aaa aaa|aaa"); /* exact fit */
     check_break("aaa aaa aaa", 10, w10("aaa aaa") - 0.01, "aaa|aaa|aaa");
     check_break("aaa bbb ccc", 10, 1000, "aaa bbb ccc");
-    check_break("a   b", 10, w10("a "), "a|b");                             /* spaces hang */
-    check_break("aaaaaaaaaa", 10, w10("aaaa"), "aaaa|aaaa|aa");             /* word too long */
+    check_break("a   b", 10, w10("a "), "a|b");                 /* spaces hang */
+    check_break("aaaaaaaaaa", 10, w10("aaaa"), "aaaa|aaaa|aa"); /* word too long */
     check_break("xx aaaaaaaaaa", 10, w10("aaaa"), "xx|aaaa|aaaa|aa");
-    check_break("abc", 10, 1, "a|b|c");                                      /* narrower than a glyph */
+    check_break("abc", 10, 1, "a|b|c"); /* narrower than a glyph */
     check_break("abc", 10, 0, "a|b|c");
     check_break("one, two; three", 10, w10("one, two;"), "one, two;|three");
 }
