@@ -358,6 +358,43 @@ const char *sys_tmpdir(void)
     return tmpdir_path;
 }
 
+char *sys_tmpfile(const char *tag, const void *data, size_t n)
+{
+    static unsigned counter;
+    const char *dir = sys_tmpdir();
+    if (!dir)
+        return NULL;
+    char *path = xasprintf("%s/%s-%ld-%u", dir, tag, (long)getpid(), counter++);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int err = fd < 0 ? errno : 0;
+    const char *p = data;
+    while (!err && n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            err = w < 0 ? errno : EIO;
+            break;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    if (fd >= 0 && close(fd) != 0 && !err)
+        err = errno;
+    if (err) {
+        diag(KP_SYSERR, path, 0, 0, "cannot write: %s", strerror(err));
+        unlink(path);
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
+int sys_remove(const char *path)
+{
+    return unlink(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
 pid_t sys_spawn(char *const argv[], int *to_child, int *from_child_err)
 {
     int in[2], err[2];

@@ -58,6 +58,13 @@ const char *sys_datadir(void);
 /* A private temporary folder for this process tree (fonts subsets, chart
  * scratch), removed at exit by the process that made it. */
 const char *sys_tmpdir(void);
+/* Write n bytes to a new file in sys_tmpdir() named <tag>-<pid>-<counter>
+ * (no fsync: scratch data). Returns its path (a new string; the caller
+ * removes the file with sys_remove and frees the path), or NULL (reported). */
+char *sys_tmpfile(const char *tag, const void *data, size_t n);
+/* Remove a file; a file already gone is fine. 0 or -1 (errno set, nothing
+ * reported). */
+int sys_remove(const char *path);
 
 /* Start argv[0] (searched in PATH) with stdin and stderr as pipes and stdout
  * to /dev/null. Returns the pid, or -1 (errno set, nothing reported). */

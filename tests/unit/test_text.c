@@ -1,0 +1,249 @@
+/* Unit tests for text: runs by face, widths, missing glyphs, line breaking,
+ * fitting one line. */
+#include "unit.h"
+
+#include "font.h"
+#include "text.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *src = getenv("SRC_DIR");
+    setenv("KPIPRESS_DATADIR", src && *src ? src : ".", 0);
+    return font_init(NULL) == 0 ? 0 : -1;
+}
+
+#define U_FFFD "\xEF\xBF\xBD"
+
+static void test_runs(void **state)
+{
+    (void)state;
+    struct kp_runs r;
+    text_runs(&r, "Zhang 张三 87.5%", KP_TEXT_NUL, 0);
+    assert_int_equal(r.n, 3);
+    assert_int_equal(r.v[0].face, KP_FACE_SANS);
+    assert_int_equal(r.v[1].face, KP_FACE_CJK);
+    assert_int_equal(r.v[2].face, KP_FACE_SANS);
+    assert_int_equal(r.v[1].off, 6);
+    assert_int_equal(r.v[1].len, 6);
+    assert_int_equal(r.v[1].units, 2000);
+    assert_false(r.v[1].fake_bold);
+    /* " 87.5%": space 260, % 831, four digits and a point */
+    long digits = 0;
+    for (const char *c = "87.5"; *c; c++)
+        digits += font_advance(KP_FACE_SANS, (uint32_t)*c);
+    assert_int_equal(r.v[2].units, 260 + digits + 831);
+    assert_int_equal(r.nmissing, 0);
+    assert_int_equal(r.ninvalid, 0);
+    assert_string_equal(r.s, "Zhang 张三 87.5%");
+    text_runs_free(&r);
+
+    text_runs(&r, "张三：Bold", KP_TEXT_NUL, 1);
+    assert_int_equal(r.n, 2);
+    assert_int_equal(r.v[0].face, KP_FACE_CJK);
+    assert_true(r.v[0].fake_bold);
+    assert_int_equal(r.v[1].face, KP_FACE_SANS_BOLD);
+    assert_false(r.v[1].fake_bold);
+    text_runs_free(&r);
+
+    text_runs(&r, "", 0, 0);
+    assert_int_equal(r.n, 0);
+    assert_string_equal(r.s, "");
+    text_runs_free(&r);
+}
+
+static void test_missing(void **state)
+{
+    (void)state;
+    struct kp_runs r;
+    /* emoji (above the BMP), Thai (no face), CJK Ext. B (above the BMP) */
+    text_runs(&r,
+              "a\xF0\x9F\x98\x80"
+              "b\xE0\xB8\x81\xF0\x9F\x98\x80\xF0\xA0\x80\x80",
+              KP_TEXT_NUL, 0);
+    assert_int_equal(r.nmissing, 3);
+    assert_int_equal(r.missing[0], 0x1F600);
+    assert_int_equal(r.missing[1], 0x0E01);
+    assert_int_equal(r.missing[2], 0x20000);
+    assert_string_equal(r.s, "a" U_FFFD "b" U_FFFD U_FFFD U_FFFD);
+    assert_int_equal(r.n, 1); /* Noto Sans draws U+FFFD */
+    assert_int_equal(r.v[0].face, KP_FACE_SANS);
+    assert_int_equal(r.ninvalid, 0);
+    text_runs_free(&r);
+
+    uint32_t first = 0;
+    assert_int_equal(text_missing("ok 张三", KP_TEXT_NUL, &first), 0);
+    assert_int_equal(first, 0);
+    assert_int_equal(
+        text_missing("x\xE0\xB8\x81\xE0\xB8\x81y\xF0\x9F\x98\x80", KP_TEXT_NUL, &first), 2);
+    assert_int_equal(first, 0x0E01);
+    assert_int_equal(text_missing("\xF0\x9F\x98\x80", KP_TEXT_NUL, NULL), 1);
+}
+
+static void test_invalid(void **state)
+{
+    (void)state;
+    struct kp_runs r;
+    /* a stray byte, a control, a tab, CR LF, a truncated sequence at the end
+     * (each byte of it replaced, as utf8_clean does) */
+    text_runs(&r,
+              "a\xFF"
+              "b\x01\tc\r\nd\xE5\xBC",
+              KP_TEXT_NUL, 0);
+    assert_string_equal(r.s, "a" U_FFFD "b" U_FFFD " c d" U_FFFD U_FFFD);
+    assert_int_equal(r.ninvalid, 4);
+    assert_int_equal(r.nmissing, 0);
+    text_runs_free(&r);
+    /* the length is honoured: bytes after n are not read */
+    text_runs(&r, "abc\xFF", 3, 0);
+    assert_string_equal(r.s, "abc");
+    text_runs_free(&r);
+}
+
+static void test_width(void **state)
+{
+    (void)state;
+    assert_true(text_width("张三", KP_TEXT_NUL, 10, 0) == 20.0);
+    assert_true(fabs(text_width("%%", KP_TEXT_NUL, 10, 0) - 16.62) < 1e-9);
+    assert_true(fabs(text_width("%", KP_TEXT_NUL, 10, 1) - 9.01) < 1e-9);
+    assert_true(fabs(text_width("张%", KP_TEXT_NUL, 12, 0) - 12 * 1.831) < 1e-9);
+    assert_true(text_width("", KP_TEXT_NUL, 10, 0) == 0.0);
+    /* a missing glyph is measured as its replacement */
+    assert_true(text_width("\xF0\x9F\x98\x80", KP_TEXT_NUL, 10, 0) == 10.0);
+    /* a newline measures as a space */
+    assert_true(fabs(text_width("\n", KP_TEXT_NUL, 10, 0) - 2.6) < 1e-9);
+}
+
+/* Break s and compare the lines with the expected ones, "|"-separated. */
+static void check_break(const char *s, double size, double width, const char *want)
+{
+    struct kp_lines l;
+    text_break(&l, s, KP_TEXT_NUL, size, 0, width);
+    struct kp_buf b = {0};
+    for (size_t i = 0; i < l.n; i++) {
+        if (i)
+            buf_addc(&b, '|');
+        buf_add(&b, l.s + l.v[i].off, l.v[i].len);
+        /* each line's width is its text's width */
+        char *t = xstrndup(l.s + l.v[i].off, l.v[i].len);
+        assert_true(fabs(l.v[i].width - text_width(t, KP_TEXT_NUL, size, 0)) < 1e-9);
+        free(t);
+    }
+    buf_add(&b, "", 0);
+    assert_string_equal(b.s, want);
+    buf_free(&b);
+    text_lines_free(&l);
+}
+
+static double w10(const char *s)
+{
+    return text_width(s, KP_TEXT_NUL, 10, 0);
+}
+
+static void test_break_latin(void **state)
+{
+    (void)state;
+    check_break("aaa aaa aaa", 10, w10("aaa aaa"), "aaa aaa|aaa"); /* exact fit */
+    check_break("aaa aaa aaa", 10, w10("aaa aaa") - 0.01, "aaa|aaa|aaa");
+    check_break("aaa bbb ccc", 10, 1000, "aaa bbb ccc");
+    check_break("a   b", 10, w10("a "), "a|b");                 /* spaces hang */
+    check_break("aaaaaaaaaa", 10, w10("aaaa"), "aaaa|aaaa|aa"); /* word too long */
+    check_break("xx aaaaaaaaaa", 10, w10("aaaa"), "xx|aaaa|aaaa|aa");
+    check_break("abc", 10, 1, "a|b|c"); /* narrower than a glyph */
+    check_break("abc", 10, 0, "a|b|c");
+    check_break("one, two; three", 10, w10("one, two;"), "one, two;|three");
+}
+
+static void test_break_newlines(void **state)
+{
+    (void)state;
+    check_break("", 10, 100, "");
+    check_break("a\n\nb", 10, 100, "a||b");
+    check_break("a\n", 10, 100, "a");
+    check_break("\n", 10, 100, "");
+    struct kp_lines l;
+    text_break(&l, "\n", KP_TEXT_NUL, 10, 0, 100);
+    assert_int_equal(l.n, 1); /* one empty line */
+    assert_int_equal(l.v[0].len, 0);
+    text_lines_free(&l);
+    text_break(&l, "", KP_TEXT_NUL, 10, 0, 100);
+    assert_int_equal(l.n, 0);
+    text_lines_free(&l);
+    check_break("ab cd\nef", 10, w10("ab"), "ab|cd|ef");
+}
+
+static void test_break_cjk(void **state)
+{
+    (void)state;
+    /* every ideograph is 10 pt wide at 10 pt */
+    check_break("一二三四五六", 10, 30, "一二三|四五六");
+    check_break("一二三四五六七", 10, 30, "一二三|四五六|七");
+    /* no line starts with 。: 三 goes down with it */
+    check_break("一二三。四五", 10, 30, "一二|三。四|五");
+    check_break("一二三，四五", 10, 30, "一二|三，四|五");
+    check_break("一二三!四", 10, 30, "一二|三!四");
+    /* no line ends with （ */
+    check_break("一二（三四", 10, 30, "一二|（三四");
+    check_break("一二「三」四五", 10, 30, "一二|「三」|四五");
+    /* mixed: a break between CJK and Latin, none inside a Latin word */
+    check_break("销售额Revenue增长", 10, w10("销售额Revenue") - 0.01, "销售额|Revenue增长");
+    check_break("张三 Zhang San 销售达成率87.5%", 10, w10("张三 Zhang San 销售"),
+                "张三 Zhang San 销售|达成率87.5%");
+    /* closing Latin punctuation after CJK stays on its line */
+    check_break("一二三,四", 10, 30, "一二|三,四");
+    /* a missing glyph is broken like any other character and reported */
+    struct kp_lines l;
+    text_break(&l, "一\xF0\x9F\x98\x80二", KP_TEXT_NUL, 10, 0, 1000);
+    assert_int_equal(l.nmissing, 1);
+    assert_int_equal(l.missing[0], 0x1F600);
+    assert_string_equal(l.s, "一" U_FFFD "二");
+    text_lines_free(&l);
+}
+
+static void test_fit(void **state)
+{
+    (void)state;
+    double size;
+    char *s = text_fit("Hello world", KP_TEXT_NUL, 10, 6, 0, 1000, &size);
+    assert_string_equal(s, "Hello world");
+    assert_true(size == 10);
+    free(s);
+    /* half the width: half the size */
+    s = text_fit("Hello world", KP_TEXT_NUL, 10, 4, 0, w10("Hello world") / 2, &size);
+    assert_string_equal(s, "Hello world");
+    assert_true(fabs(size - 5.0) < 1e-9);
+    free(s);
+    /* rounded down to 0.1 pt */
+    s = text_fit("Hello world", KP_TEXT_NUL, 10, 4, 0, w10("Hello world") * 0.666, &size);
+    assert_true(fabs(size - 6.6) < 1e-9);
+    free(s);
+    /* below the minimum: cut with an ellipsis at the minimum size */
+    double w = text_width("Hello", KP_TEXT_NUL, 8, 0) + text_width("…", KP_TEXT_NUL, 8, 0);
+    s = text_fit("Hello world", KP_TEXT_NUL, 10, 8, 0, w, &size);
+    assert_string_equal(s, "Hello…");
+    assert_true(size == 8);
+    free(s);
+    /* trailing spaces before the ellipsis go */
+    w = text_width("Hello …", KP_TEXT_NUL, 8, 0);
+    s = text_fit("Hello world", KP_TEXT_NUL, 10, 8, 0, w, &size);
+    assert_string_equal(s, "Hello…");
+    free(s);
+    s = text_fit("销售达成率", KP_TEXT_NUL, 10, 10, 0, 30, &size);
+    assert_string_equal(s, "销售…");
+    free(s);
+    /* nothing fits: the ellipsis alone */
+    s = text_fit("abc", KP_TEXT_NUL, 10, 10, 0, 0.5, &size);
+    assert_string_equal(s, "…");
+    free(s);
+}
+
+UNIT_MAIN(cmocka_unit_test_setup(test_runs, setup), cmocka_unit_test_setup(test_missing, setup),
+          cmocka_unit_test_setup(test_invalid, setup), cmocka_unit_test_setup(test_width, setup),
+          cmocka_unit_test_setup(test_break_latin, setup),
+          cmocka_unit_test_setup(test_break_newlines, setup),
+          cmocka_unit_test_setup(test_break_cjk, setup), cmocka_unit_test_setup(test_fit, setup))
