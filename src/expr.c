@@ -240,34 +240,42 @@ static int lower(int c)
     return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
-/* Levenshtein distance, ASCII case-insensitive; both at most MAX_SUGGEST. */
+/* Edit distance with adjacent transpositions (optimal string alignment),
+ * ASCII case-insensitive; both lengths at most MAX_SUGGEST. */
 static size_t edit_distance(const char *a, size_t na, const char *b, size_t nb)
 {
-    size_t row[MAX_SUGGEST + 1];
+    size_t r0[MAX_SUGGEST + 1], r1[MAX_SUGGEST + 1], r2[MAX_SUGGEST + 1];
+    size_t *prev2 = r0, *prev = r1, *cur = r2;
     for (size_t j = 0; j <= nb; j++)
-        row[j] = j;
+        prev[j] = j;
     for (size_t i = 1; i <= na; i++) {
-        size_t diag = row[0];
-        row[0] = i;
+        cur[0] = i;
         for (size_t j = 1; j <= nb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (lower(a[i - 1]) != lower(b[j - 1]));
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
+            int ai = lower(a[i - 1]), bj = lower(b[j - 1]);
+            size_t best = prev[j - 1] + (ai != bj);
+            if (prev[j] + 1 < best)
+                best = prev[j] + 1;
+            if (cur[j - 1] + 1 < best)
+                best = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && ai == lower(b[j - 2]) && lower(a[i - 2]) == bj &&
+                prev2[j - 2] + 1 < best)
+                best = prev2[j - 2] + 1;
+            cur[j] = best;
         }
+        size_t *t = prev2;
+        prev2 = prev;
+        prev = cur;
+        cur = t;
     }
-    return row[nb];
+    return prev[nb];
 }
 
-/* The closest of names within distance 2 of s[0..n), or NULL. */
+/* The closest of names to s[0..n): at most 1 edit away for names of up to 4
+ * letters, 2 for longer ones; NULL if none. */
 static const char *suggest(const char *s, size_t n, const char *const *names, size_t nnames)
 {
     const char *best = NULL;
-    size_t bestd = 3;
+    size_t bestd = n <= 4 ? 2 : 3;
     if (n > MAX_SUGGEST)
         return NULL;
     for (size_t i = 0; i < nnames; i++) {
@@ -275,7 +283,7 @@ static const char *suggest(const char *s, size_t n, const char *const *names, si
         if (len > MAX_SUGGEST || (len > n ? len - n : n - len) >= bestd)
             continue;
         size_t d = edit_distance(s, n, names[i], len);
-        if (d < bestd && d < n) {
+        if (d < bestd) {
             bestd = d;
             best = names[i];
         }
