@@ -506,30 +506,31 @@ static void test_malformed_record(void **state)
     record_free(r);
     free(l);
     l = xasprintf("%s,,", ok);
-    assert_bad_record(&m, l, "record is not valid JSON: end of file expected near ',' (column 239)");
+    assert_bad_record(&m, l, "record is not valid JSON: unexpected text after the value at "
+                             "column 239");
     free(l);
     free(ok);
 
-    assert_bad_record(&m, "", "record is not valid JSON: '[' or '{' expected near end of file "
-                              "(column 0)");
-    assert_bad_record(&m, NULL, "record is not valid JSON: '[' or '{' expected near end of file "
-                                "(column 0)");
-    assert_bad_record(&m, "hello", "record is not valid JSON: '[' or '{' expected near 'hello' "
-                                   "(column 5)");
+    assert_bad_record(&m, "", "record is not valid JSON: unexpected end of line at column 1");
+    assert_bad_record(&m, NULL, "record is not valid JSON: unexpected end of line at column 1");
+    assert_bad_record(&m, " \t\n", "record is not valid JSON: unexpected end of line at column 1");
+    assert_bad_record(&m, "hello", "record is not valid JSON: unexpected \"h\" at column 1");
     assert_bad_record(&m, "[1,2]", "record is not a JSON object");
     assert_bad_record(&m, "{}", "record has no \"kind\"");
     assert_bad_record(&m, "{\"kind\":\"boss\"}", "\"kind\" must be one of person, team, org");
     assert_bad_record(&m, "{\"kind\":\"org\",\"kind\":\"org\"}",
-                      "record is not valid JSON: duplicate object key near '\"kind\"' (column 28)");
+                      "record is not valid JSON: duplicate key \"kind\" at column 15");
     bad_with(&m, "\"R1\"", "7", "\"id\" must be a string or null");
     bad_with(&m, "\"line\":3", "\"line\":-3", "\"line\" must be an integer from 0 to "
                                               "9223372036854775807");
     bad_with(&m, "\"line\":3", "\"line\":3.5", "\"line\" must be an integer from 0 to "
                                                "9223372036854775807");
     bad_with(&m, "\"line\":3", "\"scope\":1e400",
-             "record is not valid JSON: real number overflow near '1e400' (column 48)");
+             "record is not valid JSON: number out of range at column 36");
     bad_with(&m, "\"line\":3", "\"scope\":99999999999999999999",
-             "record is not valid JSON: too big integer near '99999999999999999999' (column 60)");
+             "\"scope\" must be an integer from -2147483648 to 2147483647");
+    bad_with(&m, "\"line\":3", "\"scope\":1e1", "\"scope\" must be an integer from "
+                                               "-2147483648 to 2147483647");
     bad_with(&m, "\"line\":3", "\"rank_org\":4294967296",
              "\"rank_org\" must be an integer from -2147483648 to 2147483647");
     bad_with(&m, "\"composite\":0.5", "\"composite\":\"0.5\"",
@@ -538,7 +539,7 @@ static void test_malformed_record(void **state)
              "\"kpis\".\"win_rate\".\"series\" must be an array of 2 values (found 1)");
     bad_with(&m, "\"series\":[1,null]", "\"series\":{}",
              "\"kpis\".\"win_rate\".\"series\" must be an array of 2 values (found not an "
-             "array, 0)");
+             "array)");
     bad_with(&m, "\"series\":[1,null]", "\"series\":[1,\"x\"]",
              "\"kpis\".\"win_rate\".\"series\"[1] must be a number or null");
     bad_with(&m, "\"win_rate\":{", "\"winrate\":{", "\"kpis\": KPI \"win_rate\" is missing");
@@ -555,7 +556,7 @@ static void test_malformed_record(void **state)
     bad_with(&m, "\"kpis\":{", "\"kpis\":[],\"x\":{", "\"kpis\" must be an object");
     bad_with(&m, "\"lines\":[3,0]", "\"lines\":[3,-1]", "\"lines\"[1] must be a line number");
     bad_with(&m, "\"kpi\":null", "\"kpi\":\"churn\"", "\"alerts\": unknown KPI \"churn\"");
-    bad_with(&m, "\"kpi\":null", "\"kpi\":2", "\"alerts\": unknown KPI (not a string)");
+    bad_with(&m, "\"kpi\":null", "\"kpi\":2", "\"alerts\": \"kpi\" must be a KPI id or null");
     bad_with(&m, "\"month\":\"2026-06\"", "\"month\":\"2026-13\"",
              "\"month\" must be a month (YYYY-MM) or null");
     bad_with(&m, "\"alerts\":[{", "\"alerts\":[7,{", "\"alerts\"[0] must be an object");
@@ -574,7 +575,7 @@ static void test_hostile(void **state)
     for (int i = 0; i < 100000; i++)
         buf_addc(&b, '[');
     assert_null(record_read_json(b.s, &m, err, sizeof err));
-    assert_true(str_has_prefix(err, "record is not valid JSON: maximum parsing depth reached"));
+    assert_string_equal(err, "record is not valid JSON: nested too deeply at column 33");
     buf_reset(&b);
     unsigned long x = 7;
     for (int i = 0; i < (1 << 20); i++) {
@@ -584,9 +585,9 @@ static void test_hostile(void **state)
     assert_null(record_read_json(b.s, &m, err, sizeof err));
     assert_true(str_has_prefix(err, "record is not valid JSON: "));
     assert_null(record_read_json("{\"kind\":\"org\",\"id\":\"a\\u0000b\"}", &m, err, sizeof err));
-    assert_true(str_has_prefix(err, "record is not valid JSON: \\u0000 is not allowed"));
+    assert_string_equal(err, "record is not valid JSON: \\u0000 is not allowed at column 22");
     assert_null(record_read_json("{\"kind\":\"org\",\"id\":\"\xFF\"}", &m, err, sizeof err));
-    assert_true(str_has_prefix(err, "record is not valid JSON: unable to decode byte 0xff"));
+    assert_string_equal(err, "record is not valid JSON: string is not valid UTF-8 at column 20");
     /* a tiny error buffer is not overrun */
     char tiny[8];
     assert_null(record_read_json("{}", &m, tiny, sizeof tiny));
@@ -607,7 +608,7 @@ static void assert_bad_meta(const char *line, const char *msg)
 static void test_malformed_meta(void **state)
 {
     (void)state;
-    assert_bad_meta("nope", "meta is not valid JSON: '[' or '{' expected near 'nope' (column 4)");
+    assert_bad_meta("nope", "meta is not valid JSON: unexpected \"n\" at column 1");
     assert_bad_meta("{\"to\":\"2026-06\"}", "meta: \"from\" must be a month (YYYY-MM)");
     assert_bad_meta("{\"from\":\"2026-05\",\"to\":\"2026-06\",\"m0\":\"2026-05\",\"nmonths\":3,"
                     "\"kpis\":[],\"cols\":[]}",
