@@ -1036,7 +1036,7 @@ static const struct jv *jduplicate(const struct jdoc *d)
         for (size_t i = 0; i < n && !dup; i++)
             for (size_t j = i + 1; j < (n > 16 ? i + 2 : n) && j < n && !dup; j++)
                 if (key_cmp(&m[i], &m[j]) == 0)
-                    dup = m[j];
+                    dup = m[i]->pos > m[j]->pos ? m[i] : m[j]; /* the later one */
         free(m);
         if (dup)
             return dup;

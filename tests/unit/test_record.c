@@ -596,6 +596,170 @@ static void test_hostile(void **state)
     meta_free(&m);
 }
 
+/* The reader's numbers are exactly strtod's, over every path (short, 17
+ * digits, long mantissas, big and tiny exponents). */
+static void check_number(const struct kp_meta *m, const char *num)
+{
+    char *line = xasprintf("{\"kind\":\"org\",\"cols\":{\"won\":[%s,null]}}", num);
+    char err[200];
+    struct kp_record *r = record_read_json(line, m, err, sizeof err);
+    double want = strtod(num, NULL);
+    if (isinf(want)) {
+        if (r)
+            fail_msg("%s: accepted, strtod says inf", num);
+        assert_true(str_has_prefix(err, "record is not valid JSON: number out of range"));
+    } else {
+        if (!r)
+            fail_msg("%s: %s", num, err);
+        if (memcmp(&r->cols[0], &want, sizeof want) != 0)
+            fail_msg("%s: read %.17g, strtod %.17g", num, r->cols[0], want);
+    }
+    record_free(r);
+    free(line);
+}
+
+static void test_json_numbers(void **state)
+{
+    (void)state;
+    struct kp_meta m;
+    small_meta(&m);
+    static const char *const fixed[] = {
+        "0", "-0", "0.0", "-0.0", "1", "-1", "0.1", "1e-300", "4.9406564584124654e-324",
+        "2.2250738585072014e-308", "1.7976931348623157e308", "1.7976931348623159e308",
+        "9007199254740993", "9007199254740992.5", "123456789012345678901234567890",
+        "0.30000000000000004", "0.000000000000000000000000000001234567890123456789",
+        "1E22", "1e23", "1e-22", "1e-23", "12345678901234567890e-30", "0.1e1", "-1.5E+3",
+        "99999999999999999999", "18446744073709551615", "18446744073709551616e-20",
+        "1e400", "-1e400", "1e-400", "7.0e-10", "1.00000000000000011102230246251565404236316680908203125",
+        "1.00000000000000011102230246251565404236316680908203124", "2.5e-21", "9.999999999999999e-22"};
+    for (size_t i = 0; i < KP_NELEM(fixed); i++)
+        check_number(&m, fixed[i]);
+    unsigned long long x = 0x9E3779B97F4A7C15ULL;
+    char buf[96];
+    for (int it = 0; it < 30000; it++) {
+        size_t n = 0;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        if (x & 1)
+            buf[n++] = '-';
+        int ip = (int)((x >> 8) % 21), fp = (int)((x >> 16) % 26);
+        buf[n++] = (char)('1' + (x >> 24) % 9);
+        for (int i = 1; i < ip; i++, x = x * 6364136223846793005ULL + 1)
+            buf[n++] = (char)('0' + (x >> 60) % 10);
+        if (ip == 0)
+            buf[0 + (x & 1)] = '0';
+        if (fp) {
+            buf[n++] = '.';
+            for (int i = 0; i < fp; i++, x = x * 6364136223846793005ULL + 1)
+                buf[n++] = (char)('0' + (x >> 60) % 10);
+        }
+        if ((x >> 32) % 3 == 0)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "e%d", (int)((x >> 40) % 700) - 350);
+        else if ((x >> 32) % 3 == 1)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "E-%d", (int)((x >> 40) % 30));
+        buf[n] = '\0';
+        check_number(&m, buf);
+    }
+    meta_free(&m);
+}
+
+static void assert_bad_json(const char *line, const char *msg)
+{
+    struct kp_meta m;
+    small_meta(&m);
+    char err[200];
+    struct kp_record *r = record_read_json(line, &m, err, sizeof err);
+    if (r)
+        fail_msg("accepted: %s", line);
+    assert_string_equal(err, msg);
+    meta_free(&m);
+}
+
+static void test_json_syntax(void **state)
+{
+    (void)state;
+    struct kp_meta m;
+    small_meta(&m);
+    /* escapes, surrogate pairs, whitespace, unknown keys of any type */
+    struct kp_record *r = record_read_json(
+        " {\r\n\t\"kind\" : \"org\" , \"name\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\u4E2D"
+        "\\ud83d\\ude00\", \"x\":[true,false,null,{\"a\":[[]]},-0.5e1] } ",
+        &m, NULL, 0);
+    assert_non_null(r);
+    assert_string_equal(r->name, "\"\\/\b\f\n\r\t\xC3\xA9\xE4\xB8\xAD\xF0\x9F\x98\x80");
+    record_free(r);
+    meta_free(&m);
+    assert_bad_json("{\"kind\":\"org\",\"name\":\"\\ud83d\"}",
+                    "record is not valid JSON: lone surrogate in \\u escape at column 23");
+    assert_bad_json("{\"kind\":\"org\",\"name\":\"\\ude00\"}",
+                    "record is not valid JSON: lone surrogate in \\u escape at column 23");
+    assert_bad_json("{\"kind\":\"org\",\"name\":\"\\u12G4\"}",
+                    "record is not valid JSON: bad \\u escape at column 23");
+    assert_bad_json("{\"kind\":\"org\",\"name\":\"\\x\"}",
+                    "record is not valid JSON: bad escape in string at column 23");
+    assert_bad_json("{\"kind\":\"org\",\"name\":\"a\tb\"}",
+                    "record is not valid JSON: control character in string at column 24");
+    assert_bad_json("{\"kind\":\"org\",\"name\":\"abc}",
+                    "record is not valid JSON: string not closed at column 22");
+    assert_bad_json("{\"kind\":\"org\",\"name\":\"\xED\xA0\x80\"}",
+                    "record is not valid JSON: string is not valid UTF-8 at column 22");
+    assert_bad_json("{\"kind\":\"org\",\"x\":01}",
+                    "record is not valid JSON: number with a leading zero at column 19");
+    assert_bad_json("{\"kind\":\"org\",\"x\":1.}",
+                    "record is not valid JSON: bad number at column 19");
+    assert_bad_json("{\"kind\":\"org\",\"x\":.5}",
+                    "record is not valid JSON: unexpected \".\" at column 19");
+    assert_bad_json("{\"kind\":\"org\",\"x\":-}",
+                    "record is not valid JSON: bad number at column 19");
+    assert_bad_json("{\"kind\":\"org\",\"x\":1e+}",
+                    "record is not valid JSON: bad number at column 19");
+    assert_bad_json("{\"kind\":\"org\",\"x\":NaN}",
+                    "record is not valid JSON: unexpected \"N\" at column 19");
+    assert_bad_json("{\"kind\":\"org\",\"x\":nul}",
+                    "record is not valid JSON: unexpected \"n\" at column 19");
+    assert_bad_json("{\"kind\":\"org\",\"x\":[1 2]}",
+                    "record is not valid JSON: expected ',' or ']' at column 22");
+    assert_bad_json("{\"kind\":\"org\",\"x\":[1,]}",
+                    "record is not valid JSON: unexpected \"]\" at column 22");
+    assert_bad_json("{\"kind\":\"org\",}",
+                    "record is not valid JSON: expected a key at column 15");
+    assert_bad_json("{\"kind\" \"org\"}", "record is not valid JSON: expected ':' at column 9");
+    assert_bad_json("{\"kind\":\"org\" \"x\":1}",
+                    "record is not valid JSON: expected ',' or '}' at column 15");
+    assert_bad_json("{\"kind\":\"org\"", "record is not valid JSON: expected ',' or '}' at column 14");
+    assert_bad_json("{\"kind\":\"org\"}}",
+                    "record is not valid JSON: unexpected text after the value at column 15");
+    assert_bad_json("{\"kind\":\"org\"}\x01",
+                    "record is not valid JSON: unexpected text after the value at column 15");
+    assert_bad_json("{\"kind\":\"org\",\"x\":\x01}",
+                    "record is not valid JSON: unexpected byte 0x01 at column 19");
+    /* 32 levels are fine, 33 are not */
+    struct kp_buf b = {0};
+    buf_adds(&b, "{\"kind\":\"org\",\"x\":");
+    for (int i = 0; i < 31; i++)
+        buf_addc(&b, '[');
+    for (int i = 0; i < 31; i++)
+        buf_addc(&b, ']');
+    buf_addc(&b, '}');
+    small_meta(&m);
+    r = record_read_json(b.s, &m, NULL, 0);
+    assert_non_null(r);
+    record_free(r);
+    meta_free(&m);
+    buf_reset(&b);
+    buf_adds(&b, "{\"kind\":\"org\",\"x\":");
+    for (int i = 0; i < 32; i++)
+        buf_addc(&b, '[');
+    assert_bad_json(b.s, "record is not valid JSON: nested too deeply at column 50");
+    /* duplicates in a large object are found too */
+    buf_reset(&b);
+    buf_adds(&b, "{\"kind\":\"org\"");
+    for (int i = 0; i < 1000; i++)
+        buf_printf(&b, ",\"k%d\":%d", i * 7 % 1000, i);
+    buf_adds(&b, ",\"k993\":0}");
+    assert_bad_json(b.s, "record is not valid JSON: duplicate key \"k993\" at column 10795");
+    buf_free(&b);
+}
+
 static void assert_bad_meta(const char *line, const char *msg)
 {
     struct kp_meta m;
@@ -719,5 +883,6 @@ UNIT_MAIN(cmocka_unit_test(test_roundtrip_person), cmocka_unit_test(test_roundtr
           cmocka_unit_test(test_roundtrip_empty), cmocka_unit_test(test_meta_roundtrip),
           cmocka_unit_test(test_exact_text), cmocka_unit_test(test_strings),
           cmocka_unit_test(test_fmt_number), cmocka_unit_test(test_malformed_record),
-          cmocka_unit_test(test_hostile), cmocka_unit_test(test_malformed_meta),
+          cmocka_unit_test(test_hostile), cmocka_unit_test(test_json_numbers),
+          cmocka_unit_test(test_json_syntax), cmocka_unit_test(test_malformed_meta),
           cmocka_unit_test(test_timing))
