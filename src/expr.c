@@ -17,16 +17,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_NEST 200
-#define MAX_HEIGHT 1000
+#define MAX_NEST    200
+#define MAX_HEIGHT  1000
 #define MAX_SUGGEST 64 /* names longer than this get no "did you mean" */
 
 enum op { OP_NUM, OP_NEG, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_ABS, OP_AGG, OP_GROUP };
 enum agg { AGG_SUM, AGG_AVG, AGG_MIN, AGG_MAX, AGG_FIRST, AGG_LAST, AGG_COUNT, NAGG };
 
 static const char *const agg_names[NAGG] = {"sum", "avg", "min", "max", "first", "last", "count"};
-static const char *const group_names[] = {[KP_GROUP_SPREAD] = "spread",
-                                          [KP_GROUP_AT_TARGET] = "at_target"};
+static const char *const group_names[] = {
+    [KP_GROUP_SPREAD] = "spread", [KP_GROUP_AT_TARGET] = "at_target"};
 static const char *const known_fns = "sum avg min max first last count abs spread at_target";
 
 struct kp_expr {
@@ -159,9 +159,8 @@ static int lex_number(struct parser *p)
 {
     const char *s = p->src;
     size_t i = p->pos;
-    while (i < p->len &&
-           (is_ident(s[i]) || s[i] == '.' ||
-            ((s[i] == '+' || s[i] == '-') && (s[i - 1] == 'e' || s[i - 1] == 'E'))))
+    while (i < p->len && (is_ident(s[i]) || s[i] == '.' ||
+                          ((s[i] == '+' || s[i] == '-') && (s[i - 1] == 'e' || s[i - 1] == 'E'))))
         i++;
     char q[48];
     quote(q, sizeof q, s + p->pos, i - p->pos);
@@ -300,8 +299,7 @@ static int find_name(const char *s, size_t n, const char *const *names, size_t n
 }
 
 /* "unknown column \"revnue\" (did you mean \"revenue\"?)" */
-static int fail_unknown(struct parser *p, const char *what, const char *const *names,
-                        size_t nnames)
+static int fail_unknown(struct parser *p, const char *what, const char *const *names, size_t nnames)
 {
     char q[48];
     const char *s = p->src + p->tstart;
@@ -389,7 +387,8 @@ static int parse_call(struct parser *p, enum op op, int fn)
     if (advance(p) < 0 || advance(p) < 0) /* name, '(' */
         return -1;
     if (p->tok != T_IDENT)
-        return fail(p, p->tstart, "%s() takes a %s", fname, op == OP_AGG ? "column name" : "KPI id");
+        return fail(p, p->tstart, "%s() takes a %s", fname,
+                    op == OP_AGG ? "column name" : "KPI id");
     int idx = find_name(p->src + p->tstart, p->tlen, names, nnames);
     if (idx < 0)
         return fail_unknown(p, what, names, nnames);
@@ -398,7 +397,8 @@ static int parse_call(struct parser *p, enum op op, int fn)
     if (p->tok == T_END)
         return fail(p, p->tstart, "expected \")\"");
     if (p->tok != T_RP)
-        return fail(p, p->tstart, "%s() takes a %s", fname, op == OP_AGG ? "column name" : "KPI id");
+        return fail(p, p->tstart, "%s() takes a %s", fname,
+                    op == OP_AGG ? "column name" : "KPI id");
     int i = node(p, op, -1, -1, at);
     if (i < 0 || advance(p) < 0)
         return -1;
@@ -457,7 +457,7 @@ static int parse_ident(struct parser *p)
         return parse_abs(p);
     if (!call)
         return fail_bare_name(p);
-    static const char *const fns[] = {"sum", "avg",   "min", "max",    "first",
+    static const char *const fns[] = {"sum",  "avg",   "min", "max",    "first",
                                       "last", "count", "abs", "spread", "at_target"};
     char q[48];
     quote(q, sizeof q, s, n);
@@ -564,8 +564,12 @@ struct kp_expr *expr_parse(const char *src, const char *const *cols, size_t ncol
                            const char *const *kpis, size_t nkpis, struct kp_expr_err *err)
 {
     struct kp_expr_err spare;
-    struct parser p = {.src = src ? src : "", .cols = cols, .ncols = cols ? ncols : 0,
-                       .kpis = kpis, .nkpis = kpis ? nkpis : 0, .err = err ? err : &spare};
+    struct parser p = {.src = src ? src : "",
+                       .cols = cols,
+                       .ncols = cols ? ncols : 0,
+                       .kpis = kpis,
+                       .nkpis = kpis ? nkpis : 0,
+                       .err = err ? err : &spare};
     p.len = strlen(p.src);
     p.err->col = 0;
     p.err->msg[0] = '\0';
@@ -727,8 +731,8 @@ static int prec(const struct kp_expr *e)
     }
 }
 
-static void explain(const struct kp_expr *e, const struct kp_eval_ctx *ctx,
-                    const char *const *cols, struct kp_buf *out);
+static void explain(const struct kp_expr *e, const struct kp_eval_ctx *ctx, const char *const *cols,
+                    struct kp_buf *out);
 
 static void explain_sub(const struct kp_expr *e, int paren, const struct kp_eval_ctx *ctx,
                         const char *const *cols, struct kp_buf *out)
@@ -769,11 +773,11 @@ static void explain_leaf(const struct kp_expr *e, const struct kp_eval_ctx *ctx,
 
 /* Binary operators are left-associative: a right operand of the same
  * precedence keeps its parentheses, so the text parses back to this tree. */
-static void explain(const struct kp_expr *e, const struct kp_eval_ctx *ctx,
-                    const char *const *cols, struct kp_buf *out)
+static void explain(const struct kp_expr *e, const struct kp_eval_ctx *ctx, const char *const *cols,
+                    struct kp_buf *out)
 {
-    static const char *const sym[] = {[OP_ADD] = " + ", [OP_SUB] = " - ", [OP_MUL] = " * ",
-                                      [OP_DIV] = " / "};
+    static const char *const sym[] = {
+        [OP_ADD] = " + ", [OP_SUB] = " - ", [OP_MUL] = " * ", [OP_DIV] = " / "};
     switch (e->op) {
     case OP_NEG:
         buf_addc(out, '-');

@@ -93,8 +93,8 @@ void record_free(struct kp_record *r)
 {
     if (!r)
         return;
-    free_all((char *[]){r->id, r->name, r->email, r->team, r->role, r->manager_id,
-                        r->manager_name, r->hire_date, r->lang, r->band},
+    free_all((char *[]){r->id, r->name, r->email, r->team, r->role, r->manager_id, r->manager_name,
+                        r->hire_date, r->lang, r->band},
              10);
     free(r->kpis);
     free(r->cols);
@@ -463,8 +463,8 @@ static const char *src_name(char c)
 
 static void put_kpi(struct kp_buf *b, const struct kp_kpival *v, size_t nm)
 {
-    static const char *const keys[] = {"{\"value\":", ",\"target\":", ",\"ratio\":",
-                                       ",\"points\":", ",\"weight\":"};
+    static const char *const keys[] = {
+        "{\"value\":", ",\"target\":", ",\"ratio\":", ",\"points\":", ",\"weight\":"};
     const double first[] = {v->value, v->target, v->ratio, v->points, v->weight};
     for (size_t i = 0; i < KP_NELEM(keys); i++) {
         buf_adds(b, keys[i]);
@@ -474,11 +474,11 @@ static void put_kpi(struct kp_buf *b, const struct kp_kpival *v, size_t nm)
     buf_adds(b, v->status <= KP_ST_INSUFFICIENT ? kp_status_names[v->status] : "na");
     buf_adds(b, "\",\"target_src\":\"");
     buf_adds(b, src_name(v->target_src));
-    static const char *const keys2[] = {"\",\"sample\":", ",\"prev\":", ",\"projected\":",
-                                        ",\"needed\":", ",\"group_value\":",
-                                        ",\"group_points\":"};
-    const double second[] = {v->sample,    v->prev,        v->projected,
-                             v->needed,    v->group_value, v->group_points};
+    static const char *const keys2[] = {
+        "\",\"sample\":", ",\"prev\":",        ",\"projected\":",
+        ",\"needed\":",   ",\"group_value\":", ",\"group_points\":"};
+    const double second[] = {v->sample, v->prev,        v->projected,
+                             v->needed, v->group_value, v->group_points};
     for (size_t i = 0; i < KP_NELEM(keys2); i++) {
         buf_adds(b, keys2[i]);
         put_num(b, second[i]);
@@ -551,12 +551,10 @@ static void put_members(struct kp_buf *b, const struct kp_record *r)
 
 static void put_head(struct kp_buf *b, const struct kp_record *r)
 {
-    static const char *const skeys[] = {"id",        "name",         "email",
-                                        "team",      "role",         "manager_id",
-                                        "manager_name", "hire_date", "lang"};
-    char *const sval[] = {r->id,         r->name,         r->email,
-                          r->team,       r->role,         r->manager_id,
-                          r->manager_name, r->hire_date, r->lang};
+    static const char *const skeys[] = {"id",         "name",         "email",     "team", "role",
+                                        "manager_id", "manager_name", "hire_date", "lang"};
+    char *const sval[] = {r->id,         r->name,         r->email,     r->team, r->role,
+                          r->manager_id, r->manager_name, r->hire_date, r->lang};
     buf_adds(b, "{\"kind\":\"");
     buf_adds(b, kind_names[r->kind <= KP_REC_ORG ? r->kind : 0]);
     buf_addc(b, '"');
@@ -575,8 +573,8 @@ static void put_head(struct kp_buf *b, const struct kp_record *r)
     buf_adds(b, ",\"band\":");
     put_str(b, r->band);
     const int ranks[] = {r->rank_team, r->team_size, r->rank_org, r->org_size};
-    static const char *const rkeys[] = {",\"rank_team\":", ",\"team_size\":", ",\"rank_org\":",
-                                        ",\"org_size\":"};
+    static const char *const rkeys[] = {
+        ",\"rank_team\":", ",\"team_size\":", ",\"rank_org\":", ",\"org_size\":"};
     for (size_t i = 0; i < KP_NELEM(ranks); i++) {
         buf_adds(b, rkeys[i]);
         put_int(b, ranks[i]);
@@ -649,10 +647,10 @@ struct jv {
     size_t end;          /* index of the node after this subtree */
     const char *key;     /* a member of an object: its key (NUL-terminated) */
     size_t keylen;
-    size_t pos;          /* where it starts in the line (a member: its key) */
-    const char *s;       /* J_STR: the decoded text (NUL-terminated) */
-    double d;            /* J_NUM */
-    long long i;         /* J_NUM with isint */
+    size_t pos;    /* where it starts in the line (a member: its key) */
+    const char *s; /* J_STR: the decoded text (NUL-terminated) */
+    double d;      /* J_NUM */
+    long long i;   /* J_NUM with isint */
 };
 
 struct jdoc {
@@ -1270,9 +1268,9 @@ static int read_kpi(struct rd *c, const struct jv *o, const char *id, struct kp_
 {
     if (o->type != J_OBJ)
         return bad(c, "\"kpis\".\"%.40s\" must be an object", id);
-    static const char *const nkeys[] = {"value",     "target",     "ratio",      "points",
-                                        "weight",    "sample",     "prev",       "projected",
-                                        "needed",    "group_value", "group_points"};
+    static const char *const nkeys[] = {"value",  "target",      "ratio",       "points",
+                                        "weight", "sample",      "prev",        "projected",
+                                        "needed", "group_value", "group_points"};
     double *const dst[] = {&v->value,  &v->target,      &v->ratio,       &v->points,
                            &v->weight, &v->sample,      &v->prev,        &v->projected,
                            &v->needed, &v->group_value, &v->group_points};
@@ -1436,17 +1434,14 @@ static int read_members(struct rd *c, const struct jv *o, struct kp_record *r)
 
 static int read_head(struct rd *c, const struct jv *o, struct kp_record *r)
 {
-    static const char *const skeys[] = {"id",   "name",       "email",        "team",
-                                        "role", "manager_id", "manager_name", "hire_date",
-                                        "lang", "band"};
-    char **const sdst[] = {&r->id,   &r->name,       &r->email,        &r->team,
-                           &r->role, &r->manager_id, &r->manager_name, &r->hire_date,
-                           &r->lang, &r->band};
+    static const char *const skeys[] = {"id",         "name",         "email",     "team", "role",
+                                        "manager_id", "manager_name", "hire_date", "lang", "band"};
+    char **const sdst[] = {&r->id,         &r->name,         &r->email,     &r->team, &r->role,
+                           &r->manager_id, &r->manager_name, &r->hire_date, &r->lang, &r->band};
     for (size_t i = 0; i < KP_NELEM(skeys); i++)
         if (get_str(c, o, skeys[i], sdst[i]) < 0)
             return -1;
-    static const char *const ikeys[] = {"scope", "rank_team", "team_size", "rank_org",
-                                        "org_size"};
+    static const char *const ikeys[] = {"scope", "rank_team", "team_size", "rank_org", "org_size"};
     int *const idst[] = {&r->scope, &r->rank_team, &r->team_size, &r->rank_org, &r->org_size};
     for (size_t i = 0; i < KP_NELEM(ikeys); i++)
         if (get_int(c, o, ikeys[i], idst[i]) < 0)
@@ -1479,8 +1474,8 @@ struct kp_record *record_read_json(const char *line, const struct kp_meta *m, ch
     size_t nm = m->nmonths > 0 ? (size_t)m->nmonths : 0;
     r = record_new(m, (enum kp_rec_kind)kind);
     if (read_head(&c, o, r) < 0 || read_kpis(&c, o, r, nm) < 0 || read_cols(&c, o, r, nm) < 0 ||
-        read_lines(&c, o, r, nm) < 0 || read_alerts(&c, o, r) < 0 ||
-        read_coaching(&c, o, r) < 0 || read_members(&c, o, r) < 0) {
+        read_lines(&c, o, r, nm) < 0 || read_alerts(&c, o, r) < 0 || read_coaching(&c, o, r) < 0 ||
+        read_members(&c, o, r) < 0) {
         record_free(r);
         r = NULL;
     }

@@ -60,8 +60,7 @@ static void assert_error(const char *src, size_t col, const char *msg)
         fail_msg("\"%.60s\": column %zu, expected %zu (%s)", src, err.col, col, msg);
 }
 
-static struct kp_colagg agg(double sum, double min, double max, double first, double last,
-                            long n)
+static struct kp_colagg agg(double sum, double min, double max, double first, double last, long n)
 {
     struct kp_colagg a = {sum, min, max, first, last, n};
     return a;
@@ -155,7 +154,7 @@ static void test_na_rules(void **state)
     for (size_t i = 0; i < KP_NCANON; i++)
         a[i] = none();
     a[KP_COL_WON] = agg(6, 1, 3, 2, 3, 3);
-    a[KP_COL_LOST] = agg(0, 0, 0, 0, 0, 3);        /* zero, present */
+    a[KP_COL_LOST] = agg(0, 0, 0, 0, 0, 3);          /* zero, present */
     a[KP_COL_FORECAST] = agg(-5, -5, -5, -5, -5, 1); /* negative */
     struct kp_eval_ctx ctx = {a, NULL, NULL};
     assert_true(isnan(ev("sum(won) / sum(lost)", &ctx)));          /* by zero */
@@ -261,8 +260,7 @@ static void test_errors(void **state)
     assert_error("1e999", 1, "number \"1e999\" is too large");
     assert_error("1 +", 4, "formula ends too early: expected a value");
     assert_error("-", 2, "formula ends too early: expected a value");
-    assert_error("revenue / quota", 1,
-                 "column \"revenue\" needs an aggregate, e.g. sum(revenue)");
+    assert_error("revenue / quota", 1, "column \"revenue\" needs an aggregate, e.g. sum(revenue)");
     assert_error("revnue + 1", 1, "unknown name \"revnue\" (did you mean \"revenue\"?)");
     assert_error("foo", 1, "unknown name \"foo\"");
     assert_error("attainment + 1", 1,
@@ -281,10 +279,14 @@ static void test_errors(void **state)
     assert_error("spread(revenue)", 8, "unknown KPI \"revenue\"");
     /* columns count characters, not bytes */
     assert_error("(1 + 2) * 张", 11, "unexpected \"张\"");
-    assert_error("\xEF\xBC\x88" "1)", 1, "unexpected \"\xEF\xBC\x88\"");
+    assert_error("\xEF\xBC\x88"
+                 "1)",
+                 1, "unexpected \"\xEF\xBC\x88\"");
     assert_error("1 + \x01", 5, "unexpected control character U+0001");
     assert_error("1 + \xFF", 5, "unexpected byte 0xFF (not UTF-8)");
-    assert_error("1 + \xC2\xA0" "2", 5, "unexpected \"\xC2\xA0\"");
+    assert_error("1 + \xC2\xA0"
+                 "2",
+                 5, "unexpected \"\xC2\xA0\"");
     /* long names are cut in messages */
     assert_error("sum(aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa)", 5,
                  "unknown column \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\"");
@@ -410,8 +412,9 @@ static int check_roundtrip(const char *src, const struct kp_eval_ctx *ctx)
 /* A random well-formed formula, with random spacing and extra parentheses. */
 static void gen(struct kp_buf *b, int depth)
 {
-    static const char *const leaves[] = {"1", "2.5", "0", "50%", "1e3", "sum(won)", "avg(csat)",
-                                         "count(nps)", "spread(csat)", "last(revenue)"};
+    static const char *const leaves[] = {
+        "1",        "2.5",       "0",          "50%",          "1e3",
+        "sum(won)", "avg(csat)", "count(nps)", "spread(csat)", "last(revenue)"};
     static const char *const ops[] = {"+", "-", "*", "/"};
     if (rnd(3))
         buf_adds(b, rnd(2) ? " " : "");
@@ -440,9 +443,11 @@ static void gen(struct kp_buf *b, int depth)
 static void test_soup(void **state)
 {
     (void)state;
-    static const char *const toks[] = {"(", ")", "+", "-", "*", "/", "%", "1", "2.5", "0",
-                                       "sum(won)", "avg(csat)", "count(nps)", "abs(",
-                                       "spread(csat)", " ", "e", ".", "sum(", "revenue"};
+    static const char *const toks[] = {
+        "(",        ")",         "+",          "-",    "*",
+        "/",        "%",         "1",          "2.5",  "0",
+        "sum(won)", "avg(csat)", "count(nps)", "abs(", "spread(csat)",
+        " ",        "e",         ".",          "sum(", "revenue"};
     struct kp_colagg a[KP_NCANON];
     for (size_t i = 0; i < KP_NCANON; i++)
         a[i] = agg(3, 1, 2, 1, 2, 2);
@@ -624,8 +629,8 @@ static void test_spec_kpis(void **state)
     a[KP_COL_LOST] = agg(2, 0, 1, 1, 0, 3);
     a[KP_COL_RENEWALS_DUE] = agg(0, 0, 0, 0, 0, 3); /* nothing due: n/a */
     a[KP_COL_RENEWALS_WON] = agg(0, 0, 0, 0, 0, 3);
-    a[KP_COL_CSAT] = agg(9, 4, 5, 4, 5, 2);         /* one month missing */
-    a[KP_COL_NPS] = none();                          /* never measured */
+    a[KP_COL_CSAT] = agg(9, 4, 5, 4, 5, 2); /* one month missing */
+    a[KP_COL_NPS] = none();                 /* never measured */
     a[KP_COL_FORECAST] = agg(275000, 90000, 95000, 90000, 95000, 3);
     a[KP_COL_CYCLE_DAYS] = agg(90, 20, 40, 30, 40, 3);
     struct kp_eval_ctx ctx = {a, NULL, NULL};

@@ -19,9 +19,17 @@
 
 /* ---- fixtures ------------------------------------------------------------- */
 
-static const char *const kpi_ids[NKPI] = {
-    "attainment", "collection_rate", "conversion", "win_rate",   "new_customers",    "visits",
-    "csat",       "nps",             "renewal_rate", "cycle_days", "forecast_accuracy"};
+static const char *const kpi_ids[NKPI] = {"attainment",
+                                          "collection_rate",
+                                          "conversion",
+                                          "win_rate",
+                                          "new_customers",
+                                          "visits",
+                                          "csat",
+                                          "nps",
+                                          "renewal_rate",
+                                          "cycle_days",
+                                          "forecast_accuracy"};
 
 static void make_meta(struct kp_meta *m)
 {
@@ -53,16 +61,16 @@ static void make_meta(struct kp_meta *m)
 /* Awkward doubles: exact round trips of these are the point. */
 static double tricky(unsigned i)
 {
-    static const double v[] = {1.0 / 3.0, 0.1,      1e-300,   NAN,       -2.5,     1250000,
-                               0,         5e-324,   1e300,    -1.0 / 7.0, 0.3,      123456.78,
-                               NAN,       1e15,     2.0 / 3.0, 99.5,     DBL_MAX,  4e-5};
+    static const double v[] = {1.0 / 3.0, 0.1,    1e-300,    NAN,        -2.5,    1250000,
+                               0,         5e-324, 1e300,     -1.0 / 7.0, 0.3,     123456.78,
+                               NAN,       1e15,   2.0 / 3.0, 99.5,       DBL_MAX, 4e-5};
     return v[i % KP_NELEM(v)];
 }
 
 static void fill_kpi(struct kp_kpival *v, unsigned seed)
 {
-    double *f[] = {&v->value,  &v->target, &v->ratio,     &v->points,
-                   &v->weight, &v->sample, &v->prev,      &v->projected,
+    double *f[] = {&v->value,  &v->target,      &v->ratio,       &v->points,
+                   &v->weight, &v->sample,      &v->prev,        &v->projected,
                    &v->needed, &v->group_value, &v->group_points};
     for (unsigned i = 0; i < KP_NELEM(f); i++)
         *f[i] = tricky(seed + i);
@@ -110,13 +118,14 @@ static void fill_record(struct kp_record *r, const struct kp_meta *m, unsigned s
     r->alerts[2] = (struct kp_alert){NULL, xstrdup("pace"), 0, 0, 1.0 / 3.0, NAN};
     r->ncoach = 2;
     r->coach = xcalloc(2, sizeof *r->coach);
-    r->coach[0] = (struct kp_coach){xstrdup("goal"), xstrdup("win_rate"), xstrdup("目标：提高赢单率")};
+    r->coach[0] =
+        (struct kp_coach){xstrdup("goal"), xstrdup("win_rate"), xstrdup("目标：提高赢单率")};
     r->coach[1] = (struct kp_coach){xstrdup("will"), xstrdup(""), xstrdup("line 1\nline \"2\"")};
     if (r->kind == KP_REC_TEAM) {
         r->nmembers = 2;
         r->members = xcalloc(2, sizeof *r->members);
-        r->members[0] = (struct kp_member){xstrdup("R-1"), xstrdup("王五"), xstrdup("ae"), 0.75,
-                                           xstrdup("exceeds"), 1, 1.2};
+        r->members[0] = (struct kp_member){
+            xstrdup("R-1"), xstrdup("王五"), xstrdup("ae"), 0.75, xstrdup("exceeds"), 1, 1.2};
         r->members[1] = (struct kp_member){xstrdup("R-2"), NULL, xstrdup("kam"), NAN, NULL, 2, NAN};
     }
 }
@@ -139,10 +148,12 @@ static void same_str(const char *a, const char *b, const char *what)
 
 static void same_kpi(const struct kp_kpival *a, const struct kp_kpival *b, int nm)
 {
-    const double fa[] = {a->value, a->target, a->ratio, a->points, a->weight, a->sample,
-                         a->prev, a->projected, a->needed, a->group_value, a->group_points};
-    const double fb[] = {b->value, b->target, b->ratio, b->points, b->weight, b->sample,
-                         b->prev, b->projected, b->needed, b->group_value, b->group_points};
+    const double fa[] = {a->value,  a->target,      a->ratio,       a->points,
+                         a->weight, a->sample,      a->prev,        a->projected,
+                         a->needed, a->group_value, a->group_points};
+    const double fb[] = {b->value,  b->target,      b->ratio,       b->points,
+                         b->weight, b->sample,      b->prev,        b->projected,
+                         b->needed, b->group_value, b->group_points};
     for (size_t i = 0; i < KP_NELEM(fa); i++)
         same_num(fa[i], fb[i], "kpi field");
     assert_int_equal(a->status, b->status);
@@ -185,20 +196,18 @@ static void same_record(const struct kp_record *a, const struct kp_record *b,
                         const struct kp_meta *m)
 {
     assert_int_equal(a->kind, b->kind);
-    const char *sa[] = {a->id, a->name, a->email, a->team, a->role, a->manager_id,
-                        a->manager_name, a->hire_date, a->lang, a->band};
-    const char *sb[] = {b->id, b->name, b->email, b->team, b->role, b->manager_id,
-                        b->manager_name, b->hire_date, b->lang, b->band};
+    const char *sa[] = {a->id,         a->name,         a->email,     a->team, a->role,
+                        a->manager_id, a->manager_name, a->hire_date, a->lang, a->band};
+    const char *sb[] = {b->id,         b->name,         b->email,     b->team, b->role,
+                        b->manager_id, b->manager_name, b->hire_date, b->lang, b->band};
     for (size_t i = 0; i < KP_NELEM(sa); i++)
         same_str(sa[i], sb[i], "string field");
     const long ia[] = {a->line, a->scope, a->rank_team, a->team_size, a->rank_org, a->org_size};
     const long ib[] = {b->line, b->scope, b->rank_team, b->team_size, b->rank_org, b->org_size};
     for (size_t i = 0; i < KP_NELEM(ia); i++)
         assert_int_equal(ia[i], ib[i]);
-    const double da[] = {a->composite, a->composite_prev, a->percentile, a->payout,
-                         a->payout_rate};
-    const double db[] = {b->composite, b->composite_prev, b->percentile, b->payout,
-                         b->payout_rate};
+    const double da[] = {a->composite, a->composite_prev, a->percentile, a->payout, a->payout_rate};
+    const double db[] = {b->composite, b->composite_prev, b->percentile, b->payout, b->payout_rate};
     for (size_t i = 0; i < KP_NELEM(da); i++)
         same_num(da[i], db[i], "record number");
     for (size_t k = 0; k < m->nkpis; k++)
@@ -335,11 +344,12 @@ static void test_exact_text(void **state)
     m.ncols = 1;
     struct kp_buf b = {0};
     meta_write_json(&m, &b);
-    assert_string_equal(b.s, "{\"tool\":null,\"label\":null,\"from\":\"2026-05\",\"to\":\"2026-06\","
-                             "\"m0\":\"2026-04\",\"nmonths\":3,\"as_of\":\"2026-06-30\","
-                             "\"doc_date\":\"1969-12-31\",\"pacing\":false,\"months_elapsed\":0,"
-                             "\"org\":\"Acme\",\"currency\":null,\"language\":null,"
-                             "\"kpis\":[\"win_rate\"],\"cols\":[\"won\"],\"config_sha256\":null}");
+    assert_string_equal(b.s,
+                        "{\"tool\":null,\"label\":null,\"from\":\"2026-05\",\"to\":\"2026-06\","
+                        "\"m0\":\"2026-04\",\"nmonths\":3,\"as_of\":\"2026-06-30\","
+                        "\"doc_date\":\"1969-12-31\",\"pacing\":false,\"months_elapsed\":0,"
+                        "\"org\":\"Acme\",\"currency\":null,\"language\":null,"
+                        "\"kpis\":[\"win_rate\"],\"cols\":[\"won\"],\"config_sha256\":null}");
     struct kp_record *r = record_new(&m, KP_REC_TEAM);
     r->id = xstrdup("East");
     r->name = xstrdup("East \"1\"");
@@ -408,10 +418,33 @@ static void check_fmt(double v)
 static void test_fmt_number(void **state)
 {
     (void)state;
-    static const double fixed[] = {0.1, 1.0 / 3, 2.0 / 3, 1e-300, 5e-324, 1e15, 1e-5, 1e-4,
-                                   999999999999999.9, 999999999999999.875, 123456789012345.67,
-                                   9007199254740993.0, 0.3, 0.1 + 0.2, 100, 1e22, 1e23, DBL_MAX,
-                                   DBL_MIN, -0.0, 0, NAN, 12345.67, 0.000123, 1.5, 4e-5, 98.99};
+    static const double fixed[] = {0.1,
+                                   1.0 / 3,
+                                   2.0 / 3,
+                                   1e-300,
+                                   5e-324,
+                                   1e15,
+                                   1e-5,
+                                   1e-4,
+                                   999999999999999.9,
+                                   999999999999999.875,
+                                   123456789012345.67,
+                                   9007199254740993.0,
+                                   0.3,
+                                   0.1 + 0.2,
+                                   100,
+                                   1e22,
+                                   1e23,
+                                   DBL_MAX,
+                                   DBL_MIN,
+                                   -0.0,
+                                   0,
+                                   NAN,
+                                   12345.67,
+                                   0.000123,
+                                   1.5,
+                                   4e-5,
+                                   98.99};
     for (size_t i = 0; i < KP_NELEM(fixed); i++) {
         check_fmt(fixed[i]);
         check_fmt(-fixed[i]);
@@ -506,8 +539,9 @@ static void test_malformed_record(void **state)
     record_free(r);
     free(l);
     l = xasprintf("%s,,", ok);
-    assert_bad_record(&m, l, "record is not valid JSON: unexpected text after the value at "
-                             "column 239");
+    assert_bad_record(&m, l,
+                      "record is not valid JSON: unexpected text after the value at "
+                      "column 239");
     free(l);
     free(ok);
 
@@ -521,16 +555,19 @@ static void test_malformed_record(void **state)
     assert_bad_record(&m, "{\"kind\":\"org\",\"kind\":\"org\"}",
                       "record is not valid JSON: duplicate key \"kind\" at column 15");
     bad_with(&m, "\"R1\"", "7", "\"id\" must be a string or null");
-    bad_with(&m, "\"line\":3", "\"line\":-3", "\"line\" must be an integer from 0 to "
-                                              "9223372036854775807");
-    bad_with(&m, "\"line\":3", "\"line\":3.5", "\"line\" must be an integer from 0 to "
-                                               "9223372036854775807");
+    bad_with(&m, "\"line\":3", "\"line\":-3",
+             "\"line\" must be an integer from 0 to "
+             "9223372036854775807");
+    bad_with(&m, "\"line\":3", "\"line\":3.5",
+             "\"line\" must be an integer from 0 to "
+             "9223372036854775807");
     bad_with(&m, "\"line\":3", "\"scope\":1e400",
              "record is not valid JSON: number out of range at column 36");
     bad_with(&m, "\"line\":3", "\"scope\":99999999999999999999",
              "\"scope\" must be an integer from -2147483648 to 2147483647");
-    bad_with(&m, "\"line\":3", "\"scope\":1e1", "\"scope\" must be an integer from "
-                                               "-2147483648 to 2147483647");
+    bad_with(&m, "\"line\":3", "\"scope\":1e1",
+             "\"scope\" must be an integer from "
+             "-2147483648 to 2147483647");
     bad_with(&m, "\"line\":3", "\"rank_org\":4294967296",
              "\"rank_org\" must be an integer from -2147483648 to 2147483647");
     bad_with(&m, "\"composite\":0.5", "\"composite\":\"0.5\"",
@@ -623,15 +660,41 @@ static void test_json_numbers(void **state)
     (void)state;
     struct kp_meta m;
     small_meta(&m);
-    static const char *const fixed[] = {
-        "0", "-0", "0.0", "-0.0", "1", "-1", "0.1", "1e-300", "4.9406564584124654e-324",
-        "2.2250738585072014e-308", "1.7976931348623157e308", "1.7976931348623159e308",
-        "9007199254740993", "9007199254740992.5", "123456789012345678901234567890",
-        "0.30000000000000004", "0.000000000000000000000000000001234567890123456789",
-        "1E22", "1e23", "1e-22", "1e-23", "12345678901234567890e-30", "0.1e1", "-1.5E+3",
-        "99999999999999999999", "18446744073709551615", "18446744073709551616e-20",
-        "1e400", "-1e400", "1e-400", "7.0e-10", "1.00000000000000011102230246251565404236316680908203125",
-        "1.00000000000000011102230246251565404236316680908203124", "2.5e-21", "9.999999999999999e-22"};
+    static const char *const fixed[] = {"0",
+                                        "-0",
+                                        "0.0",
+                                        "-0.0",
+                                        "1",
+                                        "-1",
+                                        "0.1",
+                                        "1e-300",
+                                        "4.9406564584124654e-324",
+                                        "2.2250738585072014e-308",
+                                        "1.7976931348623157e308",
+                                        "1.7976931348623159e308",
+                                        "9007199254740993",
+                                        "9007199254740992.5",
+                                        "123456789012345678901234567890",
+                                        "0.30000000000000004",
+                                        "0.000000000000000000000000000001234567890123456789",
+                                        "1E22",
+                                        "1e23",
+                                        "1e-22",
+                                        "1e-23",
+                                        "12345678901234567890e-30",
+                                        "0.1e1",
+                                        "-1.5E+3",
+                                        "99999999999999999999",
+                                        "18446744073709551615",
+                                        "18446744073709551616e-20",
+                                        "1e400",
+                                        "-1e400",
+                                        "1e-400",
+                                        "7.0e-10",
+                                        "1.00000000000000011102230246251565404236316680908203125",
+                                        "1.00000000000000011102230246251565404236316680908203124",
+                                        "2.5e-21",
+                                        "9.999999999999999e-22"};
     for (size_t i = 0; i < KP_NELEM(fixed); i++)
         check_number(&m, fixed[i]);
     unsigned long long x = 0x9E3779B97F4A7C15ULL;
@@ -720,12 +783,12 @@ static void test_json_syntax(void **state)
                     "record is not valid JSON: expected ',' or ']' at column 22");
     assert_bad_json("{\"kind\":\"org\",\"x\":[1,]}",
                     "record is not valid JSON: unexpected \"]\" at column 22");
-    assert_bad_json("{\"kind\":\"org\",}",
-                    "record is not valid JSON: expected a key at column 15");
+    assert_bad_json("{\"kind\":\"org\",}", "record is not valid JSON: expected a key at column 15");
     assert_bad_json("{\"kind\" \"org\"}", "record is not valid JSON: expected ':' at column 9");
     assert_bad_json("{\"kind\":\"org\" \"x\":1}",
                     "record is not valid JSON: expected ',' or '}' at column 15");
-    assert_bad_json("{\"kind\":\"org\"", "record is not valid JSON: expected ',' or '}' at column 14");
+    assert_bad_json("{\"kind\":\"org\"",
+                    "record is not valid JSON: expected ',' or '}' at column 14");
     assert_bad_json("{\"kind\":\"org\"}}",
                     "record is not valid JSON: unexpected text after the value at column 15");
     assert_bad_json("{\"kind\":\"org\"}\x01",
