@@ -745,6 +745,27 @@ static int junicode(struct jdoc *d, char *o, size_t *on)
     return 0;
 }
 
+/* The escape at d->pos (on the backslash), decoded onto o[*on]. */
+static int jescape(struct jdoc *d, char *o, size_t *on)
+{
+    if (d->pos + 1 >= d->len)
+        return jfail(d, d->pos, "string not closed");
+    char e = d->src[d->pos + 1];
+    d->pos += 2;
+    switch (e) {
+    case '"':
+    case '\\':
+    case '/': o[(*on)++] = e; return 0;
+    case 'b': o[(*on)++] = '\b'; return 0;
+    case 'f': o[(*on)++] = '\f'; return 0;
+    case 'n': o[(*on)++] = '\n'; return 0;
+    case 'r': o[(*on)++] = '\r'; return 0;
+    case 't': o[(*on)++] = '\t'; return 0;
+    case 'u': return junicode(d, o, on);
+    default: return jfail(d, d->pos - 2, "bad escape in string");
+    }
+}
+
 /* A string at d->pos (on the quote), decoded into the arena. */
 static int jstring(struct jdoc *d, const char **out, size_t *outlen)
 {
@@ -770,25 +791,8 @@ static int jstring(struct jdoc *d, const char **out, size_t *outlen)
             break;
         if (c != '\\')
             return jfail(d, d->pos, "control character in string");
-        if (d->pos + 1 >= d->len)
-            return jfail(d, d->pos, "string not closed");
-        char e = d->src[d->pos + 1];
-        d->pos += 2;
-        switch (e) {
-        case '"':
-        case '\\':
-        case '/': o[on++] = e; break;
-        case 'b': o[on++] = '\b'; break;
-        case 'f': o[on++] = '\f'; break;
-        case 'n': o[on++] = '\n'; break;
-        case 'r': o[on++] = '\r'; break;
-        case 't': o[on++] = '\t'; break;
-        case 'u':
-            if (junicode(d, o, &on) < 0)
-                return -1;
-            break;
-        default: return jfail(d, d->pos - 2, "bad escape in string");
-        }
+        if (jescape(d, o, &on) < 0)
+            return -1;
     }
     d->pos++; /* closing quote */
     if (high && !utf8_valid(o, on))
@@ -858,6 +862,22 @@ static int jdigits(struct jdoc *d, uint64_t *m, int *digits)
     return d->pos > start ? 0 : -1;
 }
 
+/* The exponent at d->pos (on the e), clamped to +-100000. */
+static int jexponent(struct jdoc *d, long *ex)
+{
+    d->pos++;
+    int neg = d->pos < d->len && d->src[d->pos] == '-';
+    if (d->pos < d->len && (d->src[d->pos] == '-' || d->src[d->pos] == '+'))
+        d->pos++;
+    size_t start = d->pos;
+    for (*ex = 0; d->pos < d->len && d->src[d->pos] >= '0' && d->src[d->pos] <= '9'; d->pos++)
+        if (*ex < 100000)
+            *ex = *ex * 10 + (d->src[d->pos] - '0');
+    if (neg)
+        *ex = -*ex;
+    return d->pos > start ? 0 : -1;
+}
+
 static int jnumber(struct jdoc *d)
 {
     size_t start = d->pos;
@@ -880,23 +900,13 @@ static int jnumber(struct jdoc *d)
     }
     long ex = 0;
     if (d->pos < d->len && (d->src[d->pos] == 'e' || d->src[d->pos] == 'E')) {
-        d->pos++;
-        int eneg = d->pos < d->len && d->src[d->pos] == '-';
-        if (d->pos < d->len && (d->src[d->pos] == '-' || d->src[d->pos] == '+'))
-            d->pos++;
-        size_t es = d->pos;
-        while (d->pos < d->len && d->src[d->pos] >= '0' && d->src[d->pos] <= '9') {
-            if (ex < 100000)
-                ex = ex * 10 + (d->src[d->pos] - '0');
-            d->pos++;
-        }
-        if (d->pos == es)
+        if (jexponent(d, &ex) < 0)
             return jfail(d, start, "bad number");
-        ex = eneg ? -ex : ex;
         isint = 0;
     }
     size_t i = jnode(d, J_NUM);
     struct jv *v = &d->v[i];
+    v->pos = start;
     const char *s = d->src + start;
     size_t n = d->pos - start;
     v->d = jnumber_value(s, n, m, digits, (int)ex - frac, neg);
@@ -1486,6 +1496,9 @@ out:
 
 /* ---- meta ----------------------------------------------------------------- */
 
+#define META_MAX_MONTHS 1200    /* a century of monthly series */
+#define META_MAX_VALUES 1000000 /* (KPIs + columns) x months in one record */
+
 /* An array of distinct non-empty strings. */
 static int get_names(struct rd *c, const struct jv *o, const char *key, char ***out, size_t *n)
 {
@@ -1518,6 +1531,20 @@ static int read_months(struct rd *c, const struct jv *o, struct kp_meta *m)
     if (m->from > m->to || m->m0 > m->from || m->nmonths != m->to - m->m0 + 1)
         return bad(c, "meta: the months do not agree (need m0 <= from <= to and "
                       "nmonths = months from m0 to to)");
+    if (m->nmonths > META_MAX_MONTHS)
+        return bad(c, "meta: more than %d months", META_MAX_MONTHS);
+    return 0;
+}
+
+/* Every record allocates (KPIs + columns) x months values: keep a hostile
+ * meta line from asking for gigabytes per record. */
+static int check_size(struct rd *c, const struct kp_meta *m)
+{
+    if ((m->nkpis + m->ncols) * (size_t)m->nmonths > META_MAX_VALUES)
+        return bad(c,
+                   "meta: %zu KPIs and %zu columns over %d months is too many values "
+                   "per record (at most %d)",
+                   m->nkpis, m->ncols, m->nmonths, META_MAX_VALUES);
     return 0;
 }
 
@@ -1538,7 +1565,7 @@ int meta_read_json(const char *line, struct kp_meta *m, char *err, size_t errlen
         get_str(&c, o, "org", &m->org_name) < 0 || get_str(&c, o, "currency", &m->currency) < 0 ||
         get_str(&c, o, "language", &m->default_lang) < 0 ||
         get_names(&c, o, "kpis", &m->kpis, &m->nkpis) < 0 ||
-        get_names(&c, o, "cols", &m->cols, &m->ncols) < 0 ||
+        get_names(&c, o, "cols", &m->cols, &m->ncols) < 0 || check_size(&c, m) < 0 ||
         get_str(&c, o, "config_sha256", &m->config_hash) < 0)
         goto out;
     const struct jv *p = jget(&c.d, o, "pacing");

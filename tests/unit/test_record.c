@@ -850,6 +850,18 @@ static void test_malformed_meta(void **state)
     assert_bad_meta("{\"from\":\"2026-05\",\"to\":\"2026-06\",\"m0\":\"2026-05\",\"nmonths\":2,"
                     "\"kpis\":[\"a\"],\"cols\":[\"won\",3]}",
                     "meta: \"cols\"[1] must be a non-empty string");
+    assert_bad_meta("{\"from\":\"2026-05\",\"to\":\"2026-06\",\"m0\":\"1900-01\",\"nmonths\":1518,"
+                    "\"kpis\":[],\"cols\":[]}",
+                    "meta: more than 1200 months");
+    struct kp_buf b = {0};
+    buf_adds(&b, "{\"from\":\"2026-05\",\"to\":\"2026-06\",\"m0\":\"1926-07\",\"nmonths\":1200,"
+                 "\"kpis\":[\"k0\"");
+    for (int i = 1; i < 1000; i++)
+        buf_printf(&b, ",\"k%d\"", i);
+    buf_adds(&b, "],\"cols\":[\"won\"]}");
+    assert_bad_meta(b.s, "meta: 1000 KPIs and 1 columns over 1200 months is too many values per "
+                         "record (at most 1000000)");
+    buf_free(&b);
     assert_bad_meta("{\"from\":\"2026-05\",\"to\":\"2026-06\",\"m0\":\"2026-05\",\"nmonths\":2,"
                     "\"kpis\":[],\"cols\":[],\"pacing\":1}",
                     "meta: \"pacing\" must be true or false");
