@@ -823,6 +823,57 @@ static void test_json_syntax(void **state)
     buf_free(&b);
 }
 
+/* Mutated copies of a full team record: never a crash; whatever is accepted
+ * writes and reads back byte-identically. */
+static void test_mutations(void **state)
+{
+    (void)state;
+    struct kp_meta m;
+    make_meta(&m);
+    struct kp_record *r = record_new(&m, KP_REC_TEAM);
+    fill_record(r, &m, 3);
+    struct kp_buf good = {0};
+    record_write_json(r, &m, &good);
+    record_free(r);
+    static const char bytes[] = "{}[]\",:0123456789.eE+-nulltruefalse \\u\xC3\xA9\xFF\x01";
+    unsigned long x = 99;
+    int accepted = 0;
+    for (int it = 0; it < 4000; it++) {
+        char *s = xstrdup(good.s);
+        size_t len = good.len;
+        for (int k = 0; k < 1 + it % 4; k++) {
+            x = x * 6364136223846793005UL + 1442695040888963407UL;
+            size_t at = (size_t)(x >> 20) % len;
+            char c = bytes[(x >> 50) % (sizeof bytes - 1)];
+            if ((x >> 8) % 3 == 0) /* delete */
+                memmove(s + at, s + at + 1, len-- - at);
+            else
+                s[at] = c;
+        }
+        char err[200];
+        struct kp_record *back = record_read_json(s, &m, err, sizeof err);
+        if (back) {
+            accepted++;
+            struct kp_buf b1 = {0}, b2 = {0};
+            record_write_json(back, &m, &b1);
+            struct kp_record *again = record_read_json(b1.s, &m, err, sizeof err);
+            assert_non_null(again);
+            record_write_json(again, &m, &b2);
+            assert_string_equal(b1.s, b2.s);
+            record_free(again);
+            buf_free(&b1);
+            buf_free(&b2);
+            record_free(back);
+        } else {
+            assert_true(err[0] != '\0');
+        }
+        free(s);
+    }
+    print_message("mutations: %d of 4000 accepted\n", accepted);
+    buf_free(&good);
+    meta_free(&m);
+}
+
 static void assert_bad_meta(const char *line, const char *msg)
 {
     struct kp_meta m;
@@ -959,5 +1010,5 @@ UNIT_MAIN(cmocka_unit_test(test_roundtrip_person), cmocka_unit_test(test_roundtr
           cmocka_unit_test(test_exact_text), cmocka_unit_test(test_strings),
           cmocka_unit_test(test_fmt_number), cmocka_unit_test(test_malformed_record),
           cmocka_unit_test(test_hostile), cmocka_unit_test(test_json_numbers),
-          cmocka_unit_test(test_json_syntax), cmocka_unit_test(test_malformed_meta),
-          cmocka_unit_test(test_timing))
+          cmocka_unit_test(test_json_syntax), cmocka_unit_test(test_mutations),
+          cmocka_unit_test(test_malformed_meta), cmocka_unit_test(test_timing))
