@@ -20,6 +20,9 @@
  *                    members (groups only; n/a for a person);
  *   at_target(k)     share (0..1) of the scope's members whose KPI k meets its
  *                    target (groups only).
+ * NUMBER is decimal with an optional exponent (12, 0.5, .5, 1.5e3); a trailing
+ * % divides by 100 (12.3% is the double nearest 0.123). Whitespace may appear
+ * between any tokens. A result too large for a double is n/a as well.
  * Pure: no I/O, no globals. */
 #ifndef KP_EXPR_H
 #define KP_EXPR_H
@@ -54,15 +57,26 @@ struct kp_expr;
 
 /* Parse src. cols: the column names a formula may use; kpis: the KPI ids a
  * group function may name (may be NULL/0). Returns NULL and fills err on a
- * syntax error or an unknown name. Nesting deeper than 200 levels is an error. */
+ * syntax error or an unknown name (err may be NULL; a NULL src is empty).
+ * err->col counts characters (UTF-8 code points) from 1; err->msg is a
+ * sentence for the user, e.g. `unknown column "revnue" (did you mean
+ * "revenue"?)`, `expected ")"`, `unexpected "*"`, `sum() takes a column name`,
+ * `number "1.2.3" is not valid`, `formula is empty`. Nesting (parentheses,
+ * abs, unary minus) deeper than 200 levels is an error, and so is a chain of
+ * more than 1000 operators (1+1+…): no input can exhaust the stack. A
+ * constant division by zero parses (and evaluates to n/a). */
 struct kp_expr *expr_parse(const char *src, const char *const *cols, size_t ncols,
                            const char *const *kpis, size_t nkpis, struct kp_expr_err *err);
 void expr_free(struct kp_expr *e);
 
+/* ctx NULL (or ctx->agg NULL) means no data: aggregates n/a, count 0. */
 double expr_eval(const struct kp_expr *e, const struct kp_eval_ctx *ctx);
 
 /* The divisor of a top-level division (the "sample" of a rate), else NULL.
- * The result is owned by e. */
+ * Scaling by a number is looked through: the divisor of
+ * sum(won) / sum(opportunities) * 100 is sum(opportunities); a division by a
+ * number alone (sum(visits) / 3) has none. The result is owned by e (a
+ * sub-expression: the other expr_* functions accept it; never free it). */
 const struct kp_expr *expr_divisor(const struct kp_expr *e);
 /* The dividend of a top-level division, else NULL (owned by e). */
 const struct kp_expr *expr_dividend(const struct kp_expr *e);
@@ -70,15 +84,22 @@ const struct kp_expr *expr_dividend(const struct kp_expr *e);
 int expr_is_additive(const struct kp_expr *e);
 /* 1 when e uses a group function. */
 int expr_uses_group(const struct kp_expr *e);
-/* KPI indices named by group functions, up to max; returns the count. */
+/* KPI indices named by group functions (each once, ascending), up to max;
+ * returns how many were written. */
 size_t expr_group_kpis(const struct kp_expr *e, int *out, size_t max);
-/* Column indices e reads (each once, ascending), up to max; returns the count. */
+/* Column indices e reads (each once, ascending), up to max; returns how many
+ * were written. */
 size_t expr_columns(const struct kp_expr *e, size_t *out, size_t max);
 /* If e is a single aggregate (sum(col), count(col)…), its column index; else -1. */
 int expr_single_column(const struct kp_expr *e);
 
-/* Append e written back as text, with each aggregate's value when ctx is
- * non-NULL: "sum(revenue)[=1250000] / sum(quota)[=1000000]". */
+/* Append e written back as text, with each aggregate's (and group
+ * function's) value when ctx is non-NULL:
+ * "sum(revenue)[=1250000] / sum(quota)[=1000000]". The text is normalised —
+ * one space around binary operators, none inside calls, only the parentheses
+ * the tree needs (a right operand of equal precedence keeps them: a - (b - c)),
+ * numbers in fmt_plain form, percent literals as written ("50%"), n/a as
+ * "n/a" — and parses back to the same tree. cols: the parse's column names. */
 void expr_explain(const struct kp_expr *e, const struct kp_eval_ctx *ctx, const char *const *cols,
                   struct kp_buf *out);
 

@@ -20,7 +20,45 @@
  *
  * Numbers are written in the shortest form that reads back to the same double
  * (so a round trip is exact); n/a is null. A record owns all its memory
- * (record_free). Pure: no I/O (record_read_* take lines the caller read). */
+ * (record_free). Pure: no I/O (record_read_* take lines the caller read).
+ *
+ * The JSON of each line, keys always in this order (output is byte-stable):
+ *
+ * meta: {"tool":s, "label":s, "from":"2026-04", "to":"2026-06", "m0":"2025-10",
+ *   "nmonths":9, "as_of":"2026-06-30", "doc_date":"2026-06-30", "pacing":false,
+ *   "months_elapsed":3, "org":s, "currency":s, "language":s, "kpis":[ids],
+ *   "cols":[names], "config_sha256":s}
+ *
+ * record: {"kind":"person"|"team"|"org", "id":s, "name":s, "email":s, "team":s,
+ *   "role":s, "manager_id":s, "manager_name":s, "hire_date":s, "lang":s,
+ *   "line":N, "scope":N, "composite":x, "composite_prev":x, "band":s,
+ *   "rank_team":N, "team_size":N, "rank_org":N, "org_size":N, "percentile":x,
+ *   "payout":x, "payout_rate":x,
+ *   "kpis":{"<id>":{"value":x, "target":x, "ratio":x, "points":x, "weight":x,
+ *       "status":"ok"|"na"|"insufficient",
+ *       "target_src":"person"|"role"|"default"|"team"|"none", "sample":x,
+ *       "prev":x, "projected":x, "needed":x, "group_value":x, "group_points":x,
+ *       "series":[x × nmonths]}, … every KPI of meta, in meta order},
+ *   "cols":{"<col>":[x × nmonths], … every column of meta, in meta order},
+ *   "lines":[N × nmonths]                  (only when lines != NULL: people),
+ *   "alerts":[{"rule":s, "kind":s, "kpi":id|null, "month":"YYYY-MM"|null,
+ *       "value":x, "threshold":x}, …],
+ *   "coaching":[{"step":s, "kpi":s, "text":s}, …],
+ *   "members":[{"rep_id":s, "name":s, "role":s, "composite":x, "band":s,
+ *       "rank":N, "attainment":x}, …]   (teams, and any record with members)}
+ *
+ * s is a string or null (a NULL char * is written as null and read back as
+ * NULL; "" stays ""); UTF-8 is written as is, only " \ and control
+ * characters are escaped (invalid UTF-8 becomes U+FFFD). x is a number or null
+ * (NaN; -0 is written 0). N is an integer. Dates are days since the epoch
+ * written as "YYYY-MM-DD" (null, read back as -1, outside 1900..9999); months
+ * are "YYYY-MM" (month 0 = none is null).
+ *
+ * Reading ignores unknown keys of a record and treats a missing key as its
+ * record_new default; "kind" is required, "kpis" and "cols" must name exactly
+ * the meta's KPIs and columns, every array exactly nmonths long, types must
+ * match, duplicate keys are refused. In meta, from/to/m0/nmonths, kpis and
+ * cols are required and must agree (nmonths = to - m0 + 1). */
 #ifndef KP_RECORD_H
 #define KP_RECORD_H
 
@@ -109,8 +147,10 @@ struct kp_record {
     double percentile;  /* 0..100, share of the org at or below this composite */
     double payout;      /* commission estimate; NaN when no plan */
     double payout_rate; /* the tier's rate reached; NaN */
-    struct kp_kpival *kpis; /* [meta.nkpis] */
-    double *cols;       /* [ncols * nmonths]: column sums per month, NaN = no value */
+    struct kp_kpival *kpis; /* [meta.nkpis]; one allocation with every KPI's series
+                             * (write into series, never free or replace it) */
+    double *cols;       /* [ncols * nmonths]: column sums per month, NaN = no value;
+                         * column c's series is cols[c * nmonths .. +nmonths) */
     long *lines;        /* [nmonths] metrics line per month (person), 0 none; NULL for groups */
     struct kp_alert *alerts;
     size_t nalerts;
@@ -120,20 +160,31 @@ struct kp_record {
     size_t nmembers;
 };
 
-/* Allocate a record with arrays sized for meta (values NaN, strings NULL). */
+/* Allocate a record with arrays sized for meta (values NaN, strings NULL,
+ * integers 0, KPI weights 0 and status na, lines only for people: zeros). */
 struct kp_record *record_new(const struct kp_meta *m, enum kp_rec_kind kind);
 void record_free(struct kp_record *r);
+/* Frees what m holds (not m itself) and zeroes it. */
 void meta_free(struct kp_meta *m);
 
 /* Serialise: one line, no trailing newline or comma. */
 void meta_write_json(const struct kp_meta *m, struct kp_buf *out);
 void record_write_json(const struct kp_record *r, const struct kp_meta *m, struct kp_buf *out);
 
-/* Parse one line (an optional trailing comma is ignored). 0, or -1 with a
- * message in err (size errlen). */
+/* Parse one line (an optional trailing comma and surrounding whitespace are
+ * ignored). 0, or -1 with a message in err (size errlen), e.g.
+ * "\"kpis\".\"win_rate\".\"series\" must be an array of 9 values (found 3)".
+ * meta_read_json fills *m (free with meta_free; nothing to free after -1).
+ * record_read_json returns NULL on an error. */
 int meta_read_json(const char *line, struct kp_meta *m, char *err, size_t errlen);
 struct kp_record *record_read_json(const char *line, const struct kp_meta *m, char *err,
                                    size_t errlen);
+
+/* v written exactly as fmt_plain (util.h) writes it — the shortest of "%.15g",
+ * "%.16g", "%.17g" that reads back to v, "" for NaN — but about ten times
+ * faster (exact integer arithmetic instead of snprintf/strtod rounds). out
+ * holds at least 32 bytes; returns the length. */
+size_t record_fmt_number(char *out, double v);
 
 /* Helpers for the series: month index i of meta -> calendar month. */
 static inline kp_month meta_month(const struct kp_meta *m, int i)
