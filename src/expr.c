@@ -671,6 +671,12 @@ const struct kp_expr *expr_divisor(const struct kp_expr *e)
     return NULL;
 }
 
+const struct kp_expr *expr_dividend(const struct kp_expr *e)
+{
+    /* Only a plain top-level a / b: pacing reasons about a and b directly. */
+    return e && e->op == OP_DIV && e->b->op != OP_NUM ? e->a : NULL;
+}
+
 int expr_is_additive(const struct kp_expr *e)
 {
     return e && e->op == OP_AGG && (e->fn == AGG_SUM || e->fn == AGG_COUNT);

@@ -78,7 +78,8 @@ double expr_eval(const struct kp_expr *e, const struct kp_eval_ctx *ctx);
  * number alone (sum(visits) / 3) has none. The result is owned by e (a
  * sub-expression: the other expr_* functions accept it; never free it). */
 const struct kp_expr *expr_divisor(const struct kp_expr *e);
-/* The dividend of a top-level division, else NULL (owned by e). */
+/* The dividend a of a formula that is exactly a / b (b not a number), else
+ * NULL (owned by e). */
 const struct kp_expr *expr_dividend(const struct kp_expr *e);
 /* 1 when e is a single sum(col) or count(col): the KPI adds up over people. */
 int expr_is_additive(const struct kp_expr *e);

@@ -113,28 +113,28 @@ static void expect_error(const char *extra, const char *want)
 static void test_errors(void **state)
 {
     (void)state;
-    /* base has 10 lines; the first extra line is line 11. */
-    expect_error("[bogus]\n", "bad.ini:11:1: error: unknown section [bogus]");
+    /* base has 11 lines; the first extra line is line 12. */
+    expect_error("[bogus]\n", "bad.ini:12:1: error: unknown section [bogus]");
     expect_error("[kpi.win]\nformla = sum(won)\n",
-                 "bad.ini:12:1: error: unknown key \"formla\" in [kpi.win] (did you mean "
+                 "bad.ini:13:1: error: unknown key \"formla\" in [kpi.win] (did you mean "
                  "\"formula\"?)");
     expect_error("[kpi.conv]\nformula = sum(won) / sum(oportunities)\n",
-                 "bad.ini:12:22: error: [kpi.conv] formula: unknown column \"oportunities\"");
+                 "bad.ini:13:26: error: [kpi.conv] formula: unknown column \"oportunities\" (did you mean \"opportunities\"?)");
     expect_error("[kpi.conv]\nformula = \"sum(won) / (sum(lost)\"\n",
-                 "bad.ini:12:");
+                 "bad.ini:13:");
     expect_error("[role.kam]\nweight.attainment = 90\n",
-                 "bad.ini:11: error: [role.kam]: the weights add up to 90%, not 100%");
+                 "bad.ini:12: error: [role.kam]: the weights add up to 90%, not 100%");
     expect_error("[role.kam]\nweight.attainment = 100\nweight.nps = 0\n",
-                 "bad.ini:13: error: [role.kam] weight.nps: no KPI \"nps\" is defined");
+                 "bad.ini:14: error: [role.kam] weight.nps: no KPI \"nps\" is defined");
     expect_error("[review]\nfrom = 2026-13\n",
                  "error: [review] from: \"2026-13\" is not a month: write YYYY-MM");
     expect_error("[org]\nname = Sales #1\n",
-                 "bad.ini:12:14: error: the value is cut at '#'");
+                 "bad.ini:13:14: error: the value is cut at '#'");
     expect_error("[band.a]\nmin = 90\ncolor = #1a7f37\n",
-                 "bad.ini:13:9: error: a value starting with '#' reads as a comment");
-    expect_error("loose = 1\n", "bad.ini:11:1: error: \"loose\" is outside any [section]");
+                 "bad.ini:14:9: error: a value starting with '#' reads as a comment");
+    expect_error("loose = 1\n", "bad.ini:12:1: error: unknown key \"loose\" in [role.ae]");
     expect_error("[review]\nthis is not ini\n",
-                 "bad.ini:12:1: error: expected \"key = value\" or \"[section]\"");
+                 "bad.ini:13:1: error: expected \"key = value\" or \"[section]\"");
     expect_error("[scoring]\ncap = lots\n", "[scoring] cap: \"lots\" is not a number");
     expect_error("[input]\nencoding = KLINGON-8\n", "unknown encoding \"KLINGON-8\"");
     expect_error("[commission]\nbasis = sum(revenue)\ntiers = 80%-2%\n",
@@ -146,9 +146,23 @@ static void test_errors(void **state)
     memset(longline, 'x', 1199);
     longline[1199] = '\0';
     char *t = xasprintf("[org]\nname = %s\n", longline);
-    expect_error(t, "bad.ini:12: error: line is 1207 bytes long; the limit is 1000");
+    expect_error(t, "bad.ini:13: error: line is 1206 bytes long; the limit is 1000");
     free(t);
     free(longline);
+}
+
+static void test_outside_section(void **state)
+{
+    (void)state;
+    char *p = write_cfg("loose.ini", "loose = 1\n[review]\nfrom = 2026-01\n");
+    struct kp_buf msgs = {0};
+    diag_capture(&msgs);
+    assert_null(config_load(p));
+    diag_capture(NULL);
+    diag_reset();
+    assert_non_null(strstr(msgs.s, "loose.ini:1:1: error: \"loose\" is outside any [section]"));
+    buf_free(&msgs);
+    free(p);
 }
 
 static void test_includes(void **state)
@@ -181,7 +195,7 @@ static void test_bom_and_duplicates(void **state)
     diag_reset();
     assert_non_null(c);
     assert_string_equal(c->org_name, "B");
-    assert_non_null(strstr(msgs.s, "bom.ini:13:1: warning: [org] name is set again (first at"));
+    assert_non_null(strstr(msgs.s, "bom.ini:14:1: warning: [org] name is set again (first at"));
     config_free(c);
     buf_free(&msgs);
     free(text);
@@ -206,5 +220,6 @@ static void test_override(void **state)
 }
 
 UNIT_MAIN(cmocka_unit_test(test_acme), cmocka_unit_test(test_huadong_and_gbk),
-          cmocka_unit_test(test_errors), cmocka_unit_test(test_includes),
+          cmocka_unit_test(test_errors), cmocka_unit_test(test_outside_section),
+          cmocka_unit_test(test_includes),
           cmocka_unit_test(test_bom_and_duplicates), cmocka_unit_test(test_override))
