@@ -224,8 +224,8 @@ static int value_number(const char *s, double *out)
     }
     int rc = parse_double(t, out);
     free(t);
-    if (rc == 0)
-        *out *= scale;
+    if (rc == 0 && scale != 1)
+        *out /= 100; /* 95 / 100 is exactly the double 0.95; 95 * 0.01 is not */
     return rc;
 }
 
