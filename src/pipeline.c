@@ -10,6 +10,7 @@
 #include "ingest.h"
 #include "model.h"
 #include "record.h"
+#include "render.h"
 #include "sample.h"
 #include "sys.h"
 #include "tables.h"
@@ -197,14 +198,44 @@ int pipeline_compute(const struct kp_opts *o)
     return diag_status();
 }
 
+static int render_outputs(const struct kp_opts *o, const struct kp_config *c, const char *outdir)
+{
+    struct kp_render_opts ro = {outdir, o->jobs, o->shard_k, o->shard_n, o->only, o->nonly,
+                                o->no_charts, o->quiet};
+    return render_run(c, &ro);
+}
+
 int pipeline_run(const struct kp_opts *o)
 {
-    return pipeline_compute(o);
+    struct kp_data d;
+    struct kp_config *c = load_inputs(o, &d);
+    if (!c)
+        return diag_status();
+    const char *outdir = outdir_of(o, c);
+    if (check_only(o, &d) == 0 && sys_check_writable(outdir) == 0) {
+        sys_sweep_tmp(outdir);
+        char *rej = path_join(outdir, "rejects.csv");
+        if (write_tables(o, c, &d, outdir) == 0) {
+            summarize_inputs(&d, rej);
+            data_free(&d); /* rendering needs only the tables */
+            render_outputs(o, c, outdir);
+        }
+        free(rej);
+    }
+    data_free(&d);
+    config_free(c);
+    return diag_status();
 }
 
 int pipeline_render(const struct kp_opts *o)
 {
-    diag_fatal("'%s' is not implemented yet", o->cmd);
+    struct kp_config *c = load_config(o);
+    if (!c)
+        return diag_status();
+    const char *outdir = outdir_of(o, c);
+    if (sys_check_writable(outdir) == 0)
+        render_outputs(o, c, outdir);
+    config_free(c);
     return diag_status();
 }
 

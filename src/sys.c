@@ -5,6 +5,8 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <poll.h>
+#include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -447,6 +449,286 @@ int sys_have_program(const char *name)
     }
     strv_free(dirs, n);
     return found;
+}
+
+int sys_each_line(const char *path, int (*each)(void *, const char *, size_t, long long),
+                  void *arg)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno;
+    char *line = NULL;
+    size_t cap = 0;
+    long long off = 0;
+    ssize_t n;
+    int stop = 0;
+    while (!stop && (n = getline(&line, &cap, f)) > 0) {
+        size_t len = (size_t)n;
+        long long here = off;
+        off += n;
+        if (len && line[len - 1] == '\n')
+            line[--len] = '\0';
+        stop = each(arg, line, len, here);
+    }
+    int err = ferror(f) ? (errno ? errno : EIO) : 0;
+    free(line);
+    fclose(f);
+    return err;
+}
+
+int sys_read_range(const char *path, long long off, size_t n, char **out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno;
+    char *buf = xmalloc(n + 1);
+    int err = 0;
+    if (fseeko(f, (off_t)off, SEEK_SET) != 0)
+        err = errno;
+    else if (fread(buf, 1, n, f) != n)
+        err = ferror(f) ? (errno ? errno : EIO) : EIO;
+    fclose(f);
+    if (err) {
+        free(buf);
+        return err;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    return 0;
+}
+
+/* ---- the worker pool ---- */
+
+struct worker {
+    pid_t pid;
+    int to, from;      /* job pipe (write end), result pipe (read end) */
+    long job;          /* the job it is working on, -1 = idle */
+    struct kp_buf in;  /* unread result text */
+};
+
+/* The worker side: read job numbers, write "job status text" lines. */
+static void worker_main(int from_parent, int to_parent, const struct kp_pool_ops *ops, void *arg)
+{
+    FILE *in = fdopen(from_parent, "r");
+    if (ops->init)
+        ops->init(arg);
+    char line[64];
+    struct kp_buf res = {0}, out = {0};
+    while (in && fgets(line, sizeof line, in)) {
+        size_t job = (size_t)strtoull(line, NULL, 10);
+        buf_reset(&res);
+        int st = ops->work(arg, job, &res);
+        buf_reset(&out);
+        buf_printf(&out, "%zu %d ", job, st);
+        for (const char *p = res.s ? res.s : ""; *p; p++)
+            buf_addc(&out, *p == '\n' ? ' ' : *p);
+        buf_addc(&out, '\n');
+        size_t off = 0;
+        while (off < out.len) {
+            ssize_t w = write(to_parent, out.s + off, out.len - off);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                _exit(3);
+            off += (size_t)w;
+        }
+    }
+    if (ops->fini)
+        ops->fini(arg);
+    buf_free(&res), buf_free(&out);
+    fflush(NULL);
+    _exit(0);
+}
+
+static int worker_start(struct worker *w, struct worker *all, long n, const struct kp_pool_ops *ops,
+                        void *arg)
+{
+    int jp[2], rp[2];
+    if (pipe(jp) != 0)
+        return -1;
+    if (pipe(rp) != 0) {
+        close(jp[0]), close(jp[1]);
+        return -1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(jp[0]), close(jp[1]), close(rp[0]), close(rp[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        for (long i = 0; i < n; i++) /* siblings' pipes are not ours */
+            if (all[i].pid > 0 && &all[i] != w)
+                close(all[i].to), close(all[i].from);
+        close(jp[1]), close(rp[0]);
+        worker_main(jp[0], rp[1], ops, arg);
+    }
+    close(jp[0]), close(rp[1]);
+    w->pid = pid, w->to = jp[1], w->from = rp[0], w->job = -1;
+    buf_reset(&w->in);
+    return 0;
+}
+
+static int worker_give(struct worker *w, size_t job)
+{
+    char line[32];
+    int n = snprintf(line, sizeof line, "%zu\n", job);
+    if (write(w->to, line, (size_t)n) != n)
+        return -1;
+    w->job = (long)job;
+    return 0;
+}
+
+static void worker_stop(struct worker *w, int *why)
+{
+    if (w->pid <= 0)
+        return;
+    close(w->to), close(w->from);
+    int st = 0;
+    waitpid(w->pid, &st, 0);
+    *why = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+    w->pid = -1;
+}
+
+struct pool {
+    struct worker *w;
+    long n;
+    size_t njobs, next, done;
+    size_t *queue, nqueue; /* jobs to retry */
+    unsigned char *tries;
+    const struct kp_pool_ops *ops;
+    void *arg;
+};
+
+static long next_job(struct pool *p)
+{
+    if (p->nqueue)
+        return (long)p->queue[--p->nqueue];
+    return p->next < p->njobs ? (long)p->next++ : -1;
+}
+
+static void feed_worker(struct pool *p, struct worker *w)
+{
+    long j = next_job(p);
+    if (j < 0 || worker_give(w, (size_t)j) != 0) {
+        if (j >= 0)
+            p->queue[p->nqueue++] = (size_t)j;
+        close(w->to);
+        w->to = -1;
+    }
+}
+
+/* A worker's result lines: "job status text". */
+static void take_results(struct pool *p, struct worker *w)
+{
+    char *nl;
+    while (w->in.s && (nl = memchr(w->in.s, '\n', w->in.len)) != NULL) {
+        *nl = '\0';
+        char *rest;
+        size_t job = (size_t)strtoull(w->in.s, &rest, 10);
+        int st = (int)strtol(rest, &rest, 10);
+        if (*rest == ' ')
+            rest++;
+        if (job < p->njobs) {
+            p->ops->done(p->arg, job, st, rest);
+            p->done++;
+        }
+        size_t used = (size_t)(nl + 1 - w->in.s);
+        memmove(w->in.s, nl + 1, w->in.len - used);
+        w->in.len -= used;
+        w->in.s[w->in.len] = '\0';
+        w->job = -1;
+        if (w->to >= 0)
+            feed_worker(p, w);
+    }
+}
+
+/* A worker died (or finished): retry or fail its job; start a new worker if
+ * jobs remain. */
+static void worker_gone(struct pool *p, struct worker *w)
+{
+    int sig = 0;
+    long job = w->job;
+    worker_stop(w, &sig);
+    if (job >= 0) {
+        if (p->tries[job]++ == 0) {
+            p->queue[p->nqueue++] = (size_t)job;
+        } else {
+            char why[64];
+            snprintf(why, sizeof why, "the worker process died (signal %d)", sig);
+            p->ops->done(p->arg, (size_t)job, -1, why);
+            p->done++;
+        }
+    }
+    if (p->done < p->njobs && (p->nqueue || p->next < p->njobs) &&
+        worker_start(w, p->w, p->n, p->ops, p->arg) == 0)
+        feed_worker(p, w);
+}
+
+int sys_pool(long workers, size_t njobs, const struct kp_pool_ops *ops, void *arg)
+{
+    if (njobs == 0)
+        return 0;
+    if (workers < 1)
+        workers = 1;
+    if ((size_t)workers > njobs)
+        workers = (long)njobs;
+    struct pool p = {xcalloc((size_t)workers, sizeof *p.w), workers, njobs, 0, 0,
+                     xmalloc(njobs * sizeof(size_t)), 0, xcalloc(njobs, 1), ops, arg};
+    for (long i = 0; i < workers; i++)
+        p.w[i].pid = -1;
+    int started = 0;
+    for (long i = 0; i < workers; i++)
+        if (worker_start(&p.w[i], p.w, workers, ops, arg) == 0) {
+            started++;
+            feed_worker(&p, &p.w[i]);
+        }
+    if (!started) {
+        diag_sys("cannot start worker processes: %s", strerror(errno));
+        free(p.w), free(p.queue), free(p.tries);
+        return -1;
+    }
+    struct pollfd *fds = xcalloc((size_t)workers, sizeof *fds);
+    while (p.done < njobs) {
+        long nf = 0;
+        for (long i = 0; i < workers; i++)
+            if (p.w[i].pid > 0)
+                fds[nf].fd = p.w[i].from, fds[nf].events = POLLIN, fds[nf++].revents = 0;
+        if (nf == 0)
+            break;
+        if (poll(fds, (nfds_t)nf, -1) < 0 && errno != EINTR)
+            break;
+        for (long i = 0, k = 0; i < workers; i++) {
+            struct worker *w = &p.w[i];
+            if (w->pid <= 0)
+                continue;
+            short ev = fds[k++].revents;
+            if (!(ev & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            char chunk[4096];
+            ssize_t r = read(w->from, chunk, sizeof chunk);
+            if (r > 0) {
+                buf_add(&w->in, chunk, (size_t)r);
+                take_results(&p, w);
+            } else if (r == 0 || errno != EINTR) {
+                worker_gone(&p, w);
+            }
+        }
+    }
+    for (long i = 0; i < workers; i++) {
+        int sig;
+        if (p.w[i].to >= 0 && p.w[i].pid > 0) {
+            close(p.w[i].to);
+            p.w[i].to = -1;
+        }
+        if (p.w[i].pid > 0) {
+            close(p.w[i].from);
+            waitpid(p.w[i].pid, &sig, 0);
+        }
+        buf_free(&p.w[i].in);
+    }
+    free(fds), free(p.w), free(p.queue), free(p.tries);
+    return 0;
 }
 
 long sys_cpu_count(void)

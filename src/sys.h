@@ -72,6 +72,33 @@ pid_t sys_spawn(char *const argv[], int *to_child, int *from_child_err);
 /* Is an executable named `name` on PATH? */
 int sys_have_program(const char *name);
 
+/* Call each(arg, line, len, offset) for every line of path (the newline not
+ * included); each returns nonzero to stop. Returns 0, or the errno value. */
+int sys_each_line(const char *path, int (*each)(void *arg, const char *line, size_t len,
+                                                long long off),
+                  void *arg);
+/* Read n bytes at offset off into a new NUL-terminated buffer. 0 or errno. */
+int sys_read_range(const char *path, long long off, size_t n, char **out);
+
+/* A pool of worker processes. The parent forks `workers` processes; each
+ * runs ops->init once, then ops->work for every job the parent hands it (one
+ * at a time, so the fastest worker takes the most), then ops->fini. work
+ * returns 0 (ok) or nonzero and may put one line of text in *result. The
+ * parent calls ops->done for each job as it finishes, in completion order,
+ * with the status and text. A job whose worker dies is given to another
+ * worker once more; if that one dies too the job is done with status -1 and
+ * a text naming the signal. Returns 0, or -1 when no worker could be started
+ * (reported). Workers inherit the parent's memory (fork): set up shared,
+ * read-only state before calling. */
+struct kp_buf;
+struct kp_pool_ops {
+    void (*init)(void *arg);
+    int (*work)(void *arg, size_t job, struct kp_buf *result);
+    void (*fini)(void *arg);
+    void (*done)(void *arg, size_t job, int status, const char *result);
+};
+int sys_pool(long workers, size_t njobs, const struct kp_pool_ops *ops, void *arg);
+
 long sys_cpu_count(void);
 time_t sys_now(void);
 /* SOURCE_DATE_EPOCH when set and valid, else -1. */

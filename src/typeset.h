@@ -20,7 +20,7 @@
 
 struct kp_config;
 struct kp_lang;
-struct kp_charts;
+struct kp_figures;
 
 struct kp_theme {
     enum kp_paper paper;
@@ -35,7 +35,7 @@ struct kp_typeset {
     struct kp_lang **langs; /* the languages documents may use; [0] = the default */
     size_t nlangs;
     struct kp_theme theme;
-    struct kp_charts *charts; /* NULL = no charts (--no-charts) */
+    struct kp_figures *figures; /* the charts; NULL = none (--no-charts) */
 };
 
 /* The language a record's documents use (its lang when loaded, else the

@@ -1,0 +1,590 @@
+/* render — see render.h. */
+#include "render.h"
+
+#include "config.h"
+#include "diag.h"
+#include "figure.h"
+#include "font.h"
+#include "lang.h"
+#include "pdf.h"
+#include "record.h"
+#include "sys.h"
+#include "typeset.h"
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* One person or group line of results.json. */
+struct line {
+    long long off;
+    size_t len;
+    char *id, *team;
+};
+
+enum { JOB_REVIEW, JOB_PACKET };
+struct job {
+    int kind;
+    size_t idx;  /* person index, or team index into groups */
+    char *path;  /* where the document goes */
+};
+
+struct render {
+    const struct kp_config *cfg;
+    const struct kp_render_opts *o;
+    char *json;                  /* OUTDIR/results.json */
+    struct kp_meta meta;
+    int have_meta;
+    int section;                 /* 0 before people, 1 people, 2 groups */
+    struct line *people;
+    size_t npeople, cap_people;
+    size_t *by_id;               /* people indices sorted by id */
+    struct kp_record **groups;   /* teams in order, then the org */
+    size_t ngroups, cap_groups;
+    struct kp_record *org;
+    struct job *jobs;
+    size_t njobs;
+    struct kp_typeset ts;        /* per worker (set up in worker_init) */
+    /* parent's tally */
+    size_t ok, failed, pages;
+    long long bytes;
+    double t0;
+    int last_pct;
+    int bad_index;
+};
+
+/* ------------------------------------------------------------------ */
+/* Reading results.json                                                */
+
+static int strip_comma(const char *line, size_t len)
+{
+    return len > 0 && line[len - 1] == ',' ? 1 : 0;
+}
+
+static int index_line(void *arg, const char *line, size_t len, long long off)
+{
+    struct render *R = arg;
+    char err[256];
+    if (len == 0 || R->bad_index)
+        return R->bad_index;
+    if (str_has_prefix(line, "\"meta\": ")) {
+        char *m = xstrndup(line + 8, len - 8 - strip_comma(line, len));
+        R->have_meta = meta_read_json(m, &R->meta, err, sizeof err) == 0;
+        if (!R->have_meta)
+            diag(KP_FATAL, R->json, 0, 0, "%s", err);
+        free(m);
+        R->bad_index = !R->have_meta;
+        return R->bad_index;
+    }
+    if (str_has_prefix(line, "\"people\":")) {
+        R->section = 1;
+        return 0;
+    }
+    if (str_has_prefix(line, "],") || str_has_prefix(line, "\"groups\":")) {
+        R->section = str_has_prefix(line, "\"groups\":") ? 2 : R->section;
+        return 0;
+    }
+    if (line[0] != '{' || len < 2 || !R->have_meta)
+        return 0;
+    struct kp_record *r = record_read_json(line, &R->meta, err, sizeof err);
+    if (!r) {
+        diag(KP_FATAL, R->json, 0, 0, "a record cannot be read (%s): run kpipress compute again",
+             err);
+        R->bad_index = 1;
+        return 1;
+    }
+    if (r->kind == KP_REC_PERSON) {
+        xgrow(&R->people, &R->cap_people, R->npeople + 1, sizeof *R->people);
+        struct line *l = &R->people[R->npeople++];
+        l->off = off, l->len = len - (size_t)strip_comma(line, len);
+        l->id = xstrdup(r->id);
+        l->team = xstrdup(r->team ? r->team : "");
+        record_free(r);
+    } else {
+        xgrow(&R->groups, &R->cap_groups, R->ngroups + 1, sizeof *R->groups);
+        R->groups[R->ngroups++] = r;
+        if (r->kind == KP_REC_ORG)
+            R->org = r;
+    }
+    return 0;
+}
+
+/* The results were computed with this config's KPIs? */
+static int meta_matches(const struct render *R)
+{
+    const struct kp_config *c = R->cfg;
+    if (R->meta.nkpis != c->nkpis)
+        return 0;
+    for (size_t i = 0; i < c->nkpis; i++)
+        if (strcmp(R->meta.kpis[i], c->kpis[i].id) != 0)
+            return 0;
+    return 1;
+}
+
+static void index_people(struct render *R);
+
+static int load_index(struct render *R)
+{
+    int err = sys_each_line(R->json, index_line, R);
+    if (err) {
+        diag(KP_FATAL, R->json, 0, 0, "cannot read: %s (run kpipress compute first)",
+             strerror(err));
+        return -1;
+    }
+    if (R->bad_index)
+        return -1;
+    index_people(R);
+    if (!R->have_meta) {
+        diag(KP_FATAL, R->json, 0, 0, "not a kpipress results file: run kpipress compute again");
+        return -1;
+    }
+    if (!meta_matches(R)) {
+        diag(KP_FATAL, R->json, 0, 0, "was computed with other KPIs than %s: run kpipress "
+             "compute again", R->cfg->path);
+        return -1;
+    }
+    return 0;
+}
+
+static struct kp_record *read_person(const struct render *R, size_t i)
+{
+    char *line, err[256];
+    int e = sys_read_range(R->json, R->people[i].off, R->people[i].len, &line);
+    if (e) {
+        diag(KP_SYSERR, R->json, 0, 0, "cannot read: %s", strerror(e));
+        return NULL;
+    }
+    struct kp_record *r = record_read_json(line, &R->meta, err, sizeof err);
+    if (!r)
+        diag(KP_ERROR, R->json, 0, 0, "%s: %s", R->people[i].id, err);
+    free(line);
+    return r;
+}
+
+static const struct render *sort_ctx;
+
+static int by_id_cmp(const void *a, const void *b)
+{
+    return strcmp(sort_ctx->people[*(const size_t *)a].id, sort_ctx->people[*(const size_t *)b].id);
+}
+
+static void index_people(struct render *R)
+{
+    R->by_id = xmalloc((R->npeople ? R->npeople : 1) * sizeof *R->by_id);
+    for (size_t i = 0; i < R->npeople; i++)
+        R->by_id[i] = i;
+    sort_ctx = R;
+    qsort(R->by_id, R->npeople, sizeof *R->by_id, by_id_cmp);
+    sort_ctx = NULL;
+}
+
+/* Index of the person with this id, or -1. */
+static long find_person(const struct render *R, const char *id)
+{
+    size_t lo = 0, hi = R->npeople;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(R->people[R->by_id[mid]].id, id);
+        if (c == 0)
+            return (long)R->by_id[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+static const struct kp_record *team_record(const struct render *R, const char *team)
+{
+    for (size_t g = 0; g < R->ngroups; g++)
+        if (R->groups[g]->kind == KP_REC_TEAM && str_eq(R->groups[g]->id, team))
+            return R->groups[g];
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* File names                                                          */
+
+static int ci_cmp(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        int x = (*a >= 'A' && *a <= 'Z') ? *a + 32 : *a, y = (*b >= 'A' && *b <= 'Z') ? *b + 32 : *b;
+        if (x != y)
+            return x - y;
+    }
+    return (unsigned char)*a - (unsigned char)*b;
+}
+
+/* Safe names for ids; where two collide (ignoring case), each gets a suffix
+ * from its own id's hash. ids[i] -> out[i] (new strings). For the few teams. */
+static void safe_names(char *const *ids, size_t n, char **out)
+{
+    unsigned char *clash = xcalloc(n + 1, 1);
+    for (size_t i = 0; i < n; i++)
+        out[i] = safe_name(ids[i]);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n && !clash[i]; j++)
+            clash[i] = j != i && strcmp(ids[i], ids[j]) != 0 && ci_cmp(out[i], out[j]) == 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!clash[i])
+            continue;
+        uint64_t h = hash64(ids[i], strlen(ids[i]));
+        char *s = xasprintf("%.90s-%08x", out[i], (unsigned)(h & 0xffffffffu));
+        free(out[i]);
+        out[i] = s;
+    }
+    free(clash);
+}
+
+/* People: the same rule through a sorted copy (n log n). */
+struct sorted {
+    char *safe;
+    size_t i;
+};
+
+static int sorted_cmp(const void *a, const void *b)
+{
+    const struct sorted *x = a, *y = b;
+    int c = ci_cmp(x->safe, y->safe);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+static char **people_names(const struct render *R)
+{
+    size_t n = R->npeople;
+    char **out = xcalloc(n ? n : 1, sizeof *out);
+    struct sorted *s = xcalloc(n ? n : 1, sizeof *s);
+    for (size_t i = 0; i < n; i++)
+        s[i].safe = safe_name(R->people[i].id), s[i].i = i;
+    qsort(s, n, sizeof *s, sorted_cmp);
+    for (size_t k = 0; k < n; k++) {
+        int clash = (k > 0 && ci_cmp(s[k].safe, s[k - 1].safe) == 0) ||
+                    (k + 1 < n && ci_cmp(s[k].safe, s[k + 1].safe) == 0);
+        const char *id = R->people[s[k].i].id;
+        if (clash) {
+            uint64_t h = hash64(id, strlen(id));
+            out[s[k].i] = xasprintf("%.90s-%08x", s[k].safe, (unsigned)(h & 0xffffffffu));
+            free(s[k].safe);
+        } else {
+            out[s[k].i] = s[k].safe;
+        }
+    }
+    free(s);
+    return out;
+}
+
+/* ------------------------------------------------------------------ */
+/* Jobs                                                                */
+
+static int in_shard(const struct kp_render_opts *o, const char *key)
+{
+    if (o->shard_n <= 0)
+        return 1;
+    return (long)(hash64(key, strlen(key)) % (uint64_t)o->shard_n) == o->shard_k - 1;
+}
+
+static int wanted(const struct kp_render_opts *o, const char *id)
+{
+    if (o->nonly == 0)
+        return 1;
+    for (size_t i = 0; i < o->nonly; i++)
+        if (strcmp(o->only[i], id) == 0)
+            return 1;
+    return 0;
+}
+
+static void add_job(struct render *R, int kind, size_t idx, char *path)
+{
+    R->jobs = xrealloc(R->jobs, (R->njobs + 1) * sizeof *R->jobs);
+    R->jobs[R->njobs].kind = kind;
+    R->jobs[R->njobs].idx = idx;
+    R->jobs[R->njobs++].path = path;
+}
+
+/* Every document of this run (and shard), and the folders they go in. */
+static int plan(struct render *R)
+{
+    const char *out = R->o->outdir;
+    size_t nteams = 0;
+    char **team_ids = xcalloc(R->ngroups + 1, sizeof *team_ids);
+    for (size_t g = 0; g < R->ngroups; g++)
+        if (R->groups[g]->kind == KP_REC_TEAM)
+            team_ids[nteams++] = R->groups[g]->id;
+    char **team_safe = xcalloc(nteams + 1, sizeof *team_safe);
+    safe_names(team_ids, nteams, team_safe);
+    char **person_safe = people_names(R);
+    int rc = 0;
+    for (size_t t = 0; t < nteams && rc == 0; t++) {
+        char *dir = xasprintf("%s/reviews/%s", out, team_safe[t]);
+        rc = sys_mkdirs(dir);
+        free(dir);
+    }
+    char *pk = path_join(out, "packets");
+    if (rc == 0 && R->o->nonly == 0)
+        rc = sys_mkdirs(pk);
+    free(pk);
+    for (size_t i = 0; i < R->npeople && rc == 0; i++) {
+        const struct line *l = &R->people[i];
+        if (!wanted(R->o, l->id) || !in_shard(R->o, l->id))
+            continue;
+        size_t t = 0;
+        while (t < nteams && strcmp(team_ids[t], l->team) != 0)
+            t++;
+        const char *tdir = t < nteams ? team_safe[t] : "_";
+        add_job(R, JOB_REVIEW, i, xasprintf("%s/reviews/%s/%s.pdf", out, tdir, person_safe[i]));
+    }
+    for (size_t g = 0, t = 0; g < R->ngroups && rc == 0 && R->o->nonly == 0; g++) {
+        if (R->groups[g]->kind != KP_REC_TEAM)
+            continue;
+        if (in_shard(R->o, R->groups[g]->id))
+            add_job(R, JOB_PACKET, g, xasprintf("%s/packets/%s.pdf", out, team_safe[t]));
+        t++;
+    }
+    for (size_t i = 0; i < R->npeople; i++)
+        free(person_safe[i]);
+    for (size_t t = 0; t < nteams; t++)
+        free(team_safe[t]);
+    free(person_safe), free(team_safe), free(team_ids);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Workers                                                             */
+
+static void worker_init(void *arg)
+{
+    struct render *R = arg;
+    diag_reset();
+    if (!R->o->no_charts)
+        R->ts.figures = figures_new(R->cfg, &R->meta);
+}
+
+static void worker_fini(void *arg)
+{
+    struct render *R = arg;
+    figures_free(R->ts.figures);
+}
+
+static void report_missing(const struct kp_pdf *doc, const char *who)
+{
+    const uint32_t *cps;
+    size_t n = pdf_missing(doc, &cps);
+    if (n == 0)
+        return;
+    struct kp_buf b = {0};
+    for (size_t i = 0; i < n && i < 8; i++)
+        buf_printf(&b, "%sU+%04X", i ? ", " : "", (unsigned)cps[i]);
+    diag(KP_WARN, NULL, 0, 0, "%s: no font has %s%s; drawn as \xEF\xBF\xBD", who, b.s,
+         n > 8 ? ", …" : "");
+    buf_free(&b);
+}
+
+static struct kp_pdf *build_review(struct render *R, const struct job *j)
+{
+    struct kp_record *r = read_person(R, j->idx);
+    if (!r)
+        return NULL;
+    struct kp_pdf *doc = pdf_new(R->ts.theme.paper);
+    typeset_review(&R->ts, doc, r, team_record(R, r->team));
+    typeset_info(&R->ts, doc, r);
+    report_missing(doc, r->id);
+    record_free(r);
+    return doc;
+}
+
+static struct kp_pdf *build_packet(struct render *R, const struct job *j)
+{
+    const struct kp_record *t = R->groups[j->idx];
+    struct kp_record **members = xcalloc(t->nmembers + 1, sizeof *members);
+    size_t n = 0;
+    int bad = 0;
+    /* Members in the team record's (rank) order. */
+    for (size_t m = 0; m < t->nmembers && !bad; m++) {
+        long i = find_person(R, t->members[m].rep_id);
+        if (i < 0)
+            continue;
+        members[n] = read_person(R, (size_t)i);
+        bad = !members[n++];
+    }
+    struct kp_pdf *doc = NULL;
+    if (!bad) {
+        struct kp_record **teams = xcalloc(R->ngroups + 1, sizeof *teams);
+        size_t nt = 0;
+        for (size_t g = 0; g < R->ngroups; g++)
+            if (R->groups[g]->kind == KP_REC_TEAM)
+                teams[nt++] = R->groups[g];
+        doc = pdf_new(R->ts.theme.paper);
+        typeset_packet(&R->ts, doc, t, members, n, R->org, teams, nt);
+        typeset_info(&R->ts, doc, t);
+        report_missing(doc, t->id);
+        free(teams);
+    }
+    for (size_t m = 0; m < n; m++)
+        record_free(members[m]);
+    free(members);
+    return doc;
+}
+
+static int worker_job(void *arg, size_t job, struct kp_buf *result)
+{
+    struct render *R = arg;
+    const struct job *j = &R->jobs[job];
+    long before = diag_count(KP_ERROR) + diag_count(KP_SYSERR);
+    struct kp_pdf *doc = j->kind == JOB_REVIEW ? build_review(R, j) : build_packet(R, j);
+    int st = 1;
+    if (doc && pdf_save(doc, j->path) == 0) {
+        buf_printf(result, "%d %zu", pdf_page_count(doc), pdf_size(doc));
+        st = 0;
+    }
+    pdf_free(doc);
+    /* A chart that failed (reported) still leaves the document; status 2
+     * tells the parent the run is not clean. */
+    if (st == 0 && diag_count(KP_ERROR) + diag_count(KP_SYSERR) > before)
+        st = 2;
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* The parent                                                          */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void progress(struct render *R, int final)
+{
+    if (R->o->quiet)
+        return;
+    size_t done = R->ok + R->failed;
+    double dt = now_s() - R->t0, rate = dt > 0 ? (double)done / dt : 0;
+    int tty = isatty(2);
+    int pct = R->njobs ? (int)(100 * done / R->njobs) : 100;
+    if (!tty && (final || pct / 10 == R->last_pct / 10))
+        return; /* plain lines: one per 10%; the summary note ends it */
+    R->last_pct = pct;
+    double eta = rate > 0 ? (double)(R->njobs - done) / rate : 0;
+    char bar[21];
+    for (int i = 0; i < 20; i++)
+        bar[i] = i < pct / 5 ? '#' : '.';
+    bar[20] = '\0';
+    if (tty)
+        fprintf(stderr, "\r  [%s] %zu/%zu documents  %.1f/s  ETA %d:%02d%s", bar, done, R->njobs,
+                rate, (int)eta / 60, (int)eta % 60, final ? "\n" : "");
+    else
+        fprintf(stderr, "kpipress: rendering %zu/%zu documents (%.1f/s)\n", done, R->njobs, rate);
+}
+
+static void job_done(void *arg, size_t job, int status, const char *result)
+{
+    struct render *R = arg;
+    const struct job *j = &R->jobs[job];
+    if (status == 0 || status == 2) {
+        int pages = 0;
+        long long bytes = 0;
+        sscanf(result, "%d %lld", &pages, &bytes);
+        R->ok++, R->pages += (size_t)pages, R->bytes += bytes;
+        if (status == 2)
+            diag_raise(KP_ERROR);
+    } else {
+        R->failed++;
+        diag(KP_ERROR, j->path, 0, 0, "not written%s%s", *result ? ": " : "", result);
+    }
+    progress(R, 0);
+}
+
+static int load_langs(struct render *R)
+{
+    char *dir = path_join(sys_datadir(), "templates");
+    const char *codes[] = {R->cfg->language, "en", "zh"};
+    int rc = 0;
+    R->ts.langs = xcalloc(KP_NELEM(codes), sizeof *R->ts.langs);
+    for (size_t i = 0; i < KP_NELEM(codes) && rc == 0; i++) {
+        int dup = 0;
+        for (size_t k = 0; k < R->ts.nlangs; k++)
+            dup |= strcmp(lang_code(R->ts.langs[k]), codes[i]) == 0;
+        if (dup || (i > 0 && !lang_exists(dir, codes[i])))
+            continue;
+        struct kp_lang *l = lang_load(dir, codes[i]);
+        if (!l)
+            rc = -1;
+        else
+            R->ts.langs[R->ts.nlangs++] = l;
+    }
+    free(dir);
+    return rc;
+}
+
+static int load_theme(struct render *R)
+{
+    struct kp_theme *th = &R->ts.theme;
+    const char *page = config_get(R->cfg, "theme", "page");
+    th->paper = page && str_ieq(page, "letter") ? KP_LETTER : KP_A4;
+    const char *accent = config_get(R->cfg, "theme", "accent");
+    th->accent = KP_RGB(0x1f4e79);
+    if (accent && pdf_color_parse(accent, &th->accent) != 0) {
+        diag(KP_FATAL, R->cfg->path, config_line(R->cfg, "theme", "accent"), 0,
+             "[theme] accent: \"%s\" is not a colour (write \"#1f4e79\" in quotes)", accent);
+        return -1;
+    }
+    return 0;
+}
+
+static void render_free(struct render *R)
+{
+    for (size_t i = 0; i < R->npeople; i++)
+        free(R->people[i].id), free(R->people[i].team);
+    free(R->people);
+    free(R->by_id);
+    for (size_t g = 0; g < R->ngroups; g++)
+        record_free(R->groups[g]);
+    free(R->groups);
+    for (size_t j = 0; j < R->njobs; j++)
+        free(R->jobs[j].path);
+    free(R->jobs);
+    for (size_t i = 0; i < R->ts.nlangs; i++)
+        lang_free(R->ts.langs[i]);
+    free(R->ts.langs);
+    free(R->ts.theme.logo);
+    if (R->have_meta)
+        meta_free(&R->meta);
+    free(R->json);
+}
+
+int render_run(const struct kp_config *cfg, const struct kp_render_opts *o)
+{
+    struct render R;
+    memset(&R, 0, sizeof R);
+    R.cfg = cfg, R.o = o;
+    R.json = path_join(o->outdir, "results.json");
+    R.ts.cfg = cfg;
+    R.ts.meta = &R.meta;
+    char *fonts = path_join(sys_datadir(), "fonts");
+    int rc = load_index(&R) == 0 && load_langs(&R) == 0 && load_theme(&R) == 0 &&
+                     font_init(fonts) == 0 && sys_tmpdir() && plan(&R) == 0
+                 ? 0
+                 : -1;
+    free(fonts);
+    if (rc == 0) {
+        long workers = o->jobs > 0 ? o->jobs : sys_cpu_count();
+        struct kp_pool_ops ops = {worker_init, worker_job, worker_fini, job_done};
+        R.t0 = now_s();
+        if (sys_pool(workers, R.njobs, &ops, &R) != 0)
+            rc = -1;
+        progress(&R, 1);
+        double dt = now_s() - R.t0;
+        diag(KP_NOTE, NULL, 0, 0, "%zu documents (%zu pages, %.1f MB) in %.2f s = %.1f/s%s%s",
+             R.ok, R.pages, (double)R.bytes / 1e6, dt, dt > 0 ? (double)R.ok / dt : 0,
+             R.failed ? "; not written: " : "", R.failed ? "see above" : "");
+    }
+    render_free(&R);
+    return diag_status();
+}
