@@ -975,6 +975,11 @@ int ingest_end(struct kp_ingest *in)
     return failed ? -1 : 0;
 }
 
+void ingest_fail(struct kp_ingest *in)
+{
+    in->failed_any = 1;
+}
+
 int ingest_finish(struct kp_ingest *in)
 {
     file_reset(in);

@@ -60,6 +60,9 @@ void ingest_feed(struct kp_ingest *in, const void *bytes, size_t n);
 /* End of this file. Returns 0, or -1 when the file as a whole was unusable
  * (reported at KP_FATAL). */
 int ingest_end(struct kp_ingest *in);
+/* The caller could not read a file at all (and reported it): ingest_finish
+ * will return -1 without further messages. */
+void ingest_fail(struct kp_ingest *in);
 /* After all files: 0, or -1 when a file was unusable or nobody is left to
  * review (reported). Warns when no metrics row fell in the months used.
  * Frees in; d stays the caller's (data_free). */

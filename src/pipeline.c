@@ -43,6 +43,12 @@ static void feed(void *arg, const void *p, size_t n)
  * (reported: one line naming the file and the reason). */
 static int ingest_file(struct kp_ingest *in, enum kp_input which, const char *path)
 {
+    int e = sys_readable(path);
+    if (e) {
+        diag(KP_FATAL, path, 0, 0, "cannot read: %s", strerror(e));
+        ingest_fail(in);
+        return -1;
+    }
     ingest_begin(in, which, path);
     long long size = 0;
     int err = sys_stream_file(path, feed, in, &size);
@@ -62,10 +68,10 @@ static struct kp_config *load_inputs(const struct kp_opts *o, struct kp_data *d)
         return NULL;
     memset(d, 0, sizeof *d);
     struct kp_ingest *in = ingest_new(c, d);
+    /* Stop at the first unusable file: the later ones depend on it. */
     int bad = ingest_file(in, KP_IN_ROSTER, c->roster) != 0;
-    bad |= ingest_file(in, KP_IN_METRICS, c->metrics) != 0;
-    if (c->targets)
-        bad |= ingest_file(in, KP_IN_TARGETS, c->targets) != 0;
+    bad = bad || ingest_file(in, KP_IN_METRICS, c->metrics) != 0;
+    bad = bad || (c->targets && ingest_file(in, KP_IN_TARGETS, c->targets) != 0);
     bad |= ingest_finish(in) != 0;
     if (bad) {
         data_free(d);
@@ -144,7 +150,8 @@ static int write_tables(const struct kp_opts *o, const struct kp_config *c,
     compute_free(k);
     if (tables_commit(t) != 0)
         return -1;
-    diag(KP_NOTE, NULL, 0, 0, "%zu people, %zu teams: tables in %s", n, d->nteams, outdir);
+    diag(KP_NOTE, NULL, 0, 0, "%zu %s, %zu %s: tables in %s", n, n == 1 ? "person" : "people",
+         d->nteams, d->nteams == 1 ? "team" : "teams", outdir);
     return 0;
 }
 

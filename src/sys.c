@@ -232,6 +232,13 @@ int sys_is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+int sys_readable(const char *path)
+{
+    if (access(path, R_OK) != 0)
+        return errno;
+    return sys_is_dir(path) ? EISDIR : 0;
+}
+
 int sys_exists(const char *path)
 {
     return access(path, F_OK) == 0;
@@ -268,7 +275,7 @@ char *path_dir(const char *path)
 
 char *path_resolve(const char *base_dir, const char *p)
 {
-    if (p[0] == '/' || !base_dir)
+    if (p[0] == '/' || !base_dir || strcmp(base_dir, ".") == 0)
         return xstrdup(p);
     return path_join(base_dir, p);
 }

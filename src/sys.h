@@ -39,6 +39,8 @@ void sys_sweep_tmp(const char *dir);
 /* mkdir -p; 0 or -1 (reported). */
 int sys_mkdirs(const char *path);
 int sys_is_dir(const char *path);
+/* 0 when path is a readable file, else an errno value (EISDIR for a folder). */
+int sys_readable(const char *path);
 int sys_exists(const char *path);
 /* Can we create files in dir (creating it if needed)? 0 or -1 (reported). */
 int sys_check_writable(const char *dir);

@@ -35,6 +35,7 @@ struct flow {
     double y;         /* top of the free space */
     double left, right;
     int first_page;   /* this review's first page */
+    int packet;       /* the packet's own pages (cover, summary) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -783,7 +784,10 @@ static void footers(struct flow *f)
     typeset_docid(f->ts, f->r, docid);
     struct kp_buf date = {0};
     lang_date(f->lang, &date, f->ts->meta->doc_date);
-    char *conf = fill(L(f, "doc", "confidential"), "name", f->r->name, NULL, NULL, NULL, NULL);
+    char *conf = f->packet ? fill(L(f, "packet", "confidential"), "team", f->r->name, NULL, NULL,
+                                  NULL, NULL)
+                           : fill(L(f, "doc", "confidential"), "name", f->r->name, NULL, NULL,
+                                  NULL, NULL);
     char *gen = fill(L(f, "doc", "generated"), "date", date.s, NULL, NULL, NULL, NULL);
     char *id = fill(L(f, "doc", "docid"), "id", docid, NULL, NULL, NULL, NULL);
     double third = (f->right - f->left) / 3;
@@ -840,8 +844,9 @@ int typeset_review(struct kp_typeset *ts, struct kp_pdf *doc, const struct kp_re
 void typeset_info(const struct kp_typeset *ts, struct kp_pdf *doc, const struct kp_record *r)
 {
     const struct kp_lang *l = typeset_lang(ts, r->lang);
-    char *title = fill(lang_text(l, "doc", "title_full"), "label", ts->meta->label, NULL, NULL,
-                       NULL, NULL);
+    int person = r->kind == KP_REC_PERSON;
+    char *title = fill(lang_text(l, person ? "doc" : "packet", person ? "title_full" : "title"),
+                       "label", ts->meta->label, NULL, NULL, NULL, NULL);
     char *subject = fill(lang_text(l, "doc", "subject"), "label", ts->meta->label, "name", r->name,
                          NULL, NULL);
     char *kw = xasprintf("%s, %s, %s", ts->meta->label, r->id, r->team ? r->team : r->name);
@@ -961,6 +966,7 @@ void typeset_packet(struct kp_typeset *ts, struct kp_pdf *doc, const struct kp_r
 {
     struct flow f;
     flow_init(&f, ts, doc, t);
+    f.packet = 1;
     f.first_page = pdf_add_page(doc);
     packet_cover(&f, t, nmembers);
     int top = pdf_bookmark(doc, -1, t->name, f.first_page, f.h);
