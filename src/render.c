@@ -5,7 +5,9 @@
 #include "diag.h"
 #include "figure.h"
 #include "font.h"
+#include "hash.h"
 #include "lang.h"
+#include "manifest.h"
 #include "pdf.h"
 #include "record.h"
 #include "sys.h"
@@ -32,6 +34,9 @@ struct job {
     int kind;
     size_t idx;  /* person index, or team index into groups */
     char *path;  /* where the document goes */
+    char *rel;   /* the same, relative to OUTDIR */
+    struct kp_doc_entry doc; /* what the worker reported (parent) */
+    int written;
 };
 
 struct render {
@@ -299,12 +304,15 @@ static int wanted(const struct kp_render_opts *o, const char *id)
     return 0;
 }
 
-static void add_job(struct render *R, int kind, size_t idx, char *path)
+static void add_job(struct render *R, int kind, size_t idx, char *rel)
 {
     R->jobs = xrealloc(R->jobs, (R->njobs + 1) * sizeof *R->jobs);
-    R->jobs[R->njobs].kind = kind;
-    R->jobs[R->njobs].idx = idx;
-    R->jobs[R->njobs++].path = path;
+    struct job *j = &R->jobs[R->njobs++];
+    memset(j, 0, sizeof *j);
+    j->kind = kind;
+    j->idx = idx;
+    j->rel = rel;
+    j->path = path_join(R->o->outdir, rel);
 }
 
 /* Every document of this run (and shard), and the folders they go in. */
@@ -337,13 +345,13 @@ static int plan(struct render *R)
         while (t < nteams && strcmp(team_ids[t], l->team) != 0)
             t++;
         const char *tdir = t < nteams ? team_safe[t] : "_";
-        add_job(R, JOB_REVIEW, i, xasprintf("%s/reviews/%s/%s.pdf", out, tdir, person_safe[i]));
+        add_job(R, JOB_REVIEW, i, xasprintf("reviews/%s/%s.pdf", tdir, person_safe[i]));
     }
     for (size_t g = 0, t = 0; g < R->ngroups && rc == 0 && R->o->nonly == 0; g++) {
         if (R->groups[g]->kind != KP_REC_TEAM)
             continue;
         if (in_shard(R->o, R->groups[g]->id))
-            add_job(R, JOB_PACKET, g, xasprintf("%s/packets/%s.pdf", out, team_safe[t]));
+            add_job(R, JOB_PACKET, g, xasprintf("packets/%s.pdf", team_safe[t]));
         t++;
     }
     for (size_t i = 0; i < R->npeople; i++)
@@ -438,10 +446,16 @@ static int worker_job(void *arg, size_t job, struct kp_buf *result)
     long before = diag_count(KP_ERROR) + diag_count(KP_SYSERR);
     struct kp_pdf *doc = j->kind == JOB_REVIEW ? build_review(R, j) : build_packet(R, j);
     int st = 1;
-    if (doc && pdf_save(doc, j->path) == 0) {
-        buf_printf(result, "%d %zu", pdf_page_count(doc), pdf_size(doc));
+    char *data = NULL;
+    size_t len = 0;
+    if (doc && pdf_render(doc, j->path, &data, &len) == 0 &&
+        sys_write_atomic(j->path, data, len) == 0) {
+        char hex[KP_SHA256_HEX];
+        hash_sha256_hex(data, len, hex);
+        buf_printf(result, "%d %zu %s", pdf_page_count(doc), len, hex);
         st = 0;
     }
+    free(data);
     pdf_free(doc);
     /* A chart that failed (reported) still leaves the document; status 2
      * tells the parent the run is not clean. */
@@ -486,12 +500,16 @@ static void progress(struct render *R, int final)
 static void job_done(void *arg, size_t job, int status, const char *result)
 {
     struct render *R = arg;
-    const struct job *j = &R->jobs[job];
+    struct job *j = &R->jobs[job];
     if (status == 0 || status == 2) {
         int pages = 0;
         long long bytes = 0;
-        sscanf(result, "%d %lld", &pages, &bytes);
+        char hex[KP_SHA256_HEX] = "";
+        sscanf(result, "%d %lld %64s", &pages, &bytes, hex);
         R->ok++, R->pages += (size_t)pages, R->bytes += bytes;
+        j->written = 1;
+        j->doc.pages = pages, j->doc.bytes = bytes;
+        memcpy(j->doc.sha256, hex, sizeof hex);
         if (status == 2)
             diag_raise(KP_ERROR);
     } else {
@@ -538,6 +556,24 @@ static int load_theme(struct render *R)
     return 0;
 }
 
+/* SHA256SUMS and manifest.json for the documents written (in path order). */
+static void write_manifest(struct render *R)
+{
+    struct kp_doc_entry *docs = xcalloc(R->njobs + 1, sizeof *docs);
+    size_t n = 0;
+    for (size_t i = 0; i < R->njobs; i++) {
+        struct job *j = &R->jobs[i];
+        if (!j->written)
+            continue;
+        docs[n] = j->doc;
+        docs[n].path = j->rel;
+        docs[n].packet = j->kind == JOB_PACKET;
+        docs[n++].id = j->kind == JOB_PACKET ? R->groups[j->idx]->id : R->people[j->idx].id;
+    }
+    manifest_write(R->o->outdir, R->cfg, &R->meta, docs, n);
+    free(docs);
+}
+
 static void render_free(struct render *R)
 {
     for (size_t i = 0; i < R->npeople; i++)
@@ -548,7 +584,7 @@ static void render_free(struct render *R)
         record_free(R->groups[g]);
     free(R->groups);
     for (size_t j = 0; j < R->njobs; j++)
-        free(R->jobs[j].path);
+        free(R->jobs[j].path), free(R->jobs[j].rel);
     free(R->jobs);
     for (size_t i = 0; i < R->ts.nlangs; i++)
         lang_free(R->ts.langs[i]);
@@ -580,6 +616,7 @@ int render_run(const struct kp_config *cfg, const struct kp_render_opts *o)
         if (sys_pool(workers, R.njobs, &ops, &R) != 0)
             rc = -1;
         progress(&R, 1);
+        write_manifest(&R);
         double dt = now_s() - R.t0;
         diag(KP_NOTE, NULL, 0, 0, "%zu documents (%zu pages, %.1f MB) in %.2f s = %.1f/s%s%s",
              R.ok, R.pages, (double)R.bytes / 1e6, dt, dt > 0 ? (double)R.ok / dt : 0,
