@@ -49,6 +49,8 @@ struct render {
     struct line *people;
     size_t npeople, cap_people;
     size_t *by_id;               /* people indices sorted by id */
+    char **paths;                /* [npeople + nteams] document paths (name_documents) */
+    size_t nteams;
     struct kp_record **groups;   /* teams in order, then the org */
     size_t ngroups, cap_groups;
     struct kp_record *org;
@@ -315,10 +317,9 @@ static void add_job(struct render *R, int kind, size_t idx, char *rel)
     j->path = path_join(R->o->outdir, rel);
 }
 
-/* Every document of this run (and shard), and the folders they go in. */
-static int plan(struct render *R)
+/* Every document's path, relative to OUTDIR: people first, then teams. */
+static void name_documents(struct render *R)
 {
-    const char *out = R->o->outdir;
     size_t nteams = 0;
     char **team_ids = xcalloc(R->ngroups + 1, sizeof *team_ids);
     for (size_t g = 0; g < R->ngroups; g++)
@@ -327,38 +328,48 @@ static int plan(struct render *R)
     char **team_safe = xcalloc(nteams + 1, sizeof *team_safe);
     safe_names(team_ids, nteams, team_safe);
     char **person_safe = people_names(R);
-    int rc = 0;
-    for (size_t t = 0; t < nteams && rc == 0; t++) {
-        char *dir = xasprintf("%s/reviews/%s", out, team_safe[t]);
-        rc = sys_mkdirs(dir);
-        free(dir);
+    R->paths = xcalloc(R->npeople + nteams + 1, sizeof *R->paths);
+    for (size_t i = 0; i < R->npeople; i++) {
+        size_t t = 0;
+        while (t < nteams && strcmp(team_ids[t], R->people[i].team) != 0)
+            t++;
+        R->paths[i] = xasprintf("reviews/%s/%s.pdf", t < nteams ? team_safe[t] : "_",
+                                person_safe[i]);
+        free(person_safe[i]);
     }
-    char *pk = path_join(out, "packets");
-    if (rc == 0 && R->o->nonly == 0)
-        rc = sys_mkdirs(pk);
-    free(pk);
+    for (size_t t = 0; t < nteams; t++) {
+        R->paths[R->npeople + t] = xasprintf("packets/%s.pdf", team_safe[t]);
+        free(team_safe[t]);
+    }
+    R->nteams = nteams;
+    free(person_safe), free(team_safe), free(team_ids);
+}
+
+/* Every document of this run (and shard), and the folders they go in. */
+static int plan(struct render *R)
+{
+    name_documents(R);
+    int rc = 0;
+    for (size_t i = 0; i < R->npeople + R->nteams && rc == 0; i++) {
+        if (i >= R->npeople && R->o->nonly)
+            break; /* --only: reviews, no packets */
+        char *full = path_join(R->o->outdir, R->paths[i]);
+        char *dir = path_dir(full);
+        rc = sys_mkdirs(dir);
+        free(dir), free(full);
+    }
     for (size_t i = 0; i < R->npeople && rc == 0; i++) {
         const struct line *l = &R->people[i];
-        if (!wanted(R->o, l->id) || !in_shard(R->o, l->id))
-            continue;
-        size_t t = 0;
-        while (t < nteams && strcmp(team_ids[t], l->team) != 0)
-            t++;
-        const char *tdir = t < nteams ? team_safe[t] : "_";
-        add_job(R, JOB_REVIEW, i, xasprintf("reviews/%s/%s.pdf", tdir, person_safe[i]));
+        if (wanted(R->o, l->id) && in_shard(R->o, l->id))
+            add_job(R, JOB_REVIEW, i, xstrdup(R->paths[i]));
     }
     for (size_t g = 0, t = 0; g < R->ngroups && rc == 0 && R->o->nonly == 0; g++) {
         if (R->groups[g]->kind != KP_REC_TEAM)
             continue;
         if (in_shard(R->o, R->groups[g]->id))
-            add_job(R, JOB_PACKET, g, xasprintf("packets/%s.pdf", team_safe[t]));
+            add_job(R, JOB_PACKET, g, xstrdup(R->paths[R->npeople + t]));
         t++;
     }
-    for (size_t i = 0; i < R->npeople; i++)
-        free(person_safe[i]);
-    for (size_t t = 0; t < nteams; t++)
-        free(team_safe[t]);
-    free(person_safe), free(team_safe), free(team_ids);
     return rc;
 }
 
@@ -580,6 +591,9 @@ static void render_free(struct render *R)
         free(R->people[i].id), free(R->people[i].team);
     free(R->people);
     free(R->by_id);
+    for (size_t i = 0; R->paths && i < R->npeople + R->nteams; i++)
+        free(R->paths[i]);
+    free(R->paths);
     for (size_t g = 0; g < R->ngroups; g++)
         record_free(R->groups[g]);
     free(R->groups);
@@ -624,4 +638,45 @@ int render_run(const struct kp_config *cfg, const struct kp_render_opts *o)
     }
     render_free(&R);
     return diag_status();
+}
+
+int render_docpaths(const struct kp_config *cfg, const char *outdir, struct kp_docpath **out,
+                    size_t *n)
+{
+    struct render R;
+    struct kp_render_opts o = {0};
+    memset(&R, 0, sizeof R);
+    o.outdir = outdir;
+    R.cfg = cfg, R.o = &o;
+    R.json = path_join(outdir, "results.json");
+    int rc = load_index(&R);
+    if (rc == 0) {
+        name_documents(&R);
+        *n = R.npeople + R.nteams;
+        *out = xcalloc(*n + 1, sizeof **out);
+        for (size_t i = 0; i < R.npeople; i++) {
+            (*out)[i].id = xstrdup(R.people[i].id);
+            (*out)[i].team = xstrdup(R.people[i].team);
+            (*out)[i].rel = xstrdup(R.paths[i]);
+        }
+        for (size_t g = 0, t = 0; g < R.ngroups; g++) {
+            if (R.groups[g]->kind != KP_REC_TEAM)
+                continue;
+            struct kp_docpath *d = &(*out)[R.npeople + t];
+            d->id = xstrdup(R.groups[g]->id);
+            d->team = xstrdup(R.groups[g]->id);
+            d->rel = xstrdup(R.paths[R.npeople + t]);
+            d->packet = 1;
+            t++;
+        }
+    }
+    render_free(&R);
+    return rc;
+}
+
+void render_docpaths_free(struct kp_docpath *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i].id), free(v[i].team), free(v[i].rel);
+    free(v);
 }

@@ -38,4 +38,17 @@ struct kp_render_opts {
  * reported), 2 for a usage/config problem (nothing written), 3 for I/O. */
 int render_run(const struct kp_config *cfg, const struct kp_render_opts *o);
 
+/* Where the documents of OUTDIR's results.json go (whether written or not),
+ * by the rules above: one entry per person, then one per team. */
+struct kp_docpath {
+    char *id;   /* rep_id, or the team */
+    char *team;
+    char *rel;  /* relative to OUTDIR: reviews/<team>/<rep_id>.pdf, packets/<team>.pdf */
+    int packet;
+};
+/* 0, or -1 (reported: no results.json, or computed with other KPIs). */
+int render_docpaths(const struct kp_config *cfg, const char *outdir, struct kp_docpath **out,
+                    size_t *n);
+void render_docpaths_free(struct kp_docpath *v, size_t n);
+
 #endif
