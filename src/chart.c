@@ -336,6 +336,11 @@ static int gp_messages(struct kp_gnuplot *gp, const char *vtag, double v[11], st
     return nv == 11 ? 0 : -1;
 }
 
+static double font_of(const struct kp_chart_style *st)
+{
+    return st->font_size > 0 && st->font_size < 100 ? st->font_size : 7;
+}
+
 static int path_ok(const char *p)
 {
     for (; *p; p++)
@@ -345,36 +350,50 @@ static int path_ok(const char *p)
     return 1;
 }
 
-static void script(struct kp_buf *s, const struct job *j, const char *path, const char *marker,
-                   const char *sentinel)
+/* The chart's own names: a random sentinel, data-block end marker and the
+ * scratch files (script and svg) in the private temporary folder. */
+struct run {
+    char sentinel[40], marker[40], vtag[44];
+    char *script, *svg;
+};
+
+/* The per-chart script goes to a file that the pipe `load`s: gnuplot reads
+ * its piped stdin one byte per system call, a file in 4 KiB blocks (this
+ * halves gnuplot's time per chart). */
+static void script(struct kp_buf *s, const struct job *j, const struct run *r)
 {
     buf_printf(s, "reset\nset encoding utf8\n"
                   "set terminal svg size %.0f,%.0f fixed font 'Sans,%.2g' noenhanced butt\n"
                   "set output '%s'\n$KPD << %s\n",
-               j->w, j->h, j->st->font_size, path, marker);
+               j->w, j->h, font_of(j->st), r->svg, r->marker);
     buf_add(s, j->data.s, j->data.len);
-    buf_printf(s, "%s\n", marker);
+    buf_printf(s, "%s\n", r->marker);
     buf_add(s, j->cmds.s, j->cmds.len);
     buf_printf(s, "unset output\n"
-                  "print '%sV', GPVAL_TERM_XMIN, GPVAL_TERM_XMAX, GPVAL_TERM_YMIN, "
+                  "print '%s', GPVAL_TERM_XMIN, GPVAL_TERM_XMAX, GPVAL_TERM_YMIN, "
                   "GPVAL_TERM_YMAX, GPVAL_TERM_XSIZE, GPVAL_TERM_YSIZE, GPVAL_TERM_SCALE, "
-                  "GPVAL_X_MIN, GPVAL_X_MAX, GPVAL_Y_MIN, GPVAL_Y_MAX\n"
-                  "undefine $KPD\nprint '%s'\n",
-               sentinel, sentinel);
+                  "GPVAL_X_MIN, GPVAL_X_MAX, GPVAL_Y_MIN, GPVAL_Y_MAX\n",
+               r->vtag);
 }
 
-/* Send the script, wait for the sentinel. 0, or -1 (the process is gone). */
-static int gp_exchange(struct kp_gnuplot *gp, const struct kp_buf *s, const char *sentinel)
+/* Have gnuplot load the script, then wait for the sentinel. 0, or -1 (the
+ * process is gone). `unset output` again: an error inside a loaded file
+ * skips the rest of that file. */
+static int gp_exchange(struct kp_gnuplot *gp, const struct run *r)
 {
     double deadline = sys_clock_ms() + gp->timeout_ms;
-    if (sys_write_all(gp->to, s->s, s->len, gp->timeout_ms) != 0) {
+    char *s = xasprintf("load '%s'\nunset output\nundefine $KPD\nprint '%s'\n", r->script,
+                        r->sentinel);
+    int wrc = sys_write_all(gp->to, s, strlen(s), gp->timeout_ms);
+    free(s);
+    if (wrc != 0) {
         int e = errno;
         gp_stop(gp, 1);
         return e == ETIMEDOUT
                    ? gp_fail(gp, "gnuplot did not take its input within %d ms", gp->timeout_ms)
                    : gp_fail(gp, "gnuplot stopped reading its input (%s)", strerror(e));
     }
-    int rc = gp_read_until(gp, sentinel, deadline);
+    int rc = gp_read_until(gp, r->sentinel, deadline);
     if (rc == 0)
         return 0;
     struct kp_buf first = {0};
@@ -406,7 +425,6 @@ static int gp_collect(struct kp_gnuplot *gp, const char *path, const char *vtag,
     char *data = NULL;
     size_t n = 0;
     int e = sys_read_file(path, &data, &n);
-    sys_remove(path);
     int rc = -1;
     if (e != 0 || n == 0)
         gp_fail(gp, "gnuplot made no chart%s%s", first.len ? ": " : "", first.len ? first.s : "");
@@ -435,6 +453,20 @@ static int gp_collect(struct kp_gnuplot *gp, const char *path, const char *vtag,
     return rc;
 }
 
+static int run_init(struct kp_gnuplot *gp, struct run *r, const char *tmp)
+{
+    snprintf(r->sentinel, sizeof r->sentinel, "KPS%016llx", sys_random64());
+    snprintf(r->marker, sizeof r->marker, "KPE%016llx", sys_random64());
+    snprintf(r->vtag, sizeof r->vtag, "%sV ", r->sentinel);
+    gp->seq++;
+    r->script = xasprintf("%s/kp-chart-%ld-%lu.gp", tmp, (long)gp->pid, gp->seq);
+    r->svg = xasprintf("%s/kp-chart-%ld-%lu.svg", tmp, (long)gp->pid, gp->seq);
+    if (!path_ok(r->svg))
+        return gp_fail(gp, "the temporary folder %s has characters gnuplot must not see; set TMPDIR",
+                       tmp);
+    return 0;
+}
+
 /* Plot one job. 0 with *out, or -1 (gp->why says why). */
 static int gp_run(struct kp_gnuplot *gp, const struct job *j, struct kp_vg **out)
 {
@@ -449,26 +481,21 @@ static int gp_run(struct kp_gnuplot *gp, const struct job *j, struct kp_vg **out
         return gp_fail(gp, "no temporary folder for the chart");
     if (gp->pid <= 0 && gp_start(gp) != 0)
         return -1;
-    char sentinel[40], marker[40], vtag[44];
-    snprintf(sentinel, sizeof sentinel, "KPS%016llx", sys_random64());
-    snprintf(marker, sizeof marker, "KPE%016llx", sys_random64());
-    snprintf(vtag, sizeof vtag, "%sV ", sentinel);
-    char *path = xasprintf("%s/kp-chart-%ld-%lu.svg", tmp, (long)gp->pid, ++gp->seq);
-    int rc;
-    if (!path_ok(path))
-        rc = gp_fail(gp, "the temporary folder %s has characters gnuplot must not see; set TMPDIR",
-                     tmp);
-    else {
+    struct run r;
+    int rc = run_init(gp, &r, tmp);
+    if (rc == 0) {
         struct kp_buf s = {0};
-        script(&s, j, path, marker, sentinel);
-        rc = gp_exchange(gp, &s, sentinel);
+        script(&s, j, &r);
+        int e = sys_write_scratch(r.script, s.s, s.len);
         buf_free(&s);
+        rc = e ? gp_fail(gp, "cannot write %s: %s", r.script, strerror(e)) : gp_exchange(gp, &r);
+        sys_remove(r.script);
         if (rc == 0)
-            rc = gp_collect(gp, path, vtag, j->yscale, out);
-        else
-            sys_remove(path);
+            rc = gp_collect(gp, r.svg, r.vtag, j->yscale, out);
+        sys_remove(r.svg);
     }
-    free(path);
+    free(r.script);
+    free(r.svg);
     return rc;
 }
 
@@ -516,7 +543,7 @@ static void job_common(struct job *j, const char *gridaxis)
 
 static double font(const struct job *j)
 {
-    return j->st->font_size > 0 ? j->st->font_size : 7;
+    return font_of(j->st);
 }
 
 /* Room at the top for the legend our code sets: the plot starts below it. */

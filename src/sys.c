@@ -486,6 +486,26 @@ int sys_reap(pid_t pid, int timeout_ms)
     }
 }
 
+int sys_write_scratch(const char *path, const void *data, size_t n)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errno;
+    const char *p = data;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int e = w < 0 ? errno : EIO;
+            close(fd);
+            return e;
+        }
+        p += w, n -= (size_t)w;
+    }
+    return close(fd) == 0 ? 0 : errno;
+}
+
 int sys_remove(const char *path)
 {
     return unlink(path) == 0 ? 0 : errno;

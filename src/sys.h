@@ -78,6 +78,9 @@ ssize_t sys_read_wait(int fd, void *buf, size_t n, int timeout_ms);
 void sys_close(int fd);
 void sys_kill(pid_t pid);
 int sys_reap(pid_t pid, int timeout_ms);
+/* Write a scratch file (in sys_tmpdir: no rename, no fsync), mode 0600.
+ * 0, or the errno value (nothing reported). */
+int sys_write_scratch(const char *path, const void *data, size_t n);
 /* Remove a file; 0 or the errno value (nothing reported). */
 int sys_remove(const char *path);
 /* Milliseconds on a monotonic clock (for timeouts and measurements). */
