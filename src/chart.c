@@ -70,6 +70,26 @@ void chart_style_default(struct kp_chart_style *st)
     st->line_width = 1.5;
 }
 
+/* A copy of the style that gnuplot can take as it is: colours within 24
+ * bits, sizes finite and sensible (a theme may say anything). NULL: the
+ * defaults. */
+static const struct kp_chart_style *style_clean(const struct kp_chart_style *st,
+                                                struct kp_chart_style *out)
+{
+    struct kp_chart_style d;
+    chart_style_default(&d);
+    *out = st ? *st : d;
+    uint32_t *c[] = {&out->accent, &out->second, &out->positive, &out->negative, &out->target,
+                     &out->grid,   &out->band,   &out->axis,     &out->text};
+    for (size_t i = 0; i < KP_NELEM(c); i++)
+        *c[i] &= 0xFFFFFF;
+    if (!(out->font_size >= 3 && out->font_size <= 48))
+        out->font_size = d.font_size;
+    if (!(out->line_width >= 0.1 && out->line_width <= 10))
+        out->line_width = d.line_width;
+    return out;
+}
+
 /* ---- the data block ---- */
 
 void chart_data_num(struct kp_buf *b, double v)
@@ -281,7 +301,8 @@ static int gp_start(struct kp_gnuplot *gp)
 }
 
 /* Read stderr until a line that is exactly `sentinel`. 0 found (gp->in
- * holds what came before it), -1 end of file, -2 timeout. */
+ * holds what came before it), -1 end of file, -2 timeout, -3 more than
+ * 1 MiB of messages. */
 static int gp_read_until(struct kp_gnuplot *gp, const char *sentinel, double deadline)
 {
     size_t sl = strlen(sentinel);
@@ -302,8 +323,8 @@ static int gp_read_until(struct kp_gnuplot *gp, const char *sentinel, double dea
         if (r <= 0)
             return -1;
         buf_add(&gp->in, chunk, (size_t)r);
-        if (gp->in.len > (1u << 20)) /* a flood of messages: keep the last part */
-            return -1;
+        if (gp->in.len > (1u << 20)) /* a flood of messages */
+            return -3;
     }
 }
 
@@ -338,7 +359,7 @@ static int gp_messages(struct kp_gnuplot *gp, const char *vtag, double v[11], st
 
 static double font_of(const struct kp_chart_style *st)
 {
-    return st->font_size > 0 && st->font_size < 100 ? st->font_size : 7;
+    return st->font_size;
 }
 
 static int path_ok(const char *p)
@@ -401,7 +422,9 @@ static int gp_exchange(struct kp_gnuplot *gp, const struct run *r)
     gp_messages(gp, "\001", v, &first); /* log what it said before dying */
     buf_free(&first);
     gp_stop(gp, 1);
-    return rc == -2 ? gp_fail(gp, "gnuplot did not answer within %d ms; restarted", gp->timeout_ms)
+    if (rc == -2)
+        return gp_fail(gp, "gnuplot did not answer within %d ms; restarted", gp->timeout_ms);
+    return rc == -3 ? gp_fail(gp, "gnuplot wrote more than 1 MiB of messages; restarted")
                     : gp_fail(gp, "gnuplot ended unexpectedly; restarted");
 }
 
@@ -692,6 +715,8 @@ int chart_revenue(struct kp_gnuplot *gp, const struct kp_chart_style *st,
                   const struct kp_chart_box *box, const struct kp_chart_monthly *in,
                   struct kp_vg **out)
 {
+    struct kp_chart_style clean;
+    st = style_clean(st, &clean);
     *out = NULL;
     if (!monthly_ok(in))
         return bad_input(gp, "months");
@@ -740,6 +765,8 @@ int chart_attainment(struct kp_gnuplot *gp, const struct kp_chart_style *st,
                      const struct kp_chart_box *box, const struct kp_chart_monthly *in,
                      struct kp_vg **out)
 {
+    struct kp_chart_style clean;
+    st = style_clean(st, &clean);
     *out = NULL;
     if (!monthly_ok(in))
         return bad_input(gp, "months");
@@ -802,6 +829,8 @@ int chart_kpis(struct kp_gnuplot *gp, const struct kp_chart_style *st,
                const struct kp_chart_box *box, const struct kp_chart_kpis *in,
                struct kp_vg **out)
 {
+    struct kp_chart_style clean;
+    st = style_clean(st, &clean);
     *out = NULL;
     if (!in || in->n < 1 || in->n > 40 || !in->points)
         return bad_input(gp, "KPIs");
@@ -872,6 +901,8 @@ int chart_funnel(struct kp_gnuplot *gp, const struct kp_chart_style *st,
                  const struct kp_chart_box *box, const struct kp_chart_funnel *in,
                  struct kp_vg **out)
 {
+    struct kp_chart_style clean;
+    st = style_clean(st, &clean);
     *out = NULL;
     if (!in)
         return bad_input(gp, "funnel");
@@ -918,6 +949,8 @@ int chart_distribution(struct kp_gnuplot *gp, const struct kp_chart_style *st,
                        const struct kp_chart_box *box, const struct kp_chart_distribution *in,
                        struct kp_vg **out)
 {
+    struct kp_chart_style clean;
+    st = style_clean(st, &clean);
     *out = NULL;
     if (!in || in->n < 0 || in->n > 1000000 || (in->n > 0 && !in->scores) || in->bin < 0)
         return bad_input(gp, "scores");
@@ -975,6 +1008,8 @@ int chart_ranked(struct kp_gnuplot *gp, const struct kp_chart_style *st,
                  const struct kp_chart_box *box, const struct kp_chart_ranked *in,
                  struct kp_vg **out)
 {
+    struct kp_chart_style clean;
+    st = style_clean(st, &clean);
     *out = NULL;
     if (!in || in->n < 1 || in->n > 500 || !in->attainment)
         return bad_input(gp, "members");
@@ -1029,6 +1064,8 @@ int chart_teams(struct kp_gnuplot *gp, const struct kp_chart_style *st,
                 const struct kp_chart_box *box, const struct kp_chart_teams *in,
                 struct kp_vg **out)
 {
+    struct kp_chart_style clean;
+    st = style_clean(st, &clean);
     *out = NULL;
     if (!in || in->n < 1 || in->n > 60 || !in->values || in->highlight >= in->n)
         return bad_input(gp, "teams");

@@ -20,8 +20,10 @@
  * user's terminal directly. A chart whose output file is empty or missing
  * fails; on timeout or end of file the process is killed, reaped and started
  * afresh for the next chart. The caller must have ignored SIGPIPE (sys_init).
+ * Make the struct after forking workers: a process is not shared.
  *
- * Every builder returns KP_CHART_OK with *out set, KP_CHART_EMPTY when there
+ * Every builder takes the style (NULL: chart_style_default; nonsense sizes
+ * fall back to the defaults, colours are cut to 24 bits) and returns KP_CHART_OK with *out set, KP_CHART_EMPTY when there
  * is nothing to plot (every value missing: show a "no data" note, not a
  * failure), or KP_CHART_FAILED (*out NULL; gnuplot_error() says why — show a
  * framed "chart unavailable" note, log it, exit status 1). */

@@ -299,6 +299,16 @@ static void test_bad_input(void **state)
     struct kp_chart_teams t = {5, teamv, 5, 0, NAN};
     assert_int_equal(chart_teams(gp, &st, &box, &t, &vg), KP_CHART_FAILED);
     assert_null(vg);
+    /* A theme with nonsense in it still plots: sizes fall back, colours
+     * keep their 24 bits; no style at all means the defaults. */
+    struct kp_chart_style odd = st;
+    odd.font_size = NAN, odd.line_width = -3, odd.accent = 0xFF123456u;
+    struct kp_chart_kpis k = {5, pts, NULL};
+    assert_int_equal(chart_kpis(gp, &odd, &box, &k, &vg), KP_CHART_OK);
+    assert_true(vg_key(vg, 0)->color == 0x123456);
+    vg_free(vg);
+    assert_int_equal(chart_kpis(gp, NULL, &box, &k, &vg), KP_CHART_OK);
+    vg_free(vg);
     gnuplot_free(gp);
 }
 
@@ -387,6 +397,29 @@ static void test_crash(void **state)
     gp = gnuplot_new("/nonexistent/gnuplot");
     assert_int_equal(build(gp, KP_CHART_TEAMS, 0, &vg), KP_CHART_FAILED);
     gnuplot_free(gp);
+}
+
+static void collect(void *arg, const char *line);
+
+/* gnuplot refuses the chart: no output file, the reason is its message. */
+static void test_plot_error(void **state)
+{
+    (void)state;
+    char *typo = fake("typo", "exec sh -c 'sed -u \"s/^load /lod /\" | gnuplot \"$@\"' sh \"$@\"");
+    struct kp_gnuplot *gp = gnuplot_new(typo);
+    struct kp_buf log = {0};
+    gnuplot_set_log(gp, collect, &log);
+    struct kp_vg *vg = NULL;
+    assert_int_equal(build(gp, KP_CHART_KPIS, 0, &vg), KP_CHART_FAILED);
+    assert_string_equal(gnuplot_error(gp), "gnuplot made no chart: line 0: invalid command");
+    assert_non_null(strstr(log.s, "line 0: invalid command\n"));
+    assert_int_equal(build(gp, KP_CHART_KPIS, 0, &vg), KP_CHART_FAILED); /* no restart needed */
+    long charts, failures, starts;
+    gnuplot_stats(gp, &charts, &failures, &starts);
+    assert_int_equal(starts, 1);
+    buf_free(&log);
+    gnuplot_free(gp);
+    free(typo);
 }
 
 static void collect(void *arg, const char *line)
@@ -545,7 +578,8 @@ int main(void)
         cmocka_unit_test(test_mapping),     cmocka_unit_test(test_gaps),
         cmocka_unit_test(test_bad_input),   cmocka_unit_test(test_many),
         cmocka_unit_test(test_timeout),     cmocka_unit_test(test_crash),
-        cmocka_unit_test(test_stderr_to_log), cmocka_unit_test(test_missing),
+        cmocka_unit_test(test_stderr_to_log), cmocka_unit_test(test_plot_error),
+        cmocka_unit_test(test_missing),
         cmocka_unit_test(test_data_writer), cmocka_unit_test(test_no_files),
         cmocka_unit_test(test_speed),
     };
