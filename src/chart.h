@@ -23,10 +23,11 @@
  * Make the struct after forking workers: a process is not shared.
  *
  * Every builder takes the style (NULL: chart_style_default; nonsense sizes
- * fall back to the defaults, colours are cut to 24 bits) and returns KP_CHART_OK with *out set, KP_CHART_EMPTY when there
- * is nothing to plot (every value missing: show a "no data" note, not a
- * failure), or KP_CHART_FAILED (*out NULL; gnuplot_error() says why — show a
- * framed "chart unavailable" note, log it, exit status 1). */
+ * fall back to the defaults, colours are cut to 24 bits) and returns
+ * KP_CHART_OK with *out set, KP_CHART_EMPTY when there is nothing to plot
+ * (every value missing: show a "no data" note, not a failure), or
+ * KP_CHART_FAILED (*out NULL; gnuplot_error() says why — show a framed
+ * "chart unavailable" note, log it, exit status 1). */
 #ifndef KP_CHART_H
 #define KP_CHART_H
 
