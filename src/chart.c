@@ -305,15 +305,16 @@ static int gp_start(struct kp_gnuplot *gp)
  * 1 MiB of messages. */
 static int gp_read_until(struct kp_gnuplot *gp, const char *sentinel, double deadline)
 {
-    size_t sl = strlen(sentinel);
+    size_t sl = strlen(sentinel), from = 0;
     char chunk[4096];
     for (;;) {
-        for (const char *p = gp->in.s; p && (p = strstr(p, sentinel)) != NULL; p++)
+        for (const char *p = gp->in.s ? gp->in.s + from : NULL; p && (p = strstr(p, sentinel)); p++)
             if ((p == gp->in.s || p[-1] == '\n') && p[sl] == '\n') {
                 gp->in.len = (size_t)(p - gp->in.s);
                 gp->in.s[gp->in.len] = '\0';
                 return 0;
             }
+        from = gp->in.len > sl ? gp->in.len - sl : 0; /* scan only what is new */
         int left = (int)(deadline - sys_clock_ms());
         if (left <= 0)
             return -2;

@@ -13,6 +13,7 @@
 
 #define MAX_DEFS 256
 #define MAX_USE_DEPTH 8
+#define MAX_USES 100000 /* <use> expansions in one document */
 #define MAX_TEXT_ITEM 65536
 #define KAPPA 0.5522847498307936 /* cubic Bezier quarter circle */
 
@@ -71,6 +72,7 @@ struct parser {
     size_t nclips;
     struct kp_svg_info *info;
     size_t in_text; /* depth of the open <text>, 0 = none */
+    long uses;
     struct gstate text_gs;
     double tx, ty;
     struct kp_buf text;
@@ -848,6 +850,10 @@ static void def_draw(struct parser *p, const struct def *d, const struct gstate 
  * already applied), moved by x, y. */
 static void use_draw(struct parser *p, const char **atts, const struct gstate *gs, int depth)
 {
+    if (++p->uses > MAX_USES) {
+        fail(p, "more than %d <use> expansions", MAX_USES);
+        return;
+    }
     const struct def *d = def_find(p, att(atts, "xlink:href") ? att(atts, "xlink:href")
                                                                 : att(atts, "href"));
     if (!d || depth > MAX_USE_DEPTH) {

@@ -622,6 +622,12 @@ static void test_too_many(void **state)
         buf_addc(&b, 'x');
     buf_adds(&b, "</text></svg>");
     expect_error(b.s, b.len, "a text longer than");
+    buf_reset(&b);
+    buf_adds(&b, "<svg width='10' height='10'><defs><path id='a' d='M0,0'/></defs>");
+    for (int i = 0; i < 100001; i++)
+        buf_adds(&b, "<use xlink:href='#a'/>");
+    buf_adds(&b, "</svg>");
+    expect_error(b.s, b.len, "more than 100000 <use> expansions");
     buf_free(&b);
 }
 
