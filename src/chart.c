@@ -45,6 +45,7 @@ struct job {
     struct kp_buf data; /* the rows of the data block */
     struct kp_buf cmds; /* settings and the plot */
     double yscale;
+    double room; /* the room left for names (points) */
 };
 
 int chart_type_find(const char *name)
@@ -578,20 +579,24 @@ static double legend_room(struct job *j)
     return r;
 }
 
-static double name_room_left(struct job *j, const struct kp_chart_box *b)
+static void name_room_left(struct job *j, const struct kp_chart_box *b)
 {
-    double r = b->name_room > 0 ? b->name_room : 70;
-    r = fmin(r, j->w * 0.6);
-    cmd(j, "set lmargin at screen %.4f", r / j->w);
-    return r;
+    j->room = fmin(b->name_room > 0 ? b->name_room : 70, j->w * 0.6);
+    cmd(j, "set lmargin at screen %.4f", j->room / j->w);
 }
 
-static double name_room_below(struct job *j, const struct kp_chart_box *b)
+static void name_room_below(struct job *j, const struct kp_chart_box *b)
 {
-    double r = b->name_room > 0 ? b->name_room : font(j) * 2.6 + 6;
-    r = fmin(r, j->h * 0.5);
-    cmd(j, "set bmargin at screen %.4f", r / j->h);
-    return r;
+    j->room = fmin(b->name_room > 0 ? b->name_room : font(j) * 2.6 + 6, j->h * 0.5);
+    cmd(j, "set bmargin at screen %.4f", j->room / j->h);
+}
+
+/* Run a prepared job (and free it). */
+static int job_run(struct kp_gnuplot *gp, struct job *j, struct kp_vg **out)
+{
+    int rc = gp_run(gp, j, out);
+    job_free(j);
+    return rc == 0 ? KP_CHART_OK : KP_CHART_FAILED;
 }
 
 static int count_finite(const double *v, int n)
@@ -651,14 +656,14 @@ static void slots_below(struct kp_vg *vg, const struct job *j, int n)
     }
 }
 
-/* Name slots left of the plot at data y = ys(i). */
-static void slots_left(struct kp_vg *vg, const struct job *j, int n, double room, int top_down)
+/* Name slots left of the plot for rows at data y = n .. 1 (top down). */
+static void slots_left(struct kp_vg *vg, const struct job *j, int n)
 {
     const struct kp_vg_plot *p = vg_plot(vg);
     for (int i = 0; i < n; i++) {
         double x, y;
-        vg_map(vg, 0, top_down ? n - i : i + 1, &x, &y);
-        struct kp_vg_slot s = {p->left - 5, y + font(j) * 0.35, KP_VG_END, room - 10, font(j)};
+        vg_map(vg, 0, n - i, &x, &y);
+        struct kp_vg_slot s = {p->left - 5, y + font(j) * 0.35, KP_VG_END, j->room - 10, font(j)};
         vg_add_slot(vg, &s);
     }
 }
@@ -690,21 +695,49 @@ static double money_scale(double maxv, const char **suffix)
     return maxv >= 1e9 ? 1e9 : maxv >= 1e6 ? 1e6 : maxv >= 1e4 ? 1e3 : 1;
 }
 
-static void revenue_plot(struct job *j, const struct kp_chart_monthly *in, const char *xt)
+/* Rows: i, month, a, b (NaN when none), in the window (0/1). */
+static void monthly_rows(struct job *j, const struct kp_chart_monthly *in)
+{
+    for (int i = 0; i < in->n; i++) {
+        chart_data_num(&j->data, i + 1);
+        chart_data_month(&j->data, in->first + i);
+        chart_data_num(&j->data, in->a[i] / j->yscale);
+        chart_data_num(&j->data, in->b ? in->b[i] / j->yscale : NAN);
+        chart_data_num(&j->data, i >= in->nhist);
+        chart_data_eol(&j->data);
+    }
+}
+
+/* Months 1..n on x with their labels, a legend above. */
+static void monthly_axes(struct job *j, const struct kp_chart_monthly *in, char *xt, size_t len)
+{
+    job_common(j, "y");
+    legend_room(j);
+    month_tics(j, in->n, xt, len);
+    cmd(j, "set xrange [0.5:%d.5]", in->n);
+    cmd(j, "set xtics scale 0");
+}
+
+static void revenue_job(struct job *j, const struct kp_chart_monthly *in)
 {
     const struct kp_chart_style *st = j->st;
-    int hist = count_finite(in->a, in->nhist) > 0;
-    int win = count_finite(in->a + in->nhist, in->n - in->nhist) > 0;
-    int quota = count_finite(in->b, in->n) > 0;
+    const char *suffix;
+    j->yscale = money_scale(fmax(max_finite(in->a, in->n, 0), max_finite(in->b, in->n, 0)), &suffix);
+    monthly_rows(j, in);
+    char xt[80];
+    monthly_axes(j, in, xt, sizeof xt);
+    cmd(j, "set yrange [0:*]");
+    cmd(j, "set format y '%%g%s'", suffix);
+    cmd(j, "set boxwidth 0.7 absolute");
     struct kp_buf p = {0};
     buf_printf(&p, "plot $KPD using 1:(NaN):%s with points", xt);
-    if (win)
+    if (count_finite(in->a + in->nhist, in->n - in->nhist))
         buf_printf(&p, ", $KPD using 1:($5 > 0 ? $3 : NaN) with boxes lc rgb '#%06x'",
                    (unsigned)st->accent);
-    if (hist)
+    if (count_finite(in->a, in->nhist))
         buf_printf(&p, ", $KPD using 1:($5 > 0 ? NaN : $3) with boxes lc rgb '#%06x'",
                    (unsigned)st->second);
-    if (quota)
+    if (count_finite(in->b, in->n))
         buf_printf(&p,
                    ", $KPD using 1:4 with linespoints lw %.2g dt 2 pt 7 ps 0.45 lc rgb '#%06x'",
                    st->line_width, (unsigned)st->target);
@@ -712,177 +745,162 @@ static void revenue_plot(struct job *j, const struct kp_chart_monthly *in, const
     buf_free(&p);
 }
 
+static void revenue_keys(struct kp_vg *vg, const struct kp_chart_style *st,
+                         const struct kp_chart_monthly *in)
+{
+    legend_band(vg);
+    if (count_finite(in->a + in->nhist, in->n - in->nhist))
+        add_key(vg, KP_SER_REVENUE, KP_VG_KEY_BOX, st->accent, 0, 0);
+    if (count_finite(in->a, in->nhist))
+        add_key(vg, KP_SER_REVENUE_HISTORY, KP_VG_KEY_BOX, st->second, 0, 0);
+    if (count_finite(in->b, in->n))
+        add_key(vg, KP_SER_QUOTA, KP_VG_KEY_LINE, st->target, 1, 1);
+}
+
 int chart_revenue(struct kp_gnuplot *gp, const struct kp_chart_style *st,
                   const struct kp_chart_box *box, const struct kp_chart_monthly *in,
                   struct kp_vg **out)
 {
     struct kp_chart_style clean;
-    st = style_clean(st, &clean);
+    struct job j;
     *out = NULL;
     if (!monthly_ok(in))
         return bad_input(gp, "months");
     if (count_finite(in->a, in->n) + count_finite(in->b, in->n) == 0)
         return KP_CHART_EMPTY;
-    struct job j;
-    job_init(&j, st, box);
-    const char *suffix;
-    double maxv = fmax(max_finite(in->a, in->n, 0), max_finite(in->b, in->n, 0));
-    j.yscale = money_scale(maxv, &suffix);
-    for (int i = 0; i < in->n; i++) {
-        chart_data_num(&j.data, i + 1);
-        chart_data_month(&j.data, in->first + i);
-        chart_data_num(&j.data, in->a[i] / j.yscale);
-        chart_data_num(&j.data, in->b ? in->b[i] / j.yscale : NAN);
-        chart_data_num(&j.data, i >= in->nhist);
-        chart_data_eol(&j.data);
-    }
-    job_common(&j, "y");
-    legend_room(&j);
-    char xt[80];
-    month_tics(&j, in->n, xt, sizeof xt);
-    cmd(&j, "set xrange [0.5:%d.5]", in->n);
-    cmd(&j, "set yrange [0:*]");
-    cmd(&j, "set xtics scale 0");
-    cmd(&j, "set format y '%%g%s'", suffix);
-    cmd(&j, "set boxwidth 0.7 absolute");
-    revenue_plot(&j, in, xt);
-    int rc = gp_run(gp, &j, out);
-    job_free(&j);
-    if (rc != 0)
-        return KP_CHART_FAILED;
-    legend_band(*out);
-    if (count_finite(in->a + in->nhist, in->n - in->nhist))
-        add_key(*out, KP_SER_REVENUE, KP_VG_KEY_BOX, st->accent, 0, 0);
-    if (count_finite(in->a, in->nhist))
-        add_key(*out, KP_SER_REVENUE_HISTORY, KP_VG_KEY_BOX, st->second, 0, 0);
-    if (count_finite(in->b, in->n))
-        add_key(*out, KP_SER_QUOTA, KP_VG_KEY_LINE, st->target, 1, 1);
-    return KP_CHART_OK;
+    job_init(&j, style_clean(st, &clean), box);
+    revenue_job(&j, in);
+    int rc = job_run(gp, &j, out);
+    if (rc == KP_CHART_OK)
+        revenue_keys(*out, &clean, in);
+    return rc;
 }
 
 /* ---- (2) attainment by month ---- */
+
+static void attainment_job(struct job *j, const struct kp_chart_monthly *in)
+{
+    const struct kp_chart_style *st = j->st;
+    monthly_rows(j, in);
+    char xt[80];
+    monthly_axes(j, in, xt, sizeof xt);
+    double top = pct_top(fmax(max_finite(in->a, in->n, 0), max_finite(in->b, in->n, 0)));
+    cmd(j, "set yrange [0:%.6g]", top);
+    cmd(j, "set format y '%%g%%%%'");
+    if (in->nhist < in->n)
+        cmd(j, "set object 1 rect from first %d.5, graph 0 to first %d.5, graph 1 behind "
+               "fc rgb '#%06x' fs solid 1.0 noborder",
+            in->nhist, in->n, (unsigned)st->band);
+    cmd(j, "set arrow 1 from graph 0, first 100 to graph 1, first 100 nohead front "
+           "lc rgb '#%06x' lw 1 dt 2",
+        (unsigned)st->positive);
+    struct kp_buf p = {0};
+    buf_printf(&p, "plot $KPD using 1:(NaN):%s with points", xt);
+    if (count_finite(in->b, in->n))
+        buf_printf(&p, ", $KPD using 1:4 with linespoints lw 1 dt 2 pt 7 ps 0.35 lc rgb '#%06x'",
+                   (unsigned)st->second);
+    if (count_finite(in->a, in->n))
+        buf_printf(&p, ", $KPD using 1:3 with linespoints lw %.2g pt 7 ps 0.5 lc rgb '#%06x'",
+                   st->line_width, (unsigned)st->accent);
+    cmd(j, "%s", p.s);
+    buf_free(&p);
+}
+
+static void attainment_keys(struct kp_vg *vg, const struct kp_chart_style *st,
+                            const struct kp_chart_monthly *in)
+{
+    legend_band(vg);
+    if (count_finite(in->a, in->n))
+        add_key(vg, KP_SER_ATTAINMENT, KP_VG_KEY_LINE, st->accent, 0, 1);
+    if (count_finite(in->b, in->n))
+        add_key(vg, KP_SER_TEAM, KP_VG_KEY_LINE, st->second, 1, 1);
+    add_key(vg, KP_SER_TARGET, KP_VG_KEY_LINE, st->positive, 1, 0);
+    if (in->nhist < in->n)
+        add_key(vg, KP_SER_WINDOW, KP_VG_KEY_BOX, st->band, 0, 0);
+}
 
 int chart_attainment(struct kp_gnuplot *gp, const struct kp_chart_style *st,
                      const struct kp_chart_box *box, const struct kp_chart_monthly *in,
                      struct kp_vg **out)
 {
     struct kp_chart_style clean;
-    st = style_clean(st, &clean);
+    struct job j;
     *out = NULL;
     if (!monthly_ok(in))
         return bad_input(gp, "months");
-    int na = count_finite(in->a, in->n), nb = count_finite(in->b, in->n);
-    if (na + nb == 0)
+    if (count_finite(in->a, in->n) + count_finite(in->b, in->n) == 0)
         return KP_CHART_EMPTY;
-    struct job j;
-    job_init(&j, st, box);
-    for (int i = 0; i < in->n; i++) {
-        chart_data_num(&j.data, i + 1);
-        chart_data_month(&j.data, in->first + i);
-        chart_data_num(&j.data, in->a[i]);
-        chart_data_num(&j.data, in->b ? in->b[i] : NAN);
-        chart_data_eol(&j.data);
-    }
-    job_common(&j, "y");
-    legend_room(&j);
-    char xt[80];
-    month_tics(&j, in->n, xt, sizeof xt);
-    double top = pct_top(fmax(max_finite(in->a, in->n, 0), max_finite(in->b, in->n, 0)));
-    cmd(&j, "set xrange [0.5:%d.5]", in->n);
-    cmd(&j, "set yrange [0:%.6g]", top);
-    cmd(&j, "set xtics scale 0");
-    cmd(&j, "set format y '%%g%%%%'");
-    if (in->nhist < in->n)
-        cmd(&j, "set object 1 rect from first %d.5, graph 0 to first %d.5, graph 1 behind "
-                "fc rgb '#%06x' fs solid 1.0 noborder",
-            in->nhist, in->n, (unsigned)st->band);
-    cmd(&j, "set arrow 1 from graph 0, first 100 to graph 1, first 100 nohead front "
-            "lc rgb '#%06x' lw 1 dt 2",
-        (unsigned)st->positive);
-    struct kp_buf p = {0};
-    buf_printf(&p, "plot $KPD using 1:(NaN):%s with points", xt);
-    if (nb)
-        buf_printf(&p, ", $KPD using 1:4 with linespoints lw 1 dt 2 pt 7 ps 0.35 lc rgb '#%06x'",
-                   (unsigned)st->second);
-    if (na)
-        buf_printf(&p, ", $KPD using 1:3 with linespoints lw %.2g pt 7 ps 0.5 lc rgb '#%06x'",
-                   st->line_width, (unsigned)st->accent);
-    cmd(&j, "%s", p.s);
-    buf_free(&p);
-    int rc = gp_run(gp, &j, out);
-    job_free(&j);
-    if (rc != 0)
-        return KP_CHART_FAILED;
-    legend_band(*out);
-    if (na)
-        add_key(*out, KP_SER_ATTAINMENT, KP_VG_KEY_LINE, st->accent, 0, 1);
-    if (nb)
-        add_key(*out, KP_SER_TEAM, KP_VG_KEY_LINE, st->second, 1, 1);
-    add_key(*out, KP_SER_TARGET, KP_VG_KEY_LINE, st->positive, 1, 0);
-    if (in->nhist < in->n)
-        add_key(*out, KP_SER_WINDOW, KP_VG_KEY_BOX, st->band, 0, 0);
-    return KP_CHART_OK;
+    job_init(&j, style_clean(st, &clean), box);
+    attainment_job(&j, in);
+    int rc = job_run(gp, &j, out);
+    if (rc == KP_CHART_OK)
+        attainment_keys(*out, &clean, in);
+    return rc;
 }
 
 /* ---- (3) KPI points against the team average ---- */
+
+static void kpis_job(struct job *j, const struct kp_chart_box *box, const struct kp_chart_kpis *in)
+{
+    const struct kp_chart_style *st = j->st;
+    for (int i = 0; i < in->n; i++) {
+        chart_data_num(&j->data, i + 1);
+        chart_data_num(&j->data, in->points[i]);
+        chart_data_num(&j->data, in->team ? in->team[i] : NAN);
+        chart_data_eol(&j->data);
+    }
+    job_common(j, "y");
+    legend_room(j);
+    name_room_below(j, box);
+    double top = pct_top(fmax(max_finite(in->points, in->n, 0), max_finite(in->team, in->n, 0)));
+    double off = in->team ? 0.19 : 0;
+    cmd(j, "set xrange [0.5:%d.5]", in->n);
+    cmd(j, "set yrange [0:%.6g]", top);
+    cmd(j, "unset xtics");
+    cmd(j, "set boxwidth %.2g absolute", in->team ? 0.36 : 0.6);
+    cmd(j, "set arrow 1 from graph 0, first 100 to graph 1, first 100 nohead back "
+           "lc rgb '#%06x' lw 1 dt 2",
+        (unsigned)st->target);
+    struct kp_buf p = {0};
+    buf_adds(&p, "plot $KPD using 1:(NaN) with points");
+    if (count_finite(in->points, in->n))
+        buf_printf(&p,
+                   ", $KPD using ($1 - %.2g):2 with boxes lc rgb '#%06x'"
+                   ", $KPD using ($1 - %.2g):2:(sprintf('%%.0f', $2)) with labels offset 0,0.6 "
+                   "textcolor rgb '#%06x'",
+                   off, (unsigned)st->accent, off, (unsigned)st->text);
+    if (count_finite(in->team, in->n))
+        buf_printf(&p, ", $KPD using ($1 + %.2g):3 with boxes lc rgb '#%06x'", off,
+                   (unsigned)st->second);
+    cmd(j, "%s", p.s);
+    buf_free(&p);
+}
 
 int chart_kpis(struct kp_gnuplot *gp, const struct kp_chart_style *st,
                const struct kp_chart_box *box, const struct kp_chart_kpis *in,
                struct kp_vg **out)
 {
     struct kp_chart_style clean;
-    st = style_clean(st, &clean);
+    struct job j;
     *out = NULL;
     if (!in || in->n < 1 || in->n > 40 || !in->points)
         return bad_input(gp, "KPIs");
     int np = count_finite(in->points, in->n), nt = count_finite(in->team, in->n);
     if (np + nt == 0)
         return KP_CHART_EMPTY;
-    struct job j;
-    job_init(&j, st, box);
-    for (int i = 0; i < in->n; i++) {
-        chart_data_num(&j.data, i + 1);
-        chart_data_num(&j.data, in->points[i]);
-        chart_data_num(&j.data, in->team ? in->team[i] : NAN);
-        chart_data_eol(&j.data);
-    }
-    job_common(&j, "y");
-    legend_room(&j);
-    name_room_below(&j, box);
-    double top = pct_top(fmax(max_finite(in->points, in->n, 0), max_finite(in->team, in->n, 0)));
-    double bw = in->team ? 0.36 : 0.6, off = in->team ? 0.19 : 0;
-    cmd(&j, "set xrange [0.5:%d.5]", in->n);
-    cmd(&j, "set yrange [0:%.6g]", top);
-    cmd(&j, "unset xtics");
-    cmd(&j, "set boxwidth %.2g absolute", bw);
-    cmd(&j, "set arrow 1 from graph 0, first 100 to graph 1, first 100 nohead back "
-            "lc rgb '#%06x' lw 1 dt 2",
-        (unsigned)st->target);
-    struct kp_buf p = {0};
-    buf_adds(&p, "plot $KPD using 1:(NaN) with points");
-    if (np)
-        buf_printf(&p,
-                   ", $KPD using ($1 - %.2g):2 with boxes lc rgb '#%06x'"
-                   ", $KPD using ($1 - %.2g):2:(sprintf('%%.0f', $2)) with labels offset 0,0.6 "
-                   "textcolor rgb '#%06x'",
-                   off, (unsigned)st->accent, off, (unsigned)st->text);
-    if (nt)
-        buf_printf(&p, ", $KPD using ($1 + %.2g):3 with boxes lc rgb '#%06x'", off,
-                   (unsigned)st->second);
-    cmd(&j, "%s", p.s);
-    buf_free(&p);
-    int rc = gp_run(gp, &j, out);
-    job_free(&j);
-    if (rc != 0)
-        return KP_CHART_FAILED;
+    job_init(&j, style_clean(st, &clean), box);
+    kpis_job(&j, box, in);
+    int rc = job_run(gp, &j, out);
+    if (rc != KP_CHART_OK)
+        return rc;
     legend_band(*out);
     slots_below(*out, &j, in->n);
     if (np)
-        add_key(*out, KP_SER_POINTS, KP_VG_KEY_BOX, st->accent, 0, 0);
+        add_key(*out, KP_SER_POINTS, KP_VG_KEY_BOX, clean.accent, 0, 0);
     if (nt)
-        add_key(*out, KP_SER_TEAM_AVG, KP_VG_KEY_BOX, st->second, 0, 0);
-    add_key(*out, KP_SER_TARGET, KP_VG_KEY_LINE, st->target, 1, 0);
-    return KP_CHART_OK;
+        add_key(*out, KP_SER_TEAM_AVG, KP_VG_KEY_BOX, clean.second, 0, 0);
+    add_key(*out, KP_SER_TARGET, KP_VG_KEY_LINE, clean.target, 1, 0);
+    return rc;
 }
 
 /* ---- (4) funnel ---- */
@@ -898,69 +916,65 @@ static uint32_t tint(uint32_t c, double t)
     return r;
 }
 
+/* Rows at y = 3, 2, 1: value, conversion from the stage above (percent),
+ * bar colour, the y of the conversion label (NaN: none). Bars are centred on
+ * x = 0; counts at their right end, conversions between the bars. */
+static void funnel_job(struct job *j, const struct kp_chart_box *box, const double v[3])
+{
+    const struct kp_chart_style *st = j->st;
+    for (int i = 0; i < 3; i++) {
+        double conv = i > 0 && v[i - 1] > 0 ? 100 * v[i] / v[i - 1] : NAN;
+        chart_data_num(&j->data, 3 - i);
+        chart_data_num(&j->data, isfinite(v[i]) && v[i] < 0 ? 0 : v[i]);
+        chart_data_num(&j->data, conv);
+        chart_data_num(&j->data, tint(st->accent, 0.28 * i));
+        chart_data_num(&j->data, isfinite(conv) ? 3 - i + 0.5 : NAN);
+        chart_data_eol(&j->data);
+    }
+    cmd(j, "unset border");
+    cmd(j, "unset tics");
+    cmd(j, "unset key");
+    cmd(j, "set style fill solid 1.0 noborder");
+    name_room_left(j, box);
+    double maxv = max_finite(v, 3, 0), half = maxv > 0 ? maxv / 2 : 1;
+    cmd(j, "set xrange [%.6g:%.6g]", -half * 1.4, half * 1.4);
+    cmd(j, "set yrange [0.4:3.6]");
+    cmd(j, "plot $KPD using (0):1:($2 / 2):(0.3):4 with boxxyerror lc rgb variable, "
+           "$KPD using ($2 / 2):1:(sprintf('%%.0f', $2)) with labels left offset 0.6,0 "
+           "textcolor rgb '#%06x', "
+           "$KPD using (0):5:(sprintf('%%.0f%%%%', $3)) with labels center "
+           "textcolor rgb '#%06x'",
+        (unsigned)st->text, (unsigned)st->second);
+}
+
 int chart_funnel(struct kp_gnuplot *gp, const struct kp_chart_style *st,
                  const struct kp_chart_box *box, const struct kp_chart_funnel *in,
                  struct kp_vg **out)
 {
     struct kp_chart_style clean;
-    st = style_clean(st, &clean);
+    struct job j;
     *out = NULL;
     if (!in)
         return bad_input(gp, "funnel");
     double v[3] = {in->visits, in->opportunities, in->won};
     if (count_finite(v, 3) == 0)
         return KP_CHART_EMPTY;
-    struct job j;
-    job_init(&j, st, box);
-    double maxv = max_finite(v, 3, 0);
-    for (int i = 0; i < 3; i++) {
-        double conv = i > 0 && v[i - 1] > 0 ? 100 * v[i] / v[i - 1] : NAN;
-        chart_data_num(&j.data, 3 - i);
-        chart_data_num(&j.data, isfinite(v[i]) && v[i] < 0 ? 0 : v[i]);
-        chart_data_num(&j.data, conv);
-        chart_data_num(&j.data, tint(st->accent, 0.28 * i));
-        chart_data_num(&j.data, isfinite(conv) ? 3 - i + 0.5 : NAN); /* its label's y */
-        chart_data_eol(&j.data);
-    }
-    cmd(&j, "unset border");
-    cmd(&j, "unset tics");
-    cmd(&j, "unset key");
-    cmd(&j, "set style fill solid 1.0 noborder");
-    double room = name_room_left(&j, box);
-    double half = maxv > 0 ? maxv / 2 : 1;
-    cmd(&j, "set xrange [%.6g:%.6g]", -half * 1.4, half * 1.4);
-    cmd(&j, "set yrange [0.4:3.6]");
-    cmd(&j, "plot $KPD using (0):1:($2 / 2):(0.3):4 with boxxyerror lc rgb variable, "
-            "$KPD using ($2 / 2):1:(sprintf('%%.0f', $2)) with labels left offset 0.6,0 "
-            "textcolor rgb '#%06x', "
-            "$KPD using (0):5:(sprintf('%%.0f%%%%', $3)) with labels center "
-            "textcolor rgb '#%06x'",
-        (unsigned)st->text, (unsigned)st->second);
-    int rc = gp_run(gp, &j, out);
-    job_free(&j);
-    if (rc != 0)
-        return KP_CHART_FAILED;
-    slots_left(*out, &j, 3, room, 1);
-    return KP_CHART_OK;
+    job_init(&j, style_clean(st, &clean), box);
+    funnel_job(&j, box, v);
+    int rc = job_run(gp, &j, out);
+    if (rc == KP_CHART_OK)
+        slots_left(*out, &j, 3);
+    return rc;
 }
 
 /* ---- (5) distribution of composite scores ---- */
 
-int chart_distribution(struct kp_gnuplot *gp, const struct kp_chart_style *st,
-                       const struct kp_chart_box *box, const struct kp_chart_distribution *in,
-                       struct kp_vg **out)
+/* People per bin of width bin from 0 to nb * bin (the last bin takes the
+ * rest); rows: bin centre, count. Returns the largest count. */
+static long distribution_rows(struct job *j, const struct kp_chart_distribution *in, double bin,
+                              int nb)
 {
-    struct kp_chart_style clean;
-    st = style_clean(st, &clean);
-    *out = NULL;
-    if (!in || in->n < 0 || in->n > 1000000 || (in->n > 0 && !in->scores) || in->bin < 0)
-        return bad_input(gp, "scores");
-    if (count_finite(in->scores, in->n) == 0)
-        return KP_CHART_EMPTY;
-    double bin = in->bin > 0 ? in->bin : 10;
-    double hi = fmax(100, ceil(max_finite(in->scores, in->n, 0) / bin) * bin);
-    int nb = (int)fmin(ceil(hi / bin), 200);
-    long *count = xcalloc((size_t)nb + 1, sizeof *count), maxc = 0;
+    long *count = xcalloc((size_t)nb, sizeof *count), maxc = 0;
     for (int i = 0; i < in->n; i++) {
         double s = in->scores[i];
         if (!isfinite(s))
@@ -968,149 +982,186 @@ int chart_distribution(struct kp_gnuplot *gp, const struct kp_chart_style *st,
         int b = s <= 0 ? 0 : (int)fmin(floor(s / bin), nb - 1);
         maxc = ++count[b] > maxc ? count[b] : maxc;
     }
-    struct job j;
-    job_init(&j, st, box);
     for (int b = 0; b < nb; b++) {
-        chart_data_num(&j.data, (b + 0.5) * bin);
-        chart_data_num(&j.data, (double)count[b]);
-        chart_data_eol(&j.data);
+        chart_data_num(&j->data, (b + 0.5) * bin);
+        chart_data_num(&j->data, (double)count[b]);
+        chart_data_eol(&j->data);
     }
     free(count);
-    job_common(&j, "y");
-    int mark = isfinite(in->mark);
-    if (mark)
-        legend_room(&j);
-    cmd(&j, "set xrange [0:%.6g]", nb * bin);
-    cmd(&j, "set yrange [0:%.6g]", ceil(maxc * 1.15) + (maxc < 4));
-    cmd(&j, "set xtics 0, %.6g, %.6g scale 0.5", bin, nb * bin);
-    cmd(&j, "set ytics %ld", maxc > 5 ? (long)ceil(maxc / 5.0) : 1L);
-    cmd(&j, "set boxwidth %.6g absolute", bin * 0.9);
-    if (mark)
-        cmd(&j, "set arrow 1 from first %.6g, graph 0 to first %.6g, graph 1 nohead front "
-                "lc rgb '#%06x' lw 1.2 dt 2",
-            fmin(fmax(in->mark, 0), nb * bin), fmin(fmax(in->mark, 0), nb * bin),
-            (unsigned)st->target);
-    cmd(&j, "plot $KPD using 1:2 with boxes lc rgb '#%06x'", (unsigned)st->accent);
-    int rc = gp_run(gp, &j, out);
-    job_free(&j);
-    if (rc != 0)
-        return KP_CHART_FAILED;
-    add_key(*out, KP_SER_PEOPLE, KP_VG_KEY_BOX, st->accent, 0, 0);
-    if (mark) {
-        legend_band(*out);
-        add_key(*out, KP_SER_MARK, KP_VG_KEY_LINE, st->target, 1, 0);
+    return maxc;
+}
+
+static void distribution_job(struct job *j, const struct kp_chart_distribution *in)
+{
+    const struct kp_chart_style *st = j->st;
+    double bin = in->bin > 0 ? in->bin : 10;
+    double hi = fmax(100, ceil(max_finite(in->scores, in->n, 0) / bin) * bin);
+    int nb = (int)fmin(ceil(hi / bin), 200);
+    long maxc = distribution_rows(j, in, bin, nb);
+    job_common(j, "y");
+    if (isfinite(in->mark))
+        legend_room(j);
+    cmd(j, "set xrange [0:%.6g]", nb * bin);
+    cmd(j, "set yrange [0:%.6g]", ceil(maxc * 1.15) + (maxc < 4));
+    cmd(j, "set xtics 0, %.6g, %.6g scale 0.5", bin, nb * bin);
+    cmd(j, "set ytics %ld", maxc > 5 ? (long)ceil(maxc / 5.0) : 1L);
+    cmd(j, "set boxwidth %.6g absolute", bin * 0.9);
+    if (isfinite(in->mark)) {
+        double m = fmin(fmax(in->mark, 0), nb * bin);
+        cmd(j, "set arrow 1 from first %.6g, graph 0 to first %.6g, graph 1 nohead front "
+               "lc rgb '#%06x' lw 1.2 dt 2",
+            m, m, (unsigned)st->target);
     }
-    return KP_CHART_OK;
+    cmd(j, "plot $KPD using 1:2 with boxes lc rgb '#%06x'", (unsigned)st->accent);
+}
+
+int chart_distribution(struct kp_gnuplot *gp, const struct kp_chart_style *st,
+                       const struct kp_chart_box *box, const struct kp_chart_distribution *in,
+                       struct kp_vg **out)
+{
+    struct kp_chart_style clean;
+    struct job j;
+    *out = NULL;
+    if (!in || in->n < 0 || in->n > 1000000 || (in->n > 0 && !in->scores) || in->bin < 0)
+        return bad_input(gp, "scores");
+    if (count_finite(in->scores, in->n) == 0)
+        return KP_CHART_EMPTY;
+    job_init(&j, style_clean(st, &clean), box);
+    distribution_job(&j, in);
+    int rc = job_run(gp, &j, out);
+    if (rc != KP_CHART_OK)
+        return rc;
+    add_key(*out, KP_SER_PEOPLE, KP_VG_KEY_BOX, clean.accent, 0, 0);
+    if (isfinite(in->mark)) {
+        legend_band(*out);
+        add_key(*out, KP_SER_MARK, KP_VG_KEY_LINE, clean.target, 1, 0);
+    }
+    return rc;
 }
 
 /* ---- (6) members ranked ---- */
+
+/* Rows at y = n .. 1 (rank order top down): attainment, bar colour. Returns
+ * how many are at or above 100%. */
+static int ranked_rows(struct job *j, const struct kp_chart_ranked *in)
+{
+    int hit = 0;
+    for (int i = 0; i < in->n; i++) {
+        double a = in->attainment[i];
+        int at = isfinite(a) && a >= 100;
+        hit += at;
+        chart_data_num(&j->data, in->n - i);
+        chart_data_num(&j->data, isfinite(a) && a < 0 ? 0 : a);
+        chart_data_num(&j->data, at ? j->st->positive : j->st->accent);
+        chart_data_eol(&j->data);
+    }
+    return hit;
+}
+
+static void ranked_job(struct job *j, const struct kp_chart_box *box,
+                       const struct kp_chart_ranked *in)
+{
+    const struct kp_chart_style *st = j->st;
+    job_common(j, "x");
+    cmd(j, "set border 1 lc rgb '#%06x' lw 0.5", (unsigned)st->axis);
+    legend_room(j);
+    name_room_left(j, box);
+    cmd(j, "set xrange [0:%.6g]", pct_top(max_finite(in->attainment, in->n, 0)));
+    cmd(j, "set yrange [0.5:%d.5]", in->n);
+    cmd(j, "unset ytics");
+    cmd(j, "set format x '%%g%%%%'");
+    cmd(j, "set arrow 1 from first 100, graph 0 to first 100, graph 1 nohead back "
+           "lc rgb '#%06x' lw 1 dt 2",
+        (unsigned)st->target);
+    cmd(j, "plot $KPD using ($2 / 2):1:($2 / 2):(0.35):3 with boxxyerror lc rgb variable, "
+           "$KPD using 2:1:(sprintf('%%.0f%%%%', $2)) with labels left offset 0.4,0 "
+           "textcolor rgb '#%06x'",
+        (unsigned)st->text);
+}
 
 int chart_ranked(struct kp_gnuplot *gp, const struct kp_chart_style *st,
                  const struct kp_chart_box *box, const struct kp_chart_ranked *in,
                  struct kp_vg **out)
 {
     struct kp_chart_style clean;
-    st = style_clean(st, &clean);
+    struct job j;
     *out = NULL;
     if (!in || in->n < 1 || in->n > 500 || !in->attainment)
         return bad_input(gp, "members");
     int na = count_finite(in->attainment, in->n);
     if (na == 0)
         return KP_CHART_EMPTY;
-    struct job j;
-    job_init(&j, st, box);
-    int hit = 0;
-    for (int i = 0; i < in->n; i++) {
-        double a = in->attainment[i];
-        int at = isfinite(a) && a >= 100;
-        hit += at;
-        chart_data_num(&j.data, in->n - i);
-        chart_data_num(&j.data, isfinite(a) && a < 0 ? 0 : a);
-        chart_data_num(&j.data, at ? st->positive : st->accent);
-        chart_data_eol(&j.data);
-    }
-    job_common(&j, "x");
-    cmd(&j, "set border 1 lc rgb '#%06x' lw 0.5", (unsigned)st->axis);
-    legend_room(&j);
-    double room = name_room_left(&j, box);
-    double top = pct_top(max_finite(in->attainment, in->n, 0));
-    cmd(&j, "set xrange [0:%.6g]", top);
-    cmd(&j, "set yrange [0.5:%d.5]", in->n);
-    cmd(&j, "unset ytics");
-    cmd(&j, "set format x '%%g%%%%'");
-    cmd(&j, "set arrow 1 from first 100, graph 0 to first 100, graph 1 nohead back "
-            "lc rgb '#%06x' lw 1 dt 2",
-        (unsigned)st->target);
-    cmd(&j, "plot $KPD using ($2 / 2):1:($2 / 2):(0.35):3 with boxxyerror lc rgb variable, "
-            "$KPD using 2:1:(sprintf('%%.0f%%%%', $2)) with labels left offset 0.4,0 "
-            "textcolor rgb '#%06x'",
-        (unsigned)st->text);
-    int rc = gp_run(gp, &j, out);
-    job_free(&j);
-    if (rc != 0)
-        return KP_CHART_FAILED;
+    job_init(&j, style_clean(st, &clean), box);
+    int hit = ranked_rows(&j, in);
+    ranked_job(&j, box, in);
+    int rc = job_run(gp, &j, out);
+    if (rc != KP_CHART_OK)
+        return rc;
     legend_band(*out);
-    slots_left(*out, &j, in->n, room, 1);
+    slots_left(*out, &j, in->n);
     if (na > hit)
-        add_key(*out, KP_SER_ATTAINMENT, KP_VG_KEY_BOX, st->accent, 0, 0);
+        add_key(*out, KP_SER_ATTAINMENT, KP_VG_KEY_BOX, clean.accent, 0, 0);
     if (hit)
-        add_key(*out, KP_SER_AT_TARGET, KP_VG_KEY_BOX, st->positive, 0, 0);
-    add_key(*out, KP_SER_TARGET, KP_VG_KEY_LINE, st->target, 1, 0);
-    return KP_CHART_OK;
+        add_key(*out, KP_SER_AT_TARGET, KP_VG_KEY_BOX, clean.positive, 0, 0);
+    add_key(*out, KP_SER_TARGET, KP_VG_KEY_LINE, clean.target, 1, 0);
+    return rc;
 }
 
 /* ---- (7) team against team ---- */
+
+static void teams_job(struct job *j, const struct kp_chart_box *box,
+                      const struct kp_chart_teams *in)
+{
+    const struct kp_chart_style *st = j->st;
+    for (int i = 0; i < in->n; i++) {
+        chart_data_num(&j->data, i + 1);
+        chart_data_num(&j->data, in->values[i]);
+        chart_data_num(&j->data, i == in->highlight ? st->accent : st->second);
+        chart_data_eol(&j->data);
+    }
+    job_common(j, "y");
+    legend_room(j);
+    name_room_below(j, box);
+    int ref = isfinite(in->reference);
+    double maxv = fmax(max_finite(in->values, in->n, 0), ref ? fmin(in->reference, CLAMP) : 0);
+    cmd(j, "set xrange [0.5:%d.5]", in->n);
+    cmd(j, "set yrange [0:%.6g]", in->percent ? pct_top(maxv) : maxv > 0 ? maxv * 1.15 : 1);
+    if (in->percent)
+        cmd(j, "set format y '%%g%%%%'");
+    cmd(j, "unset xtics");
+    cmd(j, "set boxwidth 0.6 absolute");
+    if (ref)
+        cmd(j, "set arrow 1 from graph 0, first %.6g to graph 1, first %.6g nohead back "
+               "lc rgb '#%06x' lw 1 dt 2",
+            fmin(in->reference, CLAMP), fmin(in->reference, CLAMP), (unsigned)st->target);
+    cmd(j, "plot $KPD using 1:2:3 with boxes lc rgb variable, "
+           "$KPD using 1:2:(sprintf('%s', $2)) with labels offset 0,0.6 textcolor rgb '#%06x'",
+        in->percent ? "%.0f%%" : "%.0f", (unsigned)st->text);
+}
 
 int chart_teams(struct kp_gnuplot *gp, const struct kp_chart_style *st,
                 const struct kp_chart_box *box, const struct kp_chart_teams *in,
                 struct kp_vg **out)
 {
     struct kp_chart_style clean;
-    st = style_clean(st, &clean);
+    struct job j;
     *out = NULL;
     if (!in || in->n < 1 || in->n > 60 || !in->values || in->highlight >= in->n)
         return bad_input(gp, "teams");
-    int nv = count_finite(in->values, in->n), ref = isfinite(in->reference);
-    if (nv == 0)
+    if (count_finite(in->values, in->n) == 0)
         return KP_CHART_EMPTY;
-    struct job j;
-    job_init(&j, st, box);
-    for (int i = 0; i < in->n; i++) {
-        chart_data_num(&j.data, i + 1);
-        chart_data_num(&j.data, in->values[i]);
-        chart_data_num(&j.data, i == in->highlight ? st->accent : st->second);
-        chart_data_eol(&j.data);
-    }
-    job_common(&j, "y");
-    legend_room(&j);
-    name_room_below(&j, box);
-    double maxv = fmax(max_finite(in->values, in->n, 0), ref ? in->reference : 0);
-    cmd(&j, "set xrange [0.5:%d.5]", in->n);
-    if (in->percent) {
-        cmd(&j, "set yrange [0:%.6g]", pct_top(maxv));
-        cmd(&j, "set format y '%%g%%%%'");
-    } else
-        cmd(&j, "set yrange [0:%.6g]", maxv > 0 ? maxv * 1.15 : 1);
-    cmd(&j, "unset xtics");
-    cmd(&j, "set boxwidth 0.6 absolute");
-    if (ref)
-        cmd(&j, "set arrow 1 from graph 0, first %.6g to graph 1, first %.6g nohead back "
-                "lc rgb '#%06x' lw 1 dt 2",
-            fmin(in->reference, CLAMP), fmin(in->reference, CLAMP), (unsigned)st->target);
-    cmd(&j, "plot $KPD using 1:2:3 with boxes lc rgb variable, "
-            "$KPD using 1:2:(sprintf('%s', $2)) with labels offset 0,0.6 textcolor rgb '#%06x'",
-        in->percent ? "%.0f%%" : "%.0f", (unsigned)st->text);
-    int rc = gp_run(gp, &j, out);
-    job_free(&j);
-    if (rc != 0)
-        return KP_CHART_FAILED;
+    job_init(&j, style_clean(st, &clean), box);
+    teams_job(&j, box, in);
+    int rc = job_run(gp, &j, out);
+    if (rc != KP_CHART_OK)
+        return rc;
     legend_band(*out);
     slots_below(*out, &j, in->n);
     if (in->n > 1 || in->highlight < 0)
-        add_key(*out, KP_SER_OTHER_TEAMS, KP_VG_KEY_BOX, st->second, 0, 0);
+        add_key(*out, KP_SER_OTHER_TEAMS, KP_VG_KEY_BOX, clean.second, 0, 0);
     if (in->highlight >= 0)
-        add_key(*out, KP_SER_OWN_TEAM, KP_VG_KEY_BOX, st->accent, 0, 0);
-    if (ref)
-        add_key(*out, KP_SER_REFERENCE, KP_VG_KEY_LINE, st->target, 1, 0);
-    return KP_CHART_OK;
+        add_key(*out, KP_SER_OWN_TEAM, KP_VG_KEY_BOX, clean.accent, 0, 0);
+    if (isfinite(in->reference))
+        add_key(*out, KP_SER_REFERENCE, KP_VG_KEY_LINE, clean.target, 1, 0);
+    return rc;
 }
