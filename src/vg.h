@@ -21,6 +21,20 @@
  *                 corner, y down) until the matching KP_VG_UNCLIP (they nest;
  *                 a PDF consumer maps them to q ... re W n / Q).
  *
+ * Replaying on a PDF page (libharu), with vg_fit's s, tx, ty and
+ * P(u) = (tx + s * ux, ty - s * uy):
+ *   PATH   GSave; alpha through an ExtGState when an opacity is < 1 (cache
+ *          them); fill/stroke RGB; line width, dash (libharu 2.3.0 takes
+ *          integer dash lengths: round s * dash, at least 1), cap, join;
+ *          MoveTo/LineTo/CurveTo/ClosePath at P(...); Fill, Stroke or
+ *          FillStroke (Eofill... when evenodd); GRestore.
+ *   TEXT   w = the text's width in our font at s * size; off = 0, w/2, w for
+ *          start, middle, end; r = rot in radians; text matrix
+ *          [cos r, sin r, -sin r, cos r, P.x - off cos r, P.y - off sin r].
+ *   CLIP   GSave; Rectangle(P(x, y + h), s w, s h); Clip; EndPath.
+ *   UNCLIP GRestore.
+ * Then set the names at the slots, and the legend from the keys.
+ *
  * A struct kp_vg owns everything in it; vg_free releases it. The pointers
  * vg_item/vg_segs/vg_text return stay valid until the next vg_add_* call or
  * vg_free. Adding fails (returns -1) once a limit is reached (vg_set_limits:
