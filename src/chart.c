@@ -45,7 +45,8 @@ struct job {
     struct kp_buf data; /* the rows of the data block */
     struct kp_buf cmds; /* settings and the plot */
     double yscale;
-    double room; /* the room left for names (points) */
+    double room;      /* the room left for names (points) */
+    double name_room; /* as asked for (kp_chart_box) */
 };
 
 int chart_type_find(const char *name)
@@ -530,8 +531,9 @@ static void job_init(struct job *j, const struct kp_chart_style *st, const struc
 {
     memset(j, 0, sizeof *j);
     j->st = st;
-    j->w = b->w >= 60 && b->w <= 5000 ? b->w : 400;
-    j->h = b->h >= 40 && b->h <= 5000 ? b->h : 200;
+    j->w = b && b->w >= 60 && b->w <= 5000 ? b->w : 400;
+    j->h = b && b->h >= 40 && b->h <= 5000 ? b->h : 200;
+    j->name_room = b && b->name_room > 0 && b->name_room < 5000 ? b->name_room : 0;
     j->yscale = 1;
     buf_adds(&j->data, "");
     buf_adds(&j->cmds, "");
@@ -579,15 +581,15 @@ static double legend_room(struct job *j)
     return r;
 }
 
-static void name_room_left(struct job *j, const struct kp_chart_box *b)
+static void name_room_left(struct job *j)
 {
-    j->room = fmin(b->name_room > 0 ? b->name_room : 70, j->w * 0.6);
+    j->room = fmin(j->name_room > 0 ? j->name_room : 70, j->w * 0.6);
     cmd(j, "set lmargin at screen %.4f", j->room / j->w);
 }
 
-static void name_room_below(struct job *j, const struct kp_chart_box *b)
+static void name_room_below(struct job *j)
 {
-    j->room = fmin(b->name_room > 0 ? b->name_room : font(j) * 2.6 + 6, j->h * 0.5);
+    j->room = fmin(j->name_room > 0 ? j->name_room : font(j) * 2.6 + 6, j->h * 0.5);
     cmd(j, "set bmargin at screen %.4f", j->room / j->h);
 }
 
@@ -840,7 +842,7 @@ int chart_attainment(struct kp_gnuplot *gp, const struct kp_chart_style *st,
 
 /* ---- (3) KPI points against the team average ---- */
 
-static void kpis_job(struct job *j, const struct kp_chart_box *box, const struct kp_chart_kpis *in)
+static void kpis_job(struct job *j, const struct kp_chart_kpis *in)
 {
     const struct kp_chart_style *st = j->st;
     for (int i = 0; i < in->n; i++) {
@@ -851,7 +853,7 @@ static void kpis_job(struct job *j, const struct kp_chart_box *box, const struct
     }
     job_common(j, "y");
     legend_room(j);
-    name_room_below(j, box);
+    name_room_below(j);
     double top = pct_top(fmax(max_finite(in->points, in->n, 0), max_finite(in->team, in->n, 0)));
     double off = in->team ? 0.19 : 0;
     cmd(j, "set xrange [0.5:%d.5]", in->n);
@@ -889,7 +891,7 @@ int chart_kpis(struct kp_gnuplot *gp, const struct kp_chart_style *st,
     if (np + nt == 0)
         return KP_CHART_EMPTY;
     job_init(&j, style_clean(st, &clean), box);
-    kpis_job(&j, box, in);
+    kpis_job(&j, in);
     int rc = job_run(gp, &j, out);
     if (rc != KP_CHART_OK)
         return rc;
@@ -919,7 +921,7 @@ static uint32_t tint(uint32_t c, double t)
 /* Rows at y = 3, 2, 1: value, conversion from the stage above (percent),
  * bar colour, the y of the conversion label (NaN: none). Bars are centred on
  * x = 0; counts at their right end, conversions between the bars. */
-static void funnel_job(struct job *j, const struct kp_chart_box *box, const double v[3])
+static void funnel_job(struct job *j, const double v[3])
 {
     const struct kp_chart_style *st = j->st;
     for (int i = 0; i < 3; i++) {
@@ -935,7 +937,7 @@ static void funnel_job(struct job *j, const struct kp_chart_box *box, const doub
     cmd(j, "unset tics");
     cmd(j, "unset key");
     cmd(j, "set style fill solid 1.0 noborder");
-    name_room_left(j, box);
+    name_room_left(j);
     double maxv = max_finite(v, 3, 0), half = maxv > 0 ? maxv / 2 : 1;
     cmd(j, "set xrange [%.6g:%.6g]", -half * 1.4, half * 1.4);
     cmd(j, "set yrange [0.4:3.6]");
@@ -960,7 +962,7 @@ int chart_funnel(struct kp_gnuplot *gp, const struct kp_chart_style *st,
     if (count_finite(v, 3) == 0)
         return KP_CHART_EMPTY;
     job_init(&j, style_clean(st, &clean), box);
-    funnel_job(&j, box, v);
+    funnel_job(&j, v);
     int rc = job_run(gp, &j, out);
     if (rc == KP_CHART_OK)
         slots_left(*out, &j, 3);
@@ -1058,14 +1060,13 @@ static int ranked_rows(struct job *j, const struct kp_chart_ranked *in)
     return hit;
 }
 
-static void ranked_job(struct job *j, const struct kp_chart_box *box,
-                       const struct kp_chart_ranked *in)
+static void ranked_job(struct job *j, const struct kp_chart_ranked *in)
 {
     const struct kp_chart_style *st = j->st;
     job_common(j, "x");
     cmd(j, "set border 1 lc rgb '#%06x' lw 0.5", (unsigned)st->axis);
     legend_room(j);
-    name_room_left(j, box);
+    name_room_left(j);
     cmd(j, "set xrange [0:%.6g]", pct_top(max_finite(in->attainment, in->n, 0)));
     cmd(j, "set yrange [0.5:%d.5]", in->n);
     cmd(j, "unset ytics");
@@ -1093,7 +1094,7 @@ int chart_ranked(struct kp_gnuplot *gp, const struct kp_chart_style *st,
         return KP_CHART_EMPTY;
     job_init(&j, style_clean(st, &clean), box);
     int hit = ranked_rows(&j, in);
-    ranked_job(&j, box, in);
+    ranked_job(&j, in);
     int rc = job_run(gp, &j, out);
     if (rc != KP_CHART_OK)
         return rc;
@@ -1109,8 +1110,7 @@ int chart_ranked(struct kp_gnuplot *gp, const struct kp_chart_style *st,
 
 /* ---- (7) team against team ---- */
 
-static void teams_job(struct job *j, const struct kp_chart_box *box,
-                      const struct kp_chart_teams *in)
+static void teams_job(struct job *j, const struct kp_chart_teams *in)
 {
     const struct kp_chart_style *st = j->st;
     for (int i = 0; i < in->n; i++) {
@@ -1121,7 +1121,7 @@ static void teams_job(struct job *j, const struct kp_chart_box *box,
     }
     job_common(j, "y");
     legend_room(j);
-    name_room_below(j, box);
+    name_room_below(j);
     int ref = isfinite(in->reference);
     double maxv = fmax(max_finite(in->values, in->n, 0), ref ? fmin(in->reference, CLAMP) : 0);
     cmd(j, "set xrange [0.5:%d.5]", in->n);
@@ -1151,7 +1151,7 @@ int chart_teams(struct kp_gnuplot *gp, const struct kp_chart_style *st,
     if (count_finite(in->values, in->n) == 0)
         return KP_CHART_EMPTY;
     job_init(&j, style_clean(st, &clean), box);
-    teams_job(&j, box, in);
+    teams_job(&j, in);
     int rc = job_run(gp, &j, out);
     if (rc != KP_CHART_OK)
         return rc;

@@ -307,7 +307,8 @@ static void test_bad_input(void **state)
     assert_int_equal(chart_kpis(gp, &odd, &box, &k, &vg), KP_CHART_OK);
     assert_true(vg_key(vg, 0)->color == 0x123456);
     vg_free(vg);
-    assert_int_equal(chart_kpis(gp, NULL, &box, &k, &vg), KP_CHART_OK);
+    assert_int_equal(chart_kpis(gp, NULL, NULL, &k, &vg), KP_CHART_OK);
+    assert_true(vg_width(vg) == 400 && vg_height(vg) == 200);
     vg_free(vg);
     gnuplot_free(gp);
 }
