@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- the sample charts ---- */
 
@@ -466,6 +467,7 @@ static void test_missing(void **state)
     assert_int_equal(diag_status(), 2);
     diag_reset();
     assert_int_equal(chart_check_gnuplot(), 0);
+    assert_int_equal(rmdir(empty), 0); /* sys_tmpdir's clean-up removes files only */
     buf_free(&cap);
     free(empty);
     free(path);
