@@ -13,7 +13,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define TMP_TAG ".kp-tmp-"
@@ -736,6 +738,121 @@ int sys_pool(long workers, size_t njobs, const struct kp_pool_ops *ops, void *ar
     }
     free(fds), free(p.w), free(p.queue), free(p.tries);
     return 0;
+
+int sys_write_all(int fd, const void *p, size_t n, int timeout_ms)
+{
+    const char *c = p;
+    double deadline = sys_clock_ms() + timeout_ms;
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && !(fl & O_NONBLOCK))
+        fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+        if (w > 0) {
+            c += w, n -= (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            return -1;
+        int left = (int)(deadline - sys_clock_ms());
+        struct pollfd pf = {.fd = fd, .events = POLLOUT};
+        if (left <= 0 || poll(&pf, 1, left) == 0) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+ssize_t sys_read_wait(int fd, void *buf, size_t n, int timeout_ms)
+{
+    struct pollfd pf = {.fd = fd, .events = POLLIN};
+    int rc;
+    do
+        rc = poll(&pf, 1, timeout_ms < 0 ? 0 : timeout_ms);
+    while (rc < 0 && errno == EINTR);
+    if (rc < 0)
+        return -1;
+    if (rc == 0)
+        return -2;
+    ssize_t r;
+    do
+        r = read(fd, buf, n);
+    while (r < 0 && errno == EINTR);
+    return r;
+}
+
+void sys_close(int fd)
+{
+    if (fd >= 0)
+        close(fd);
+}
+
+void sys_kill(pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+}
+
+int sys_reap(pid_t pid, int timeout_ms)
+{
+    double deadline = sys_clock_ms() + timeout_ms;
+    for (;;) {
+        pid_t r = waitpid(pid, NULL, WNOHANG);
+        if (r == pid || (r < 0 && errno == ECHILD))
+            return 0;
+        if (sys_clock_ms() >= deadline)
+            return -1;
+        struct timespec ts = {0, 1000000}; /* 1 ms */
+        nanosleep(&ts, NULL);
+    }
+}
+
+int sys_write_scratch(const char *path, const void *data, size_t n)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errno;
+    const char *p = data;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int e = w < 0 ? errno : EIO;
+            close(fd);
+            return e;
+        }
+        p += w, n -= (size_t)w;
+    }
+    return close(fd) == 0 ? 0 : errno;
+}
+
+double sys_clock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+unsigned long long sys_random64(void)
+{
+    static unsigned long long counter;
+    unsigned long long v = 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t r = read(fd, &v, sizeof v);
+        close(fd);
+        if (r == (ssize_t)sizeof v)
+            return v;
+    }
+    /* No /dev/urandom: mix what differs between calls and processes. */
+    unsigned long long mix[3] = {(unsigned long long)getpid(), ++counter,
+                                 (unsigned long long)(sys_clock_ms() * 1e3)};
+    return hash64(mix, sizeof mix);
 }
 
 long sys_cpu_count(void)

@@ -101,6 +101,27 @@ struct kp_pool_ops {
 };
 int sys_pool(long workers, size_t njobs, const struct kp_pool_ops *ops, void *arg);
 
+/* Talking to a long-lived child (chart's gnuplot). Nothing is reported; the
+ * caller words the message.
+ * sys_write_all: write all n bytes to fd (made non-blocking) within
+ *   timeout_ms; 0, or -1 with errno (ETIMEDOUT, EPIPE...).
+ * sys_read_wait: wait up to timeout_ms for input on fd, then read up to n
+ *   bytes; > 0 bytes read, 0 end of file, -1 error (errno), -2 timeout.
+ * sys_kill: SIGKILL pid and reap it.
+ * sys_reap: reap pid if it exits within timeout_ms; 0 reaped, -1 not. */
+int sys_write_all(int fd, const void *p, size_t n, int timeout_ms);
+ssize_t sys_read_wait(int fd, void *buf, size_t n, int timeout_ms);
+void sys_close(int fd);
+void sys_kill(pid_t pid);
+int sys_reap(pid_t pid, int timeout_ms);
+/* Write a scratch file (in sys_tmpdir: no rename, no fsync), mode 0600.
+ * 0, or the errno value (nothing reported). */
+int sys_write_scratch(const char *path, const void *data, size_t n);
+/* Milliseconds on a monotonic clock (for timeouts and measurements). */
+double sys_clock_ms(void);
+/* 64 unpredictable bits (for markers that data must not be able to guess). */
+unsigned long long sys_random64(void);
+
 long sys_cpu_count(void);
 time_t sys_now(void);
 /* SOURCE_DATE_EPOCH when set and valid, else -1. */
