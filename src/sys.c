@@ -738,6 +738,7 @@ int sys_pool(long workers, size_t njobs, const struct kp_pool_ops *ops, void *ar
     }
     free(fds), free(p.w), free(p.queue), free(p.tries);
     return 0;
+}
 
 int sys_write_all(int fd, const void *p, size_t n, int timeout_ms)
 {
