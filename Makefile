@@ -87,7 +87,13 @@ uninstall:
 	rm -rf $(DESTDIR)$(BINDIR)/kpipress $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/kpipress.1
 
 clean:
-	rm -rf build out demo-out
+	rm -rf build out demo-out bench-out
 
 format:
 	clang-format -i src/*.c src/*.h tests/unit/*.c tests/unit/*.h
+
+# The benchmark: REPS=1000 MONTHS=12 by default; PEER=1 runs the Python peer too.
+bench: deps
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@sh scripts/bench.sh $(B)/kpipress

@@ -60,9 +60,17 @@ static int ingest_file(struct kp_ingest *in, enum kp_input which, const char *pa
     return rc;
 }
 
+/* Wall-clock seconds for the stage notes (measurement only: nothing written
+ * depends on it). */
+static double seconds(void)
+{
+    return sys_clock_ms() / 1000.0;
+}
+
 /* Config and inputs; NULL (reported, exit status 2) when either is unusable. */
 static struct kp_config *load_inputs(const struct kp_opts *o, struct kp_data *d)
 {
+    double t0 = seconds();
     struct kp_config *c = load_config(o);
     if (!c)
         return NULL;
@@ -81,6 +89,7 @@ static struct kp_config *load_inputs(const struct kp_opts *o, struct kp_data *d)
     long rej = data_count_rejects(d);
     if (rej > 0)
         diag_raise(KP_ERROR);
+    diag(KP_NOTE, NULL, 0, 0, "read the config and inputs in %.2f s", seconds() - t0);
     return c;
 }
 
@@ -126,6 +135,7 @@ static int selected(const struct kp_opts *o, const char *rep_id)
 static int write_tables(const struct kp_opts *o, const struct kp_config *c,
                         const struct kp_data *d, const char *outdir)
 {
+    double t0 = seconds();
     struct kp_compute *k = compute_new(c, d, doc_date());
     struct kp_tables *t = tables_open(outdir, c, compute_meta(k));
     if (!t) {
@@ -150,8 +160,9 @@ static int write_tables(const struct kp_opts *o, const struct kp_config *c,
     compute_free(k);
     if (tables_commit(t) != 0)
         return -1;
-    diag(KP_NOTE, NULL, 0, 0, "%zu %s, %zu %s: tables in %s", n, n == 1 ? "person" : "people",
-         d->nteams, d->nteams == 1 ? "team" : "teams", outdir);
+    diag(KP_NOTE, NULL, 0, 0, "%zu %s, %zu %s: tables in %s (%.2f s)", n,
+         n == 1 ? "person" : "people", d->nteams, d->nteams == 1 ? "team" : "teams", outdir,
+         seconds() - t0);
     return 0;
 }
 

@@ -635,6 +635,8 @@ int render_run(const struct kp_config *cfg, const struct kp_render_opts *o)
         diag(KP_NOTE, NULL, 0, 0, "%zu documents (%zu pages, %.1f MB) in %.2f s = %.1f/s%s%s",
              R.ok, R.pages, (double)R.bytes / 1e6, dt, dt > 0 ? (double)R.ok / dt : 0,
              R.failed ? "; not written: " : "", R.failed ? "see above" : "");
+        diag(KP_NOTE, NULL, 0, 0, "peak memory: %.1f MB (parent), %.1f MB (largest worker)",
+             sys_peak_rss_kb(0) / 1024.0, sys_peak_rss_kb(1) / 1024.0);
     }
     render_free(&R);
     return diag_status();

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -854,6 +855,14 @@ unsigned long long sys_random64(void)
     unsigned long long mix[3] = {(unsigned long long)getpid(), ++counter,
                                  (unsigned long long)(sys_clock_ms() * 1e3)};
     return hash64(mix, sizeof mix);
+}
+
+long sys_peak_rss_kb(int children)
+{
+    struct rusage ru;
+    if (getrusage(children ? RUSAGE_CHILDREN : RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return ru.ru_maxrss;
 }
 
 long sys_cpu_count(void)

@@ -122,6 +122,10 @@ double sys_clock_ms(void);
 /* 64 unpredictable bits (for markers that data must not be able to guess). */
 unsigned long long sys_random64(void);
 
+/* Peak resident memory in KiB of this process (children = 0) or of its
+ * largest finished child (children = 1). */
+long sys_peak_rss_kb(int children);
+
 long sys_cpu_count(void);
 time_t sys_now(void);
 /* SOURCE_DATE_EPOCH when set and valid, else -1. */
