@@ -16,6 +16,8 @@
 #define NKPI 11
 #define NCOL 14
 #define NMON 15
+#define PINNED_LEN 2862616
+#define PINNED_HASH 0x1d1735c37986c587ULL
 
 /* ---- fixtures ------------------------------------------------------------- */
 
@@ -129,6 +131,8 @@ static void fill_record(struct kp_record *r, const struct kp_meta *m, unsigned s
         r->members[1] = (struct kp_member){xstrdup("R-2"), NULL, xstrdup("kam"), NAN, NULL, 2, NAN};
     }
 }
+
+static void fill_realistic(struct kp_record *r, const struct kp_meta *m, unsigned seed);
 
 /* ---- comparisons ---------------------------------------------------------- */
 
@@ -377,6 +381,65 @@ static void test_exact_text(void **state)
              "\"coaching\":[],\"members\":[]}");
     record_free(r);
     buf_free(&b);
+}
+
+/* An awkward double of every kind the writer meets: random bit patterns,
+ * ratios, cents, integers below and above 2^53, n/a, -0, powers of ten and
+ * their neighbours, tiny and huge values. */
+static double awkward(unsigned long long *x)
+{
+    unsigned long long r = (*x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17);
+    double bits;
+    switch (r % 11) {
+    case 0: memcpy(&bits, &r, sizeof bits); return isfinite(bits) ? bits : 0.5;
+    case 1: return (double)((r >> 20) % 100000) / (double)((r >> 8) % 9973 + 1);
+    case 2: return (double)(r % 100000000) / 100;
+    case 3: return (double)(long long)(r >> 11) * (r & 16 ? -1 : 1);
+    case 4: return (double)(r % 1000000);
+    case 5: return r & 32 ? NAN : -0.0;
+    case 6: return ldexp((double)(r >> 11), (int)(r % 200) - 150);
+    case 7: return pow(10, (int)(r % 60) - 30) * (r & 64 ? nextafter(1, 2) : nextafter(1, 0));
+    case 8: return (double)(r % 1000) / 7 * 1e-5;
+    case 9: return r & 1 ? DBL_MAX : DBL_MIN;
+    default: return 1e15 + (double)(r % 100000) * 0.125;
+    }
+}
+
+/* The writer's bytes for a fixed set of records, pinned by their length and
+ * hash (taken from the writer before the number formatter was replaced by
+ * fmt_plain): any change of layout, escaping or number form shows here. */
+static void test_output_pinned(void **state)
+{
+    (void)state;
+    struct kp_meta m;
+    make_meta(&m);
+    struct kp_buf b = {0};
+    meta_write_json(&m, &b);
+    unsigned long long x = 88172645463325252ULL;
+    for (unsigned i = 0; i < 300; i++) {
+        struct kp_record *r = record_new(&m, (enum kp_rec_kind)(i % 3));
+        if (i < 30) {
+            fill_record(r, &m, i);
+        } else if (r->kind == KP_REC_PERSON) {
+            fill_realistic(r, &m, i);
+        } else {
+            fill_record(r, &m, i);
+            for (size_t k = 0; k < m.nkpis; k++)
+                for (int j = 0; j < m.nmonths; j++)
+                    r->kpis[k].series[j] = awkward(&x);
+            for (size_t j = 0; j < m.ncols * (size_t)m.nmonths; j++)
+                r->cols[j] = awkward(&x);
+        }
+        buf_addc(&b, '\n');
+        record_write_json(r, &m, &b);
+        record_free(r);
+    }
+    print_message("pinned output: %zu bytes, hash %016llx\n", b.len,
+                  (unsigned long long)hash64(b.s, b.len));
+    assert_int_equal(b.len, PINNED_LEN);
+    assert_int_equal(hash64(b.s, b.len), PINNED_HASH);
+    buf_free(&b);
+    meta_free(&m);
 }
 
 /* Strings: escapes as JSON requires, UTF-8 untouched, bad UTF-8 replaced. */
@@ -1007,7 +1070,8 @@ static void test_timing(void **state)
 
 UNIT_MAIN(cmocka_unit_test(test_roundtrip_person), cmocka_unit_test(test_roundtrip_team_org),
           cmocka_unit_test(test_roundtrip_empty), cmocka_unit_test(test_meta_roundtrip),
-          cmocka_unit_test(test_exact_text), cmocka_unit_test(test_strings),
+          cmocka_unit_test(test_exact_text), cmocka_unit_test(test_output_pinned),
+          cmocka_unit_test(test_strings),
           cmocka_unit_test(test_fmt_number), cmocka_unit_test(test_malformed_record),
           cmocka_unit_test(test_hostile), cmocka_unit_test(test_json_numbers),
           cmocka_unit_test(test_json_syntax), cmocka_unit_test(test_mutations),
