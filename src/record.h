@@ -18,9 +18,11 @@
  *   ]
  *   }
  *
- * Numbers are written in the shortest form that reads back to the same double
- * (so a round trip is exact); n/a is null. A record owns all its memory
- * (record_free). Pure: no I/O (record_read_* take lines the caller read).
+ * Numbers are written as fmt_plain (util.h) writes them, the shortest of
+ * "%.15g", "%.16g", "%.17g" that reads back to the same double, and read back
+ * by jansson (strtod), so a round trip is exact; n/a is null. A record owns
+ * all its memory (record_free). Pure: no I/O (record_read_* take lines the
+ * caller read).
  *
  * The JSON of each line, keys always in this order (output is byte-stable):
  *
@@ -58,7 +60,10 @@
  * record_new default; "kind" is required, "kpis" and "cols" must name exactly
  * the meta's KPIs and columns, every array exactly nmonths long, types must
  * match, duplicate keys are refused. In meta, from/to/m0/nmonths, kpis and
- * cols are required and must agree (nmonths = to - m0 + 1). */
+ * cols are required and must agree (nmonths = to - m0 + 1), at most 1200
+ * months and 1,000,000 values per record. Syntax errors are jansson's, with
+ * the column: a number written without '.' or an exponent must fit a long
+ * long (the writer never writes a longer one), and "-0" reads as 0. */
 #ifndef KP_RECORD_H
 #define KP_RECORD_H
 
@@ -74,30 +79,30 @@ extern const char *const kp_status_names[]; /* "ok", "na", "insufficient" */
 /* The run's metadata: shared by every record of one results.json. */
 struct kp_meta {
     char *tool_version;
-    char *label;          /* review label, e.g. "2026-Q2" */
-    kp_month from, to;    /* the window */
-    kp_month m0;          /* first month of the series */
-    int nmonths;          /* series length: m0 .. to */
-    long as_of;           /* days since epoch (pacing reference) */
-    long doc_date;        /* days since epoch shown as "generated" on documents */
-    int pacing;           /* the window is not over at as_of */
-    int months_elapsed;   /* months of the window with data time (pacing) */
+    char *label;        /* review label, e.g. "2026-Q2" */
+    kp_month from, to;  /* the window */
+    kp_month m0;        /* first month of the series */
+    int nmonths;        /* series length: m0 .. to */
+    long as_of;         /* days since epoch (pacing reference) */
+    long doc_date;      /* days since epoch shown as "generated" on documents */
+    int pacing;         /* the window is not over at as_of */
+    int months_elapsed; /* months of the window with data time (pacing) */
     char *org_name;
     char *currency;
     char *default_lang;
-    char **kpis;          /* KPI ids, in config order */
+    char **kpis; /* KPI ids, in config order */
     size_t nkpis;
-    char **cols;          /* metric column names */
+    char **cols; /* metric column names */
     size_t ncols;
-    char *config_hash;    /* hex sha256 of the config file, or "" */
+    char *config_hash; /* hex sha256 of the config file, or "" */
 };
 
 struct kp_kpival {
-    double value;        /* over the window; NaN = n/a */
-    double target;       /* NaN = none */
-    double ratio;        /* value/target or target/value, capped; NaN */
-    double points;       /* 100 * ratio; NaN */
-    double weight;       /* percent of the composite; 0 = not scored */
+    double value;  /* over the window; NaN = n/a */
+    double target; /* NaN = none */
+    double ratio;  /* value/target or target/value, capped; NaN */
+    double points; /* 100 * ratio; NaN */
+    double weight; /* percent of the composite; 0 = not scored */
     enum kp_status status;
     char target_src;     /* 'p' person, 'r' role, 'd' default, 't' team sum, 0 none */
     double sample;       /* the sample the minimum is checked against; NaN */
@@ -110,10 +115,10 @@ struct kp_kpival {
 };
 
 struct kp_alert {
-    char *rule;      /* rule id from the config */
-    char *kind;      /* "drop", "pace", "idle", "below" */
-    int kpi;         /* KPI index, -1 when the rule is not about one KPI */
-    kp_month month;  /* the month concerned (idle), 0 = none */
+    char *rule;     /* rule id from the config */
+    char *kind;     /* "drop", "pace", "idle", "below" */
+    int kpi;        /* KPI index, -1 when the rule is not about one KPI */
+    kp_month month; /* the month concerned (idle), 0 = none */
     double value, threshold;
 };
 
@@ -135,23 +140,23 @@ enum kp_rec_kind { KP_REC_PERSON, KP_REC_TEAM, KP_REC_ORG };
 
 struct kp_record {
     enum kp_rec_kind kind;
-    char *id;           /* rep_id; team name; "*" for the org */
-    char *name;         /* person's name; team name; org name */
+    char *id;   /* rep_id; team name; "*" for the org */
+    char *name; /* person's name; team name; org name */
     char *email, *team, *role, *manager_id, *manager_name, *hire_date;
-    char *lang;         /* document language */
-    long line;          /* roster line (person) */
-    int scope;          /* people whose rows the KPIs cover */
+    char *lang; /* document language */
+    long line;  /* roster line (person) */
+    int scope;  /* people whose rows the KPIs cover */
     double composite, composite_prev;
-    char *band;         /* band id, or "" */
+    char *band; /* band id, or "" */
     int rank_team, team_size, rank_org, org_size;
-    double percentile;  /* 0..100, share of the org at or below this composite */
-    double payout;      /* commission estimate; NaN when no plan */
-    double payout_rate; /* the tier's rate reached; NaN */
+    double percentile;      /* 0..100, share of the org at or below this composite */
+    double payout;          /* commission estimate; NaN when no plan */
+    double payout_rate;     /* the tier's rate reached; NaN */
     struct kp_kpival *kpis; /* [meta.nkpis]; one allocation with every KPI's series
                              * (write into series, never free or replace it) */
-    double *cols;       /* [ncols * nmonths]: column sums per month, NaN = no value;
-                         * column c's series is cols[c * nmonths .. +nmonths) */
-    long *lines;        /* [nmonths] metrics line per month (person), 0 none; NULL for groups */
+    double *cols;           /* [ncols * nmonths]: column sums per month, NaN = no value;
+                             * column c's series is cols[c * nmonths .. +nmonths) */
+    long *lines;            /* [nmonths] metrics line per month (person), 0 none; NULL for groups */
     struct kp_alert *alerts;
     size_t nalerts;
     struct kp_coach *coach;
@@ -179,12 +184,6 @@ void record_write_json(const struct kp_record *r, const struct kp_meta *m, struc
 int meta_read_json(const char *line, struct kp_meta *m, char *err, size_t errlen);
 struct kp_record *record_read_json(const char *line, const struct kp_meta *m, char *err,
                                    size_t errlen);
-
-/* v written exactly as fmt_plain (util.h) writes it — the shortest of "%.15g",
- * "%.16g", "%.17g" that reads back to v, "" for NaN — but about ten times
- * faster (exact integer arithmetic instead of snprintf/strtod rounds). out
- * holds at least 32 bytes; returns the length. */
-size_t record_fmt_number(char *out, double v);
 
 /* Helpers for the series: month index i of meta -> calendar month. */
 static inline kp_month meta_month(const struct kp_meta *m, int i)

@@ -342,11 +342,17 @@ void fmt_plain(char *out, size_t n, double v)
     }
     if (v == 0)
         v = 0; /* no "-0" */
-    for (int prec = 15; prec <= 17; prec++) {
+    /* Whole numbers below 1e15 are what "%.15g" prints, without the rounds. */
+    if (fabs(v) < 1e15 && v == (double)(long long)v) {
+        snprintf(out, n, "%lld", (long long)v);
+        return;
+    }
+    for (int prec = 15; prec <= 16; prec++) {
         snprintf(out, n, "%.*g", prec, v);
         if (strtod(out, NULL) == v)
             return;
     }
+    snprintf(out, n, "%.17g", v); /* 17 digits always read back */
 }
 
 char *safe_name(const char *s)

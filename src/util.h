@@ -62,8 +62,9 @@ char *utf8_clean(const char *s, size_t n, int keep_newline, int *bad);
  * Return 0 on success, -1 otherwise. */
 int parse_long(const char *s, long *out);
 int parse_double(const char *s, double *out); /* finite values only */
-/* Plain machine form of a double: shortest "%.17g"-style text that reads back
- * to the same value; "" for NaN. Writes into out (at least 32 bytes). */
+/* Plain machine form of a double: "%.15g", "%.16g" or "%.17g", the first
+ * that reads back to the same value (whole numbers below 1e15 as digits);
+ * -0 is "0", "" for NaN. Writes into out (at least 32 bytes). */
 void fmt_plain(char *out, size_t n, double v);
 
 /* A file or folder name made from data: keeps [A-Za-z0-9._-], anything else
