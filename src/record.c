@@ -124,6 +124,8 @@ void meta_free(struct kp_meta *m)
 static void put_num(struct kp_buf *b, double v)
 {
     char s[32];
+    if (!isfinite(v)) /* n/a; and JSON has no infinity */
+        v = NAN;
     fmt_plain(s, sizeof s, v);
     if (s[0])
         buf_adds(b, s);
