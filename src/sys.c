@@ -589,6 +589,8 @@ static int worker_give(struct worker *w, size_t job)
     return 0;
 }
 
+/* Reap a worker; *why = its signal, or 256 + its exit status when that is
+ * not 0, or 0 for a clean exit. */
 static void worker_stop(struct worker *w, int *why)
 {
     if (w->pid <= 0)
@@ -596,8 +598,18 @@ static void worker_stop(struct worker *w, int *why)
     close(w->to), close(w->from);
     int st = 0;
     waitpid(w->pid, &st, 0);
-    *why = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+    *why = WIFSIGNALED(st)                            ? WTERMSIG(st)
+           : WIFEXITED(st) && WEXITSTATUS(st) != 0 ? 256 + WEXITSTATUS(st)
+                                                    : 0;
     w->pid = -1;
+}
+
+static void died(char *out, size_t n, int why)
+{
+    if (why >= 256)
+        snprintf(out, n, "the worker process exited with status %d", why - 256);
+    else
+        snprintf(out, n, "the worker process was killed by signal %d (%s)", why, strsignal(why));
 }
 
 struct pool {
@@ -660,15 +672,18 @@ static void worker_gone(struct pool *p, struct worker *w)
     int sig = 0;
     long job = w->job;
     worker_stop(w, &sig);
+    char why[96];
+    died(why, sizeof why, sig);
     if (job >= 0) {
         if (p->tries[job]++ == 0) {
+            diag(KP_WARN, NULL, 0, 0, "%s; its document is given to another worker", why);
             p->queue[p->nqueue++] = (size_t)job;
         } else {
-            char why[64];
-            snprintf(why, sizeof why, "the worker process died (signal %d)", sig);
             p->ops->done(p->arg, (size_t)job, -1, why);
             p->done++;
         }
+    } else if (sig) {
+        diag(KP_WARN, NULL, 0, 0, "%s between documents; a new one is started", why);
     }
     if (p->done < p->njobs && (p->nqueue || p->next < p->njobs) &&
         worker_start(w, p->w, p->n, p->ops, p->arg) == 0)
