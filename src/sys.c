@@ -356,9 +356,11 @@ const char *sys_tmpdir(void)
 {
     if (tmpdir_path[0])
         return tmpdir_path;
+    /* Scratch files (font subsets, chart scripts) are made and removed by
+     * the thousand: a memory-backed /dev/shm makes that cheap. */
     const char *base = getenv("TMPDIR");
     if (str_empty(base) || !sys_is_dir(base))
-        base = "/tmp";
+        base = sys_is_dir("/dev/shm") && access("/dev/shm", W_OK | X_OK) == 0 ? "/dev/shm" : "/tmp";
     snprintf(tmpdir_path, sizeof tmpdir_path, "%s/kpipress-XXXXXX", base);
     if (!mkdtemp(tmpdir_path)) {
         diag(KP_SYSERR, base, 0, 0, "cannot create a temporary folder: %s", strerror(errno));
