@@ -483,6 +483,7 @@ static void draw_legend(const struct replay *R, const struct kp_figures *fg, int
 {
     double lx, ly, lw, lh;
     vg_legend(vg, &lx, &ly, &lw, &lh);
+    (void)lx, (void)lw;
     size_t n = vg_nkeys(vg);
     if (lh <= 0 || n == 0)
         return;
@@ -495,11 +496,12 @@ static void draw_legend(const struct replay *R, const struct kp_figures *fg, int
                   text_width(it[i].text, KP_TEXT_NUL, size, 0);
         total += it[i].w + (i ? gap : 0);
     }
-    double width = lw * R->f.s, left = px(R, lx);
+    /* the band's height, but the chart's whole width: lined up with the title */
+    double width = vg_width(vg) * R->f.s, left = px(R, 0);
     int rows = total > width && lh * R->f.s >= size * 2.5 ? 2 : 1;
     size_t per_row = rows == 2 ? (n + 1) / 2 : n;
-    double row_h = size * 1.25, top = py(R, ly), bottom = py(R, ly + lh);
-    double base = (top + bottom) / 2 - size * 0.33 + (rows == 2 ? row_h / 2 : 0);
+    double row_h = size * 1.25, top = py(R, ly);
+    double base = top - size * (rows == 2 ? 0.95 : 1.1); /* clear of the plot's top label */
     double x = left;
     for (size_t i = 0; i < n; i++) {
         if (i == per_row)
