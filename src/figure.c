@@ -24,11 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TITLE_H 16.0   /* the title line above a chart */
+#define TITLE_H    16.0 /* the title line above a chart */
 #define TITLE_SIZE 9.0
-#define ROW_GAP 14.0   /* between team charts */
-#define RANK_ROW 13.0  /* height of a member's bar in the ranked chart */
-#define MAX_CLIP 8     /* clip nesting a chart may use on the page */
+#define ROW_GAP    14.0 /* between team charts */
+#define RANK_ROW   13.0 /* height of a member's bar in the ranked chart */
+#define MAX_CLIP   8    /* clip nesting a chart may use on the page */
 
 enum { C_TEXT = 0x1b2430, C_MUTED = 0x5f6b7a, C_RULE = 0xc3ccd6 };
 
@@ -198,8 +198,8 @@ size_t figures_person_count(const struct kp_figures *fg)
     return fg ? fg->nperson : 0;
 }
 
-void figures_stats(const struct kp_figures *fg, double *engine_ms, double *replay_ms,
-                   long *charts, long *failures)
+void figures_stats(const struct kp_figures *fg, double *engine_ms, double *replay_ms, long *charts,
+                   long *failures)
 {
     *engine_ms = fg ? fg->engine_ms : 0;
     *replay_ms = fg ? fg->replay_ms : 0;
@@ -383,22 +383,25 @@ static const char *label(const struct kp_lang *lang, const char *key)
 }
 
 static const char *const title_keys[KP_NCHART_TYPES] = {
-    [KP_CHART_REVENUE] = "revenue_title",   [KP_CHART_ATTAINMENT] = "attainment_title",
-    [KP_CHART_KPIS] = "points_title",       [KP_CHART_FUNNEL] = "funnel_title",
-    [KP_CHART_DISTRIBUTION] = "distribution_title", [KP_CHART_RANKED] = "ranked_title",
+    [KP_CHART_REVENUE] = "revenue_title",
+    [KP_CHART_ATTAINMENT] = "attainment_title",
+    [KP_CHART_KPIS] = "points_title",
+    [KP_CHART_FUNNEL] = "funnel_title",
+    [KP_CHART_DISTRIBUTION] = "distribution_title",
+    [KP_CHART_RANKED] = "ranked_title",
     [KP_CHART_TEAMS] = "teams_title",
 };
 
 static const char *series_label(const struct kp_lang *lang, int type, int series)
 {
     static const char *const keys[] = {
-        [KP_SER_REVENUE] = "revenue",         [KP_SER_REVENUE_HISTORY] = "revenue_history",
-        [KP_SER_QUOTA] = "quota",             [KP_SER_ATTAINMENT] = "attainment",
-        [KP_SER_TEAM] = "team",               [KP_SER_TARGET] = "target",
-        [KP_SER_POINTS] = "points",           [KP_SER_TEAM_AVG] = "team_avg",
-        [KP_SER_PEOPLE] = "people",           [KP_SER_MARK] = "team_mark",
-        [KP_SER_AT_TARGET] = "at_target",     [KP_SER_OTHER_TEAMS] = "other_teams",
-        [KP_SER_OWN_TEAM] = "own_team",       [KP_SER_REFERENCE] = "company",
+        [KP_SER_REVENUE] = "revenue",     [KP_SER_REVENUE_HISTORY] = "revenue_history",
+        [KP_SER_QUOTA] = "quota",         [KP_SER_ATTAINMENT] = "attainment",
+        [KP_SER_TEAM] = "team",           [KP_SER_TARGET] = "target",
+        [KP_SER_POINTS] = "points",       [KP_SER_TEAM_AVG] = "team_avg",
+        [KP_SER_PEOPLE] = "people",       [KP_SER_MARK] = "team_mark",
+        [KP_SER_AT_TARGET] = "at_target", [KP_SER_OTHER_TEAMS] = "other_teams",
+        [KP_SER_OWN_TEAM] = "own_team",   [KP_SER_REFERENCE] = "company",
         [KP_SER_WINDOW] = "window",
     };
     if (type == KP_CHART_RANKED && series == KP_SER_ATTAINMENT)
@@ -408,8 +411,8 @@ static const char *series_label(const struct kp_lang *lang, int type, int series
     return label(lang, keys[series]);
 }
 
-static void text_fitted(struct kp_pdf *doc, double x, double y, double size, int bold,
-                        kp_color c, enum kp_anchor a, double width, const char *s)
+static void text_fitted(struct kp_pdf *doc, double x, double y, double size, int bold, kp_color c,
+                        enum kp_anchor a, double width, const char *s)
 {
     double got;
     char *t = text_fit(s, KP_TEXT_NUL, size, size * 0.8, bold, width > 1 ? width : 1, &got);
@@ -492,8 +495,8 @@ static void draw_legend(const struct replay *R, const struct kp_figures *fg, int
     for (size_t i = 0; i < n; i++) {
         it[i].key = vg_key(vg, i);
         it[i].text = series_label(R->lang, type, it[i].key->series);
-        it[i].w = swatch_w(it[i].key, size) + size * 0.4 +
-                  text_width(it[i].text, KP_TEXT_NUL, size, 0);
+        it[i].w =
+            swatch_w(it[i].key, size) + size * 0.4 + text_width(it[i].text, KP_TEXT_NUL, size, 0);
         total += it[i].w + (i ? gap : 0);
     }
     /* the band's height, but the chart's whole width: lined up with the title */
@@ -541,7 +544,8 @@ static int slot_lines(const char *name, double size, double maxw, char *lines[2]
             n = 1, lines[0] = xstrdup(l.s);
         else
             for (int i = 0; i < n; i++)
-                lines[i] = i == 1 ? xstrdup(l.s + l.v[1].off) : xstrndup(l.s + l.v[0].off, l.v[0].len);
+                lines[i] =
+                    i == 1 ? xstrdup(l.s + l.v[1].off) : xstrndup(l.s + l.v[0].off, l.v[0].len);
         text_lines_free(&l);
         return n;
     }
@@ -628,9 +632,9 @@ struct names {
 };
 
 /* Draw what the builder gave (rc) below the title in the box (x, y, w, h). */
-static void finish(struct kp_figures *fg, struct kp_pdf *doc, const struct kp_lang *lang,
-                   int type, int rc, struct kp_vg *vg, const struct names *nm, const char *who,
-                   double x, double y, double w, double h)
+static void finish(struct kp_figures *fg, struct kp_pdf *doc, const struct kp_lang *lang, int type,
+                   int rc, struct kp_vg *vg, const struct names *nm, const char *who, double x,
+                   double y, double w, double h)
 {
     double t0 = sys_clock_ms();
     draw_title(doc, lang, type, x, y + h, w);
@@ -647,8 +651,8 @@ static void finish(struct kp_figures *fg, struct kp_pdf *doc, const struct kp_la
     } else {
         fg->failures++;
         draw_note(doc, label(lang, "unavailable"), 1, x, y, w, h);
-        diag(KP_ERROR, NULL, 0, 0, "%s: the %s chart is unavailable: %s", who,
-             kp_chart_names[type], gnuplot_error(fg->gp));
+        diag(KP_ERROR, NULL, 0, 0, "%s: the %s chart is unavailable: %s", who, kp_chart_names[type],
+             gnuplot_error(fg->gp));
     }
     vg_free(vg);
     fg->replay_ms += sys_clock_ms() - t0;
@@ -715,7 +719,8 @@ static int person_attainment(struct kp_figures *fg, const struct kp_record *r,
     if (fg->att < 0)
         return KP_CHART_EMPTY;
     monthly_span(fg->meta, &in, &skip);
-    double *a = percent_series(r, fg->att, skip, in.n), *b = percent_series(team, fg->att, skip, in.n);
+    double *a = percent_series(r, fg->att, skip, in.n),
+           *b = percent_series(team, fg->att, skip, in.n);
     in.a = a, in.b = b;
     ENGINE(fg, chart_attainment(fg->gp, &fg->st, box, &in, vg));
     free(a), free(b);
@@ -783,9 +788,9 @@ static int person_funnel(struct kp_figures *fg, const struct kp_lang *lang,
     return rc;
 }
 
-void figures_person(struct kp_figures *fg, struct kp_pdf *doc, const struct kp_lang *lang,
-                    size_t i, const struct kp_record *r, const struct kp_record *team, double x,
-                    double y, double w, double h)
+void figures_person(struct kp_figures *fg, struct kp_pdf *doc, const struct kp_lang *lang, size_t i,
+                    const struct kp_record *r, const struct kp_record *team, double x, double y,
+                    double w, double h)
 {
     if (!fg || i >= fg->nperson || h <= TITLE_H + 20)
         return;
@@ -943,12 +948,12 @@ void figures_team(struct kp_figures *fg, struct kp_pdf *doc, const struct kp_lan
 {
     if (!fg || fg->nteam == 0)
         return;
-    struct team_ctx c = {fg, doc, lang, t, org, teams, nteams, y, left, right, bottom,
-                         new_page, arg, xasprintf("team %s", t->id)};
+    struct team_ctx c = {fg, doc,  lang,  t,      org,      teams, nteams,
+                         y,  left, right, bottom, new_page, arg,   xasprintf("team %s", t->id)};
     double pw, ph;
     pdf_page_size(doc, &pw, &ph);
     double page_room = ph - 70 - bottom; /* a new page's free space, below its header */
-    int pending = -1;     /* a half-width chart waiting for its neighbour */
+    int pending = -1;                    /* a half-width chart waiting for its neighbour */
     for (size_t i = 0; i < fg->nteam; i++) {
         int type = fg->team[i];
         if (type == KP_CHART_RANKED) {

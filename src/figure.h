@@ -46,9 +46,9 @@ void figures_set_program(struct kp_figures *fg, const char *program);
  * the box (x, y, w, h) (bottom-left corner, points): a title line at the top,
  * the chart below it. team: r's team record (the team's lines), may be NULL. */
 size_t figures_person_count(const struct kp_figures *fg);
-void figures_person(struct kp_figures *fg, struct kp_pdf *doc, const struct kp_lang *lang,
-                    size_t i, const struct kp_record *r, const struct kp_record *team, double x,
-                    double y, double w, double h);
+void figures_person(struct kp_figures *fg, struct kp_pdf *doc, const struct kp_lang *lang, size_t i,
+                    const struct kp_record *r, const struct kp_record *team, double x, double y,
+                    double w, double h);
 
 /* The team charts of a packet's summary (t's members' scores and attainment
  * with their names, t against every team, the org as reference), flowing
@@ -62,7 +62,7 @@ void figures_team(struct kp_figures *fg, struct kp_pdf *doc, const struct kp_lan
 
 /* Time spent and charts drawn so far (measurements): ms in the chart engine
  * (gnuplot and the svg reader), ms replaying onto pages, charts, failures. */
-void figures_stats(const struct kp_figures *fg, double *engine_ms, double *replay_ms,
-                   long *charts, long *failures);
+void figures_stats(const struct kp_figures *fg, double *engine_ms, double *replay_ms, long *charts,
+                   long *failures);
 
 #endif

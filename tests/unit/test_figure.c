@@ -165,12 +165,31 @@ static void test_person(void **state)
     draw_four(fg, doc, zh, r, team);
     assert_int_equal(diag_count(KP_ERROR), 0);
     char *text = pdf_text_of(doc, "person");
-    const char *want[] = {"Revenue against quota by month", "Quota attainment by month",
-                          "KPI points against the team average", "Sales funnel in the review period",
-                          "Revenue, earlier months", "Quota", "Team average", "Review period",
-                          "Visits", "Opportunities", "Won", "Oct", "Apr", "Jun", "100%", "60k",
-                          "月度销售额与指标", "月度指标达成率", "关键指标得分与团队平均",
-                          "考核期销售漏斗", "往期销售额", "商机", "赢单", "4月", "10月"};
+    const char *want[] = {"Revenue against quota by month",
+                          "Quota attainment by month",
+                          "KPI points against the team average",
+                          "Sales funnel in the review period",
+                          "Revenue, earlier months",
+                          "Quota",
+                          "Team average",
+                          "Review period",
+                          "Visits",
+                          "Opportunities",
+                          "Won",
+                          "Oct",
+                          "Apr",
+                          "Jun",
+                          "100%",
+                          "60k",
+                          "月度销售额与指标",
+                          "月度指标达成率",
+                          "关键指标得分与团队平均",
+                          "考核期销售漏斗",
+                          "往期销售额",
+                          "商机",
+                          "赢单",
+                          "4月",
+                          "10月"};
     for (size_t i = 0; i < KP_NELEM(want); i++)
         has(text, want[i]);
     /* KPI names are ours (wrapped below the bars), not gnuplot's */
@@ -271,8 +290,8 @@ static struct kp_config *themed(const char *theme)
 {
     char *cwd = getcwd(NULL, 0);
     char *path = xasprintf("%s/themed.ini", sys_tmpdir());
-    char *text = xasprintf("[config]\ninclude = %s/samples/acme/review.ini\n[theme]\n%s\n", cwd,
-                           theme);
+    char *text =
+        xasprintf("[config]\ninclude = %s/samples/acme/review.ini\n[theme]\n%s\n", cwd, theme);
     assert_int_equal(sys_write_atomic(path, text, strlen(text)), 0);
     struct kp_config *c = config_load(path);
     free(cwd), free(path), free(text);
@@ -349,8 +368,8 @@ static struct kp_record *team_rec(const char *id, double att, size_t nmembers)
     t->kpis[0].value = att;
     t->members = xcalloc(nmembers + 1, sizeof *t->members);
     t->nmembers = nmembers;
-    static const char *const names[] = {"x\"; system(\"touch PWNED\"); \"", "`id`", "$(id)",
-                                        "Line\nbreak", "@{} Zoë", "张伟"};
+    static const char *const names[] = {
+        "x\"; system(\"touch PWNED\"); \"", "`id`", "$(id)", "Line\nbreak", "@{} Zoë", "张伟"};
     for (size_t i = 0; i < nmembers; i++) {
         t->members[i].rep_id = xasprintf("M%zu", i);
         t->members[i].name = xstrdup(names[i % KP_NELEM(names)]);
@@ -483,8 +502,9 @@ static void test_speed(void **state)
                 struct kp_textstyle st = {9, 1, KP_NONE, 0};
                 pdf_text(doc, &st, 46, 700, KP_START, "Revenue against quota KPI points");
                 st.bold = 0;
-                pdf_text(doc, &st, 46, 680, KP_START, "Oct Nov Dec Jan Feb Mar Apr May Jun "
-                                                      "0123456789%k Visits Opportunities Won");
+                pdf_text(doc, &st, 46, 680, KP_START,
+                         "Oct Nov Dec Jan Feb Mar Apr May Jun "
+                         "0123456789%k Visits Opportunities Won");
             }
             char *data;
             size_t len;
