@@ -658,14 +658,13 @@ static void finish(struct kp_figures *fg, struct kp_pdf *doc, const struct kp_la
     fg->replay_ms += sys_clock_ms() - t0;
 }
 
-/* A builder's call, timed. */
-#define ENGINE(fg, call)                                                                           \
-    do {                                                                                           \
-        double t0_ = sys_clock_ms();                                                               \
-        rc = (call);                                                                               \
-        (fg)->engine_ms += sys_clock_ms() - t0_;                                                   \
-        (fg)->charts++;                                                                            \
-    } while (0)
+/* A builder's result, its time (since t0) added to the engine's. */
+static int engine_done(struct kp_figures *fg, double t0, int rc)
+{
+    fg->engine_ms += sys_clock_ms() - t0;
+    fg->charts++;
+    return rc;
+}
 
 /* ------------------------------------------------------------------ */
 /* The person charts' numbers                                          */
@@ -695,7 +694,8 @@ static int person_revenue(struct kp_figures *fg, const struct kp_record *r,
     monthly_span(fg->meta, &in, &skip);
     in.a = col_series(fg, r, fg->col_rev) + skip;
     in.b = fg->col_quota >= 0 ? col_series(fg, r, fg->col_quota) + skip : NULL;
-    ENGINE(fg, chart_revenue(fg->gp, &fg->st, box, &in, vg));
+    double t0 = sys_clock_ms();
+    rc = engine_done(fg, t0, chart_revenue(fg->gp, &fg->st, box, &in, vg));
     return rc;
 }
 
@@ -722,7 +722,8 @@ static int person_attainment(struct kp_figures *fg, const struct kp_record *r,
     double *a = percent_series(r, fg->att, skip, in.n),
            *b = percent_series(team, fg->att, skip, in.n);
     in.a = a, in.b = b;
-    ENGINE(fg, chart_attainment(fg->gp, &fg->st, box, &in, vg));
+    double t0 = sys_clock_ms();
+    rc = engine_done(fg, t0, chart_attainment(fg->gp, &fg->st, box, &in, vg));
     free(a), free(b);
     return rc;
 }
@@ -753,7 +754,8 @@ static int person_kpis(struct kp_figures *fg, const struct kp_lang *lang, const 
     nm->n = (size_t)n;
     if (n > 0) {
         struct kp_chart_kpis in = {n, pts, team};
-        ENGINE(fg, chart_kpis(fg->gp, &fg->st, box, &in, vg));
+        double t0 = sys_clock_ms();
+        rc = engine_done(fg, t0, chart_kpis(fg->gp, &fg->st, box, &in, vg));
     }
     free(pts), free(team);
     return rc;
@@ -784,7 +786,8 @@ static int person_funnel(struct kp_figures *fg, const struct kp_lang *lang,
     nm->v[1] = label(lang, "opportunities");
     nm->v[2] = label(lang, "won");
     nm->n = 3;
-    ENGINE(fg, chart_funnel(fg->gp, &fg->st, box, &in, vg));
+    double t0 = sys_clock_ms();
+    rc = engine_done(fg, t0, chart_funnel(fg->gp, &fg->st, box, &in, vg));
     return rc;
 }
 
@@ -851,8 +854,9 @@ static void team_distribution(struct team_ctx *c, double x, double top, double w
     struct kp_vg *vg = NULL;
     struct kp_chart_box box = {w, h - TITLE_H, 0};
     struct kp_chart_distribution in = {(int)n, s, 10, k ? sum / k : NAN};
+    double t0 = sys_clock_ms();
     if (n > 0)
-        ENGINE(fg, chart_distribution(fg->gp, &fg->st, &box, &in, &vg));
+        rc = engine_done(fg, t0, chart_distribution(fg->gp, &fg->st, &box, &in, &vg));
     finish(fg, c->doc, c->lang, KP_CHART_DISTRIBUTION, rc, vg, NULL, c->who, x, top - h, w, h);
     free(s);
 }
@@ -878,8 +882,9 @@ static void team_teams(struct team_ctx *c, double x, double top, double w, doubl
     struct kp_chart_box box = {w, h - TITLE_H, 0};
     struct kp_vg *vg = NULL;
     struct names nm = {names, n};
+    double t0 = sys_clock_ms();
     if (n > 0)
-        ENGINE(fg, chart_teams(fg->gp, &fg->st, &box, &in, &vg));
+        rc = engine_done(fg, t0, chart_teams(fg->gp, &fg->st, &box, &in, &vg));
     finish(fg, c->doc, c->lang, KP_CHART_TEAMS, rc, vg, &nm, c->who, x, top - h, w, h);
     free(v);
     free(names);
@@ -903,8 +908,9 @@ static void ranked_part(struct team_ctx *c, size_t from, size_t n)
     struct kp_chart_ranked in = {(int)n, v};
     struct kp_vg *vg = NULL;
     struct names nm = {names, n};
+    double t0 = sys_clock_ms();
     if (fg->att == 0) /* members carry the first KPI's value */
-        ENGINE(fg, chart_ranked(fg->gp, &fg->st, &box, &in, &vg));
+        rc = engine_done(fg, t0, chart_ranked(fg->gp, &fg->st, &box, &in, &vg));
     finish(fg, c->doc, c->lang, KP_CHART_RANKED, rc, vg, &nm, c->who, c->left, *c->y - h, w, h);
     *c->y -= h + ROW_GAP;
     free(v);
