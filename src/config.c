@@ -7,8 +7,10 @@
  * Every problem is reported; the config is returned only when none was. */
 #include "config.h"
 
+#include "chart.h"
 #include "diag.h"
 #include "expr.h"
+#include "pdf.h"
 #include "sys.h"
 #include "util.h"
 
@@ -97,7 +99,8 @@ static const struct rule schema[] = {
     {"commission", "mode"}, {"commission", "pool_from"}, {"commission", "pool_rate"},
     {"commission", "cap"},
     {"theme", "page"}, {"theme", "accent"}, {"theme", "logo"}, {"theme", "charts"},
-    {"theme", "title.*"}, {"theme", "confidential.*"},
+    {"theme", "title.*"}, {"theme", "confidential.*"}, {"theme", "chart_timeout"},
+    {"theme", "chart_font_size"}, {"theme", "chart_line_width"}, {"theme", "chart_color.*"},
     {"coaching", "goal"}, {"coaching", "focus"}, {"coaching", "follow_up_days"},
     {"coaching", "templates"},
     {"mail", "from"}, {"mail", "reply_to"}, {"mail", "cc_manager"}, {"mail", "smtp"},
@@ -877,6 +880,56 @@ static void read_commission(struct loader *L)
     cm->cap = get_number(L, "commission", "cap", NAN, 0, 1e15);
 }
 
+/* ---- [theme]: the charts' keys (figure.c reads them; checked here so a
+ * mistake is reported with its line before anything is written) ---- */
+
+static void read_theme_charts(struct loader *L)
+{
+    char **v;
+    size_t n = str_split(get(L, "theme", "charts"), ',', &v);
+    for (size_t i = 0; i < n; i++) {
+        int dup = 0;
+        for (size_t j = 0; j < i; j++)
+            dup |= strcmp(v[i], v[j]) == 0;
+        if (n == 1 && strcmp(v[i], "none") == 0)
+            continue;
+        if (chart_type_find(v[i]) < 0)
+            key_error(L, "theme", "charts",
+                      "unknown chart \"%s\" (charts: revenue, attainment, kpis, funnel, "
+                      "distribution, ranked, teams; or none)", v[i]);
+        else if (dup)
+            key_error(L, "theme", "charts", "\"%s\" is listed twice", v[i]);
+    }
+    strv_free(v, n);
+}
+
+static void read_theme(struct loader *L)
+{
+    static const char *const colors[] = {"accent", "second", "positive", "negative", "target",
+                                         "grid",   "band",   "axis",     "text"};
+    read_theme_charts(L);
+    get_int(L, "theme", "chart_timeout", 5000, 100, 600000);
+    get_number(L, "theme", "chart_font_size", 7, 4, 14);
+    get_number(L, "theme", "chart_line_width", 1.5, 0.2, 5);
+    char **keys;
+    size_t n = keys_with_prefix(L, "theme", "chart_color.", &keys);
+    for (size_t i = 0; i < n; i++) {
+        char *key = xasprintf("chart_color.%s", keys[i]);
+        const char *v = get(L, "theme", key);
+        kp_color c;
+        int known = 0;
+        for (size_t k = 0; k < KP_NELEM(colors); k++)
+            known |= strcmp(keys[i], colors[k]) == 0;
+        if (!known)
+            key_error(L, "theme", key, "not a chart colour (accent, second, positive, negative, "
+                      "target, grid, band, axis, text)");
+        else if (v && pdf_color_parse(v, &c) != 0)
+            key_error(L, "theme", key, "\"%s\" is not a colour (write \"#1f4e79\" in quotes)", v);
+        free(key);
+    }
+    strv_free(keys, n);
+}
+
 /* ------------------------------------------------------------------ */
 
 struct kp_config *config_load(const char *path)
@@ -898,6 +951,7 @@ struct kp_config *config_load(const char *path)
         read_bands(&L);
         read_alerts(&L);
         read_commission(&L);
+        read_theme(&L);
         if (!L.errors)
             check_window(&L);
     }

@@ -100,3 +100,17 @@ void diag_raise(enum kp_level lvl)
     if ((int)lvl > worst)
         worst = lvl;
 }
+
+void diag_log_only(const char *fmt, ...)
+{
+    if (!logf)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    char *clean = utf8_clean(msg, strlen(msg), 0, NULL);
+    fprintf(logf, "kpipress: note: %s\n", clean);
+    free(clean);
+    free(msg);
+}

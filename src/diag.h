@@ -39,4 +39,9 @@ void diag_capture(struct kp_buf *buf); /* NULL to stop */
 /* Raise the worst level without printing (e.g. a worker reported a failure). */
 void diag_raise(enum kp_level lvl);
 
+/* A line for the run's log only (when one is open; else dropped): never on
+ * the terminal or in a capture, not counted, no effect on the exit status.
+ * For a child's chatter, e.g. gnuplot's stderr. Printed as diag prints a note. */
+void diag_log_only(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -7,6 +7,7 @@
 #include "compute.h"
 #include "config.h"
 #include "diag.h"
+#include "figure.h"
 #include "ingest.h"
 #include "model.h"
 #include "record.h"
@@ -204,6 +205,12 @@ int pipeline_compute(const struct kp_opts *o)
     if (!c)
         return diag_status();
     const char *outdir = outdir_of(o, c);
+    /* gnuplot missing: say so before anything is written */
+    if (!o->no_charts && figures_check(c) != 0) {
+        data_free(&d);
+        config_free(c);
+        return diag_status();
+    }
     if (check_only(o, &d) == 0 && sys_check_writable(outdir) == 0) {
         sys_sweep_tmp(outdir);
         char *rej = path_join(outdir, "rejects.csv");
@@ -230,6 +237,12 @@ int pipeline_run(const struct kp_opts *o)
     if (!c)
         return diag_status();
     const char *outdir = outdir_of(o, c);
+    /* gnuplot missing: say so before anything is written */
+    if (!o->no_charts && figures_check(c) != 0) {
+        data_free(&d);
+        config_free(c);
+        return diag_status();
+    }
     if (check_only(o, &d) == 0 && sys_check_writable(outdir) == 0) {
         sys_sweep_tmp(outdir);
         char *rej = path_join(outdir, "rejects.csv");

@@ -619,7 +619,8 @@ int render_run(const struct kp_config *cfg, const struct kp_render_opts *o)
     R.ts.meta = &R.meta;
     char *fonts = path_join(sys_datadir(), "fonts");
     int rc = load_index(&R) == 0 && load_langs(&R) == 0 && load_theme(&R) == 0 &&
-                     font_init(fonts) == 0 && sys_tmpdir() && plan(&R) == 0
+                     (o->no_charts || figures_check(cfg) == 0) && font_init(fonts) == 0 &&
+                     sys_tmpdir() && plan(&R) == 0
                  ? 0
                  : -1;
     free(fonts);

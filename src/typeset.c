@@ -181,6 +181,12 @@ static void new_page(struct flow *f)
     page_header_small(f);
 }
 
+/* new_page() for figures_team (f->y is what it passed as y). */
+static void flow_new_page(void *arg)
+{
+    new_page(arg);
+}
+
 /* Make room for a block of height h (a new page when it does not fit). */
 static void flow_need(struct flow *f, double h)
 {
@@ -980,7 +986,7 @@ void typeset_packet(struct kp_typeset *ts, struct kp_pdf *doc, const struct kp_r
     packet_members(&f, t);
     if (ts->figures)
         figures_team(ts->figures, doc, f.lang, t, org, teams, nteams, &f.y, f.left, f.right,
-                     MARGIN_BOTTOM);
+                     MARGIN_BOTTOM, flow_new_page, &f);
     footers(&f);
 
     for (size_t i = 0; i < nmembers; i++) {
