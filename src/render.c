@@ -29,14 +29,15 @@ struct line {
     char *id, *team;
 };
 
-enum { JOB_REVIEW, JOB_PACKET };
+/* A job is one person's review, or a whole team: every member's review
+ * built once, written when it belongs to this shard, and appended to the
+ * team's packet (so charts and layout are not done twice). */
+enum { JOB_REVIEW, JOB_TEAM };
 struct job {
     int kind;
-    size_t idx;  /* person index, or team index into groups */
-    char *path;  /* where the document goes */
-    char *rel;   /* the same, relative to OUTDIR */
-    struct kp_doc_entry doc; /* what the worker reported (parent) */
-    int written;
+    size_t idx;  /* person index, or the team's index among the groups */
+    size_t team; /* JOB_TEAM: the team's number (its document is npeople + team) */
+    size_t size; /* members (for the order: biggest teams first) */
 };
 
 struct render {
@@ -51,6 +52,10 @@ struct render {
     size_t *by_id;               /* people indices sorted by id */
     char **paths;                /* [npeople + nteams] document paths (name_documents) */
     size_t nteams;
+    size_t *team_group;          /* [nteams] the team's index among the groups */
+    struct kp_doc_entry *docs;   /* [npeople + nteams] what the workers reported */
+    unsigned char *written;      /* [npeople + nteams] */
+    size_t expected;             /* documents this run (shard) writes */
     struct kp_record **groups;   /* teams in order, then the org */
     size_t ngroups, cap_groups;
     struct kp_record *org;
@@ -306,15 +311,21 @@ static int wanted(const struct kp_render_opts *o, const char *id)
     return 0;
 }
 
-static void add_job(struct render *R, int kind, size_t idx, char *rel)
+static void add_job(struct render *R, int kind, size_t idx, size_t team, size_t size)
 {
     R->jobs = xrealloc(R->jobs, (R->njobs + 1) * sizeof *R->jobs);
     struct job *j = &R->jobs[R->njobs++];
-    memset(j, 0, sizeof *j);
-    j->kind = kind;
-    j->idx = idx;
-    j->rel = rel;
-    j->path = path_join(R->o->outdir, rel);
+    j->kind = kind, j->idx = idx, j->team = team, j->size = size;
+}
+
+static int job_cmp(const void *a, const void *b)
+{
+    const struct job *x = a, *y = b;
+    if (x->kind != y->kind)
+        return x->kind == JOB_TEAM ? -1 : 1;
+    if (x->size != y->size)
+        return x->size > y->size ? -1 : 1;
+    return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
 /* Every document's path, relative to OUTDIR: people first, then teams. */
@@ -329,6 +340,10 @@ static void name_documents(struct render *R)
     safe_names(team_ids, nteams, team_safe);
     char **person_safe = people_names(R);
     R->paths = xcalloc(R->npeople + nteams + 1, sizeof *R->paths);
+    R->team_group = xcalloc(nteams + 1, sizeof *R->team_group);
+    for (size_t g = 0, t = 0; g < R->ngroups; g++)
+        if (R->groups[g]->kind == KP_REC_TEAM)
+            R->team_group[t++] = g;
     for (size_t i = 0; i < R->npeople; i++) {
         size_t t = 0;
         while (t < nteams && strcmp(team_ids[t], R->people[i].team) != 0)
@@ -345,31 +360,49 @@ static void name_documents(struct render *R)
     free(person_safe), free(team_safe), free(team_ids);
 }
 
-/* Every document of this run (and shard), and the folders they go in. */
+/* Every document of this run (and shard), and the folders they go in: a
+ * team job for each team whose packet is in this shard (it also writes its
+ * members' reviews that are), a review job for everyone else selected. */
 static int plan(struct render *R)
 {
     name_documents(R);
+    size_t ndocs = R->npeople + R->nteams;
+    R->docs = xcalloc(ndocs + 1, sizeof *R->docs);
+    R->written = xcalloc(ndocs + 1, 1);
+    unsigned char *covered = xcalloc(R->npeople + 1, 1);
     int rc = 0;
-    for (size_t i = 0; i < R->npeople + R->nteams && rc == 0; i++) {
-        if (i >= R->npeople && R->o->nonly)
-            break; /* --only: reviews, no packets */
+    for (size_t t = 0; t < R->nteams && R->o->nonly == 0; t++) {
+        const struct kp_record *team = R->groups[R->team_group[t]];
+        if (!in_shard(R->o, team->id))
+            continue;
+        add_job(R, JOB_TEAM, R->team_group[t], t, team->nmembers);
+        R->expected++;
+        for (size_t m = 0; m < team->nmembers; m++) {
+            long p = find_person(R, team->members[m].rep_id);
+            if (p >= 0 && in_shard(R->o, R->people[p].id) && !covered[p])
+                covered[p] = 1, R->expected++;
+        }
+    }
+    for (size_t i = 0; i < R->npeople; i++) {
+        const struct line *l = &R->people[i];
+        if (!covered[i] && wanted(R->o, l->id) && in_shard(R->o, l->id)) {
+            add_job(R, JOB_REVIEW, i, 0, 1);
+            covered[i] = 1, R->expected++;
+        }
+    }
+    qsort(R->jobs, R->njobs, sizeof *R->jobs, job_cmp);
+    /* The folders of the documents this run writes. */
+    for (size_t i = 0; i < ndocs && rc == 0; i++) {
+        int mine = i < R->npeople ? covered[i] : R->o->nonly == 0 &&
+                                                     in_shard(R->o, R->groups[R->team_group[i - R->npeople]]->id);
+        if (!mine)
+            continue;
         char *full = path_join(R->o->outdir, R->paths[i]);
         char *dir = path_dir(full);
         rc = sys_mkdirs(dir);
         free(dir), free(full);
     }
-    for (size_t i = 0; i < R->npeople && rc == 0; i++) {
-        const struct line *l = &R->people[i];
-        if (wanted(R->o, l->id) && in_shard(R->o, l->id))
-            add_job(R, JOB_REVIEW, i, xstrdup(R->paths[i]));
-    }
-    for (size_t g = 0, t = 0; g < R->ngroups && rc == 0 && R->o->nonly == 0; g++) {
-        if (R->groups[g]->kind != KP_REC_TEAM)
-            continue;
-        if (in_shard(R->o, R->groups[g]->id))
-            add_job(R, JOB_PACKET, g, xstrdup(R->paths[R->npeople + t]));
-        t++;
-    }
+    free(covered);
     return rc;
 }
 
@@ -404,50 +437,77 @@ static void report_missing(const struct kp_pdf *doc, const char *who)
     buf_free(&b);
 }
 
-static struct kp_pdf *build_review(struct render *R, const struct job *j)
+/* One person's review, built into its own document (NULL when the record
+ * cannot be read: reported). */
+static struct kp_pdf *build_review(struct render *R, size_t person, struct kp_record **rec)
 {
-    struct kp_record *r = read_person(R, j->idx);
+    struct kp_record *r = read_person(R, person);
     if (!r)
         return NULL;
     struct kp_pdf *doc = pdf_new(R->ts.theme.paper);
     typeset_review(&R->ts, doc, r, team_record(R, r->team));
     typeset_info(&R->ts, doc, r);
     report_missing(doc, r->id);
-    record_free(r);
+    if (rec)
+        *rec = r;
+    else
+        record_free(r);
     return doc;
 }
 
-static struct kp_pdf *build_packet(struct render *R, const struct job *j)
+/* Render doc, write it as document `which` and note "which:pages:bytes:hash"
+ * (or "which:fail") in the job's result. Returns 0 or -1. */
+static int emit(struct render *R, size_t which, struct kp_pdf *doc, struct kp_buf *result)
+{
+    char *path = path_join(R->o->outdir, R->paths[which]), *data = NULL;
+    size_t len = 0;
+    int rc = -1;
+    if (doc && pdf_render(doc, path, &data, &len) == 0 && sys_write_atomic(path, data, len) == 0) {
+        char hex[KP_SHA256_HEX];
+        hash_sha256_hex(data, len, hex);
+        buf_printf(result, "%zu:%d:%zu:%s ", which, pdf_page_count(doc), len, hex);
+        rc = 0;
+    } else {
+        buf_printf(result, "%zu:fail ", which);
+    }
+    free(data);
+    free(path);
+    return rc;
+}
+
+static int team_job(struct render *R, const struct job *j, struct kp_buf *result)
 {
     const struct kp_record *t = R->groups[j->idx];
-    struct kp_record **members = xcalloc(t->nmembers + 1, sizeof *members);
-    size_t n = 0;
+    struct kp_record **teams = xcalloc(R->nteams + 1, sizeof *teams);
+    for (size_t k = 0; k < R->nteams; k++)
+        teams[k] = R->groups[R->team_group[k]];
+    struct kp_pdf *packet = pdf_new(R->ts.theme.paper);
+    int top = typeset_packet_begin(&R->ts, packet, t, t->nmembers, R->org, teams, R->nteams);
     int bad = 0;
-    /* Members in the team record's (rank) order. */
-    for (size_t m = 0; m < t->nmembers && !bad; m++) {
-        long i = find_person(R, t->members[m].rep_id);
-        if (i < 0)
+    for (size_t m = 0; m < t->nmembers; m++) { /* in the team's rank order */
+        long p = find_person(R, t->members[m].rep_id);
+        if (p < 0)
             continue;
-        members[n] = read_person(R, (size_t)i);
-        bad = !members[n++];
+        struct kp_record *r = NULL;
+        struct kp_pdf *review = build_review(R, (size_t)p, &r);
+        if (in_shard(R->o, R->people[p].id))
+            bad |= emit(R, (size_t)p, review, result) != 0;
+        if (review)
+            typeset_packet_add(packet, top, r, review);
+        else
+            bad = 1; /* a packet without a member is not written */
+        pdf_free(review);
+        record_free(r);
     }
-    struct kp_pdf *doc = NULL;
-    if (!bad) {
-        struct kp_record **teams = xcalloc(R->ngroups + 1, sizeof *teams);
-        size_t nt = 0;
-        for (size_t g = 0; g < R->ngroups; g++)
-            if (R->groups[g]->kind == KP_REC_TEAM)
-                teams[nt++] = R->groups[g];
-        doc = pdf_new(R->ts.theme.paper);
-        typeset_packet(&R->ts, doc, t, members, n, R->org, teams, nt);
-        typeset_info(&R->ts, doc, t);
-        report_missing(doc, t->id);
-        free(teams);
-    }
-    for (size_t m = 0; m < n; m++)
-        record_free(members[m]);
-    free(members);
-    return doc;
+    typeset_info(&R->ts, packet, t);
+    report_missing(packet, t->id);
+    if (bad)
+        buf_printf(result, "%zu:fail ", R->npeople + j->team);
+    else
+        bad |= emit(R, R->npeople + j->team, packet, result) != 0;
+    pdf_free(packet);
+    free(teams);
+    return bad;
 }
 
 static int worker_job(void *arg, size_t job, struct kp_buf *result)
@@ -455,24 +515,19 @@ static int worker_job(void *arg, size_t job, struct kp_buf *result)
     struct render *R = arg;
     const struct job *j = &R->jobs[job];
     long before = diag_count(KP_ERROR) + diag_count(KP_SYSERR);
-    struct kp_pdf *doc = j->kind == JOB_REVIEW ? build_review(R, j) : build_packet(R, j);
-    int st = 1;
-    char *data = NULL;
-    size_t len = 0;
-    if (doc && pdf_render(doc, j->path, &data, &len) == 0 &&
-        sys_write_atomic(j->path, data, len) == 0) {
-        char hex[KP_SHA256_HEX];
-        hash_sha256_hex(data, len, hex);
-        buf_printf(result, "%d %zu %s", pdf_page_count(doc), len, hex);
-        st = 0;
+    int bad;
+    if (j->kind == JOB_TEAM) {
+        bad = team_job(R, j, result);
+    } else {
+        struct kp_pdf *doc = build_review(R, j->idx, NULL);
+        bad = emit(R, j->idx, doc, result) != 0;
+        pdf_free(doc);
     }
-    free(data);
-    pdf_free(doc);
-    /* A chart that failed (reported) still leaves the document; status 2
-     * tells the parent the run is not clean. */
-    if (st == 0 && diag_count(KP_ERROR) + diag_count(KP_SYSERR) > before)
-        st = 2;
-    return st;
+    /* 2: written, but something was reported (a chart that failed): the run
+     * is not clean. */
+    if (!bad && diag_count(KP_ERROR) + diag_count(KP_SYSERR) > before)
+        return 2;
+    return bad;
 }
 
 /* ------------------------------------------------------------------ */
@@ -492,40 +547,68 @@ static void progress(struct render *R, int final)
     size_t done = R->ok + R->failed;
     double dt = now_s() - R->t0, rate = dt > 0 ? (double)done / dt : 0;
     int tty = isatty(2);
-    int pct = R->njobs ? (int)(100 * done / R->njobs) : 100;
+    int pct = R->expected ? (int)(100 * done / R->expected) : 100;
     if (!tty && (final || pct / 10 == R->last_pct / 10))
         return; /* plain lines: one per 10%; the summary note ends it */
     R->last_pct = pct;
-    double eta = rate > 0 ? (double)(R->njobs - done) / rate : 0;
+    double eta = rate > 0 && R->expected > done ? (double)(R->expected - done) / rate : 0;
     char bar[21];
     for (int i = 0; i < 20; i++)
         bar[i] = i < pct / 5 ? '#' : '.';
     bar[20] = '\0';
     if (tty)
-        fprintf(stderr, "\r  [%s] %zu/%zu documents  %.1f/s  ETA %d:%02d%s", bar, done, R->njobs,
+        fprintf(stderr, "\r  [%s] %zu/%zu documents  %.1f/s  ETA %d:%02d%s", bar, done, R->expected,
                 rate, (int)eta / 60, (int)eta % 60, final ? "\n" : "");
     else
-        fprintf(stderr, "kpipress: rendering %zu/%zu documents (%.1f/s)\n", done, R->njobs, rate);
+        fprintf(stderr, "kpipress: rendering %zu/%zu documents (%.1f/s)\n", done, R->expected, rate);
+}
+
+/* The documents a job was to write (for a job whose worker died). */
+static void job_lost(struct render *R, const struct job *j, const char *why)
+{
+    size_t idx[2] = {j->idx, 0}, n = 1;
+    if (j->kind == JOB_TEAM) {
+        idx[0] = R->npeople + j->team;
+        n = 1; /* its members' reviews are reported with the packet */
+    }
+    for (size_t i = 0; i < n; i++) {
+        R->failed++;
+        diag(KP_ERROR, R->paths[idx[i]], 0, 0, "not written: %s", why);
+    }
 }
 
 static void job_done(void *arg, size_t job, int status, const char *result)
 {
     struct render *R = arg;
-    struct job *j = &R->jobs[job];
-    if (status == 0 || status == 2) {
-        int pages = 0;
-        long long bytes = 0;
-        char hex[KP_SHA256_HEX] = "";
-        sscanf(result, "%d %lld %64s", &pages, &bytes, hex);
-        R->ok++, R->pages += (size_t)pages, R->bytes += bytes;
-        j->written = 1;
-        j->doc.pages = pages, j->doc.bytes = bytes;
-        memcpy(j->doc.sha256, hex, sizeof hex);
-        if (status == 2)
-            diag_raise(KP_ERROR);
-    } else {
-        R->failed++;
-        diag(KP_ERROR, j->path, 0, 0, "not written%s%s", *result ? ": " : "", result);
+    if (status < 0) {
+        job_lost(R, &R->jobs[job], result);
+        progress(R, 0);
+        return;
+    }
+    if (status == 2)
+        diag_raise(KP_ERROR);
+    const char *p = result;
+    while (*p) {
+        char *end;
+        size_t which = (size_t)strtoull(p, &end, 10);
+        if (end == p || *end != ':' || which >= R->npeople + R->nteams)
+            break;
+        p = end + 1;
+        if (strncmp(p, "fail", 4) == 0) {
+            R->failed++;
+            diag(KP_ERROR, R->paths[which], 0, 0, "not written (see above)");
+        } else {
+            struct kp_doc_entry *d = &R->docs[which];
+            long long bytes = 0;
+            int pages = 0;
+            if (sscanf(p, "%d:%lld:%64s", &pages, &bytes, d->sha256) == 3) {
+                d->pages = pages, d->bytes = bytes;
+                R->written[which] = 1;
+                R->ok++, R->pages += (size_t)pages, R->bytes += bytes;
+            }
+        }
+        p += strcspn(p, " ");
+        p += *p == ' ';
     }
     progress(R, 0);
 }
@@ -570,16 +653,15 @@ static int load_theme(struct render *R)
 /* SHA256SUMS and manifest.json for the documents written (in path order). */
 static void write_manifest(struct render *R)
 {
-    struct kp_doc_entry *docs = xcalloc(R->njobs + 1, sizeof *docs);
+    struct kp_doc_entry *docs = xcalloc(R->npeople + R->nteams + 1, sizeof *docs);
     size_t n = 0;
-    for (size_t i = 0; i < R->njobs; i++) {
-        struct job *j = &R->jobs[i];
-        if (!j->written)
+    for (size_t i = 0; i < R->npeople + R->nteams; i++) {
+        if (!R->written[i])
             continue;
-        docs[n] = j->doc;
-        docs[n].path = j->rel;
-        docs[n].packet = j->kind == JOB_PACKET;
-        docs[n++].id = j->kind == JOB_PACKET ? R->groups[j->idx]->id : R->people[j->idx].id;
+        docs[n] = R->docs[i];
+        docs[n].path = R->paths[i];
+        docs[n].packet = i >= R->npeople;
+        docs[n++].id = i < R->npeople ? R->people[i].id : R->groups[R->team_group[i - R->npeople]]->id;
     }
     manifest_write(R->o->outdir, R->cfg, &R->meta, docs, n);
     free(docs);
@@ -597,9 +679,8 @@ static void render_free(struct render *R)
     for (size_t g = 0; g < R->ngroups; g++)
         record_free(R->groups[g]);
     free(R->groups);
-    for (size_t j = 0; j < R->njobs; j++)
-        free(R->jobs[j].path), free(R->jobs[j].rel);
     free(R->jobs);
+    free(R->team_group), free(R->docs), free(R->written);
     for (size_t i = 0; i < R->ts.nlangs; i++)
         lang_free(R->ts.langs[i]);
     free(R->ts.langs);

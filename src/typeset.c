@@ -966,9 +966,9 @@ static void packet_members(struct flow *f, const struct kp_record *t)
     f->y -= GAP;
 }
 
-void typeset_packet(struct kp_typeset *ts, struct kp_pdf *doc, const struct kp_record *t,
-                    struct kp_record *const *members, size_t nmembers, const struct kp_record *org,
-                    struct kp_record *const *teams, size_t nteams)
+int typeset_packet_begin(struct kp_typeset *ts, struct kp_pdf *doc, const struct kp_record *t,
+                         size_t nmembers, const struct kp_record *org,
+                         struct kp_record *const *teams, size_t nteams)
 {
     struct flow f;
     flow_init(&f, ts, doc, t);
@@ -988,14 +988,21 @@ void typeset_packet(struct kp_typeset *ts, struct kp_pdf *doc, const struct kp_r
         figures_team(ts->figures, doc, f.lang, t, org, teams, nteams, &f.y, f.left, f.right,
                      MARGIN_BOTTOM, flow_new_page, &f);
     footers(&f);
+    return top;
+}
 
-    for (size_t i = 0; i < nmembers; i++) {
-        int first = typeset_review(ts, doc, members[i], t);
-        pdf_bookmark(doc, top, members[i]->name, first, f.h);
-        char *safe = safe_name(members[i]->id);
-        char *prefix = xasprintf("%s-", safe);
-        pdf_page_label(doc, first, KP_NUM_DECIMAL, prefix, 1);
-        free(prefix);
-        free(safe);
-    }
+void typeset_packet_add(struct kp_pdf *doc, int top, const struct kp_record *member,
+                        const struct kp_pdf *review)
+{
+    double w, h;
+    pdf_page_size(doc, &w, &h);
+    int first = pdf_append(doc, review);
+    if (first < 0)
+        return;
+    pdf_bookmark(doc, top, member->name, first, h);
+    char *safe = safe_name(member->id);
+    char *prefix = xasprintf("%s-", safe);
+    pdf_page_label(doc, first, KP_NUM_DECIMAL, prefix, 1);
+    free(prefix);
+    free(safe);
 }

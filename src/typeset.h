@@ -47,13 +47,18 @@ const struct kp_lang *typeset_lang(const struct kp_typeset *ts, const char *code
 int typeset_review(struct kp_typeset *ts, struct kp_pdf *doc, const struct kp_record *r,
                    const struct kp_record *team);
 
-/* A whole packet for team t: cover, team summary, then every member's review
- * (members[i] are the person records, in t's member order), bookmarks
- * team -> person and page labels. org: the org record (team-vs-team), may be
- * NULL; teams: every team record, for the team-against-team chart. */
-void typeset_packet(struct kp_typeset *ts, struct kp_pdf *doc, const struct kp_record *t,
-                    struct kp_record *const *members, size_t nmembers, const struct kp_record *org,
-                    struct kp_record *const *teams, size_t nteams);
+/* A team's packet is its cover and summary page (typeset_packet_begin:
+ * team KPIs, members ranked, team charts; names allowed: packets are for
+ * managers), then each member's review, built once with typeset_review into
+ * its own document and appended (typeset_packet_add), with bookmarks team ->
+ * person and page labels (Cover-1, Team-1, <rep_id>-1 …). org: the org
+ * record (team against team), may be NULL; teams: every team record.
+ * typeset_packet_begin returns the team's bookmark id for the members. */
+int typeset_packet_begin(struct kp_typeset *ts, struct kp_pdf *doc, const struct kp_record *t,
+                         size_t nmembers, const struct kp_record *org,
+                         struct kp_record *const *teams, size_t nteams);
+void typeset_packet_add(struct kp_pdf *doc, int top, const struct kp_record *member,
+                        const struct kp_pdf *review);
 
 /* Document info and date on doc for r (title, subject, author, keywords). */
 void typeset_info(const struct kp_typeset *ts, struct kp_pdf *doc, const struct kp_record *r);
