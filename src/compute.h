@@ -11,24 +11,67 @@
  * tree). compute_person()/compute_group() then build one full record at a
  * time, so a batch streams with memory that does not grow with its size.
  *
- * Definitions (SPEC.md, docs/config.md):
- * - A person's KPIs cover their own rows; someone with people below them in
- *   the manager_id tree (a manager) covers their own rows and everyone below.
- * - Teams and the org use the raw sums over their members' rows.
+ * Definitions (SPEC.md; docs/config.md explains each with examples):
+ * - Numbers: every figure compute produces (aggregates, KPI values, ratios,
+ *   points, composites, shares, projections, payouts) is rounded to 15
+ *   significant digits (compute_round) as soon as it is made, and the next
+ *   figure is computed from the rounded one; sums are compensated (Neumaier),
+ *   so a sum of decimal inputs is the exact decimal sum. A figure therefore
+ *   reads as a spreadsheet shows it: avg(4.4, 4.6, 4.5) is 4.5, not
+ *   4.500000000000001. Every threshold comparison (target met, cap, band
+ *   min, commission tier, alert thresholds, min_sample) compares the two
+ *   sides at 15 significant digits, so 4.5 meets a target of 4.5 and an
+ *   attainment of exactly 80% reaches an 80% tier.
+ * - Scope: a person's KPIs cover their own rows; someone with people below
+ *   them in the manager_id tree (a manager) covers their own rows and
+ *   everyone below, at every level. Teams and the org use the raw sums over
+ *   their members' rows (a ratio of sums, never a mean of ratios).
  * - Target: the first of person (targets.csv), role, KPI default in the
  *   config's [scoring] targets order. For a KPI that adds up over people
- *   (sum(x), count(x)), a group's target - and a manager's - is the sum of the
- *   targets of the people it covers whose role weights the KPI (all of them
- *   when none does); for other KPIs a team uses the KPI's default target.
- * - ratio = value/target (higher is better) or target/value (lower is
- *   better), floored at 0 and capped at [scoring] cap; points = 100 × ratio.
+ *   (sum(x), count(x); [kpi] team_target), a team's, the org's and a
+ *   manager's target is the sum of the own targets of the people covered
+ *   (a manager: themselves and everyone below) whose role weights the KPI,
+ *   or of everyone covered when no such role is among them; a manager's own
+ *   targets.csv target wins over the sum when person comes first. For other
+ *   KPIs a manager has their own target and a team or the org the KPI's
+ *   default.
+ * - ratio = value/target (higher is better; n/a when target <= 0) or
+ *   target/value (lower is better; value <= 0 gives the cap), floored at 0
+ *   and capped at [scoring] cap; points = 100 × ratio.
  * - insufficient: the sample (the KPI's `sample` formula, else its divisor)
- *   is below min_sample; shown, but left out of the composite.
+ *   is below min_sample; shown, but left out of the composite, of
+ *   spread()/at_target() and of drop alerts.
  * - composite = Σ weight × points / Σ weight over the role's weighted KPIs
- *   that have points and are not insufficient; n/a when none has.
- * - Ranks: by composite, highest first; ties share the best rank (1, 2, 2,
- *   4); people without a composite are not ranked (rank 0). percentile =
- *   100 × (people in the org with a composite ≤ this one) / org_size. */
+ *   that have points and are ok (re-normalised); n/a when none has. A team's
+ *   (and the org's) composite is the mean of its members' composites.
+ * - Group functions (teams, the org, a manager's tree; members are the
+ *   people below a manager, not the manager): each member's own value over
+ *   their own rows. at_target(k) = members meeting their own target / members
+ *   with an ok value and a target; spread(k) = population standard deviation
+ *   of the ok values.
+ * - Ranks: by composite, highest first, within the team and the org;
+ *   ties share the best rank (1, 2, 2, 4); people without a composite are
+ *   not ranked (rank 0) and not counted in team_size/org_size. percentile =
+ *   100 × (ranked people in the org with a composite <= this one) / org_size.
+ * - Previous window: the same number of months just before the window; n/a
+ *   when [review] history is shorter than the window.
+ * - Pacing (as_of before the end of the window): E = months elapsed (whole
+ *   months before as_of's, plus day / days of as_of's month), W = window
+ *   months, R = W - E. sum/count KPIs: projected = value × W / E, needed =
+ *   (target - value) / R per remaining month (0 once reached). sum(a)/sum(b):
+ *   B_window = sum(b) when b has values after as_of's month (a plan, e.g.
+ *   quota) else sum(b) × W / E; projected = (sum(a) × W / E) / B_window,
+ *   needed = (target × B_window - sum(a)) / R of a. Other KPIs: projected =
+ *   value, needed n/a.
+ * - Alerts: drop: (value - prev) / |prev| below -threshold (above it when
+ *   lower is better), strictly; pace: projected / target (target / projected)
+ *   below threshold; below: value / target below threshold; idle: a month
+ *   of the window that is over at as_of and began on or after the hire date
+ *   in which none of the rule's columns is above zero.
+ * - Commission: a = the plan KPI's value, unit = basis / a. flat: rate of
+ *   the highest tier with from <= a, × basis; marginal: Σ rate × unit ×
+ *   (the part of a within the tier); pool: pool_rate × unit × (a -
+ *   pool_from) when a > pool_from; then min(payout, cap). */
 #ifndef KP_COMPUTE_H
 #define KP_COMPUTE_H
 
@@ -45,6 +88,10 @@ struct kp_compute;
 struct kp_compute *compute_new(const struct kp_config *cfg, const struct kp_data *d,
                                long doc_date);
 void compute_free(struct kp_compute *k);
+
+/* x rounded to 15 significant digits: the double nearest to the decimal
+ * that "%.15g" shows (NaN and infinities unchanged, -0 becomes 0). */
+double compute_round(double x);
 
 const struct kp_meta *compute_meta(const struct kp_compute *k);
 /* Number of groups: the teams in data order, then the org (last). */
