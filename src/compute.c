@@ -54,7 +54,7 @@ struct kp_compute {
     double *points;      /* [np * nk]; NaN when not scored */
     unsigned char *status;
     double *composite;   /* [np] */
-    double *comp15;      /* [np] composite at 15 digits: shown, ranked, banded */
+    double *comp12;      /* [np] composite at 15 digits: shown, ranked, banded */
     int *rank_team, *rank_org;
     int *team_size;      /* [nteams] people ranked */
     int org_size;
@@ -79,7 +79,7 @@ static const double pow10_tab[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1
  * (ties to even), s within ±22: the product is rounded once to a double,
  * so a result that looks like a tie (…5) is settled by the exact residual
  * that fma gives. */
-static double mantissa15(double a, int s)
+static double scaled(double a, int s)
 {
     double p, r;
     if (s >= 0) {
@@ -95,40 +95,60 @@ static double mantissa15(double a, int s)
     return m;
 }
 
-double compute_round(double x)
+double compute_round(double x, int digits)
 {
     if (isnan(x) || isinf(x))
         return x;
     if (x == 0)
         return 0; /* no -0 */
-    double a = fabs(x);
-    int s = 14 - (int)floor(log10(a));
+    if (digits < 1 || digits > 15)
+        digits = 15;
+    double a = fabs(x), lo = pow10_tab[digits - 1], hi = pow10_tab[digits];
+    int s = digits - 1 - (int)floor(log10(a));
     if (s >= -21 && s <= 21) {
-        double m = mantissa15(a, s);
-        if (m >= 1e15) /* log10 rounded up across a power of ten */
-            m = mantissa15(a, --s);
-        else if (m < 1e14)
-            m = mantissa15(a, ++s);
+        double m = scaled(a, s);
+        if (m >= hi) /* log10 rounded up across a power of ten */
+            m = scaled(a, --s);
+        else if (m < lo)
+            m = scaled(a, ++s);
         /* m is exact (< 2^53) and so is the power of ten: one correctly
          * rounded operation gives the double nearest the decimal m × 10^-s,
-         * the same double strtod gives for those 15 digits. */
+         * the same double strtod gives for those digits. */
         double r = s >= 0 ? m / pow10_tab[s] : m * pow10_tab[-s];
         return x < 0 ? -r : r;
     }
     char b[40];
-    snprintf(b, sizeof b, "%.14e", x);
+    snprintf(b, sizeof b, "%.*e", digits - 1, x);
     return strtod(b, NULL);
 }
 
-/* Threshold comparisons: both sides at 15 significant digits. */
+/* Exact figures (sums of inputs) keep 15 digits; derived ones 12. */
+static double R15(double x)
+{
+    return compute_round(x, KP_DIGITS_EXACT);
+}
+
+static double R12(double x)
+{
+    return compute_round(x, KP_DIGITS);
+}
+
+/* Threshold comparisons: both sides at 12 significant digits. */
 static int at_least(double a, double b)
 {
-    return compute_round(a) >= compute_round(b);
+    return R12(a) >= R12(b);
 }
 
 static int below(double a, double b)
 {
-    return compute_round(a) < compute_round(b);
+    return R12(a) < R12(b);
+}
+
+/* A KPI figure as shown: a sum or count of inputs is exact (15 digits),
+ * anything divided, averaged or combined 12. */
+static double shown(const struct kp_expr *e, double v)
+{
+    return e && expr_is_additive(e) ? R15(v) : R12(v);
 }
 
 /* Neumaier's compensated summation: *s + *c is the running sum. */
@@ -188,11 +208,11 @@ static void agg_range(const struct src *s, int a, int b, struct kp_colagg *out, 
             o->min = o->n == 0 || x.min < o->min ? x.min : o->min;
             o->max = o->n == 0 || x.max > o->max ? x.max : o->max;
             if (o->n == 0)
-                o->first = compute_round(x.sum + x.comp);
-            o->last = compute_round(x.sum + x.comp);
+                o->first = R15(x.sum + x.comp);
+            o->last = R15(x.sum + x.comp);
             o->n += x.n;
         }
-        o->sum = compute_round(o->sum + comp);
+        o->sum = R15(o->sum + comp);
     }
 }
 
@@ -345,7 +365,7 @@ static double sum_targets(const struct kp_compute *k, const size_t *people, size
         if (!isnan(t) && counts_for_sum(k, people[i], kpi, all))
             ksum(&s, &c, t), any = 1;
     }
-    return any ? compute_round(s + c) : NAN;
+    return any ? R15(s + c) : NAN;
 }
 
 static double ratio_of(const struct kp_compute *k, int kpi, double v, double t)
@@ -372,6 +392,13 @@ static double points_of(double ratio)
     return 100 * ratio;
 }
 
+/* What min_sample is compared with: the sample formula, else the divisor. */
+static const struct kp_expr *sample_expr(const struct kp_compute *k, int kpi)
+{
+    const struct kp_kpi_def *d = &k->cfg->kpis[kpi];
+    return d->sample ? d->sample : d->formula ? expr_divisor(d->formula) : NULL;
+}
+
 /* Status of a KPI value over a source and range: na, insufficient or ok. */
 static enum kp_status status_of(const struct kp_compute *k, const struct src *s, int kpi,
                                 double v, int a, int b, double *sample)
@@ -380,7 +407,7 @@ static enum kp_status status_of(const struct kp_compute *k, const struct src *s,
     *sample = NAN;
     if (isnan(v))
         return KP_ST_NA;
-    const struct kp_expr *se = d->sample ? d->sample : d->formula ? expr_divisor(d->formula) : NULL;
+    const struct kp_expr *se = sample_expr(k, kpi);
     if (se)
         *sample = eval_src(k, s, se, a, b);
     if (d->min_sample > 0 && (isnan(*sample) || below(*sample, d->min_sample)))
@@ -510,7 +537,7 @@ static void score_people(struct kp_compute *k)
     k->points = xmalloc(nz(np * nk) * sizeof *k->points);
     k->status = xcalloc(nz(np * nk), 1);
     k->composite = xmalloc(nz(np) * sizeof *k->composite);
-    k->comp15 = xmalloc(nz(np) * sizeof *k->comp15);
+    k->comp12 = xmalloc(nz(np) * sizeof *k->comp12);
     memcpy(k->target, k->own_t, np * nk * sizeof *k->target);
     for (size_t p = 0; p < np; p++) {
         struct src s = person_src(k, p);
@@ -527,7 +554,7 @@ static void score_people(struct kp_compute *k)
             k->points[x] = points_of(ratio_of(k, (int)i, k->value[x], k->target[x]));
         }
         k->composite[p] = composite_of(k, p, &k->points[p * nk], &k->status[p * nk]);
-        k->comp15[p] = compute_round(k->composite[p]);
+        k->comp12[p] = R12(k->composite[p]);
     }
 }
 
@@ -544,15 +571,15 @@ static int rank_set(const struct kp_compute *k, const size_t *people, size_t n, 
 {
     size_t *ord = xmalloc((n ? n : 1) * sizeof *ord), m = 0;
     for (size_t i = 0; i < n; i++)
-        if (!isnan(k->comp15[people[i]]))
+        if (!isnan(k->comp12[people[i]]))
             ord[m++] = people[i];
         else
             rank[people[i]] = 0;
-    sort_keys = k->comp15;
+    sort_keys = k->comp12;
     qsort(ord, m, sizeof *ord, cmp_desc);
     sort_keys = NULL;
     for (size_t i = 0; i < m; i++)
-        rank[ord[i]] = i > 0 && k->comp15[ord[i]] == k->comp15[ord[i - 1]]
+        rank[ord[i]] = i > 0 && k->comp12[ord[i]] == k->comp12[ord[i - 1]]
                            ? rank[ord[i - 1]]
                            : (int)i + 1;
     free(ord);
@@ -698,8 +725,8 @@ static void pace(const struct kp_compute *k, const struct src *s, int kpi, doubl
             pace_ratio(k, s, d, target, &projected, &needed);
         }
     }
-    v->projected = compute_round(projected);
-    v->needed = compute_round(needed);
+    v->projected = R12(projected);
+    v->needed = R12(needed);
 }
 
 /* ------------------------------------------------------------------ */
@@ -717,19 +744,19 @@ static void fill_kpis(struct kp_compute *k, struct kp_record *r, const struct sr
         const struct kp_expr *e = k->cfg->kpis[i].formula;
         double ratio = ratio_of(k, (int)i, value[i], target[i]), sample;
         double prev = k->p0 >= 0 ? eval_src(k, s, e, k->p0, k->p1) : NAN;
-        v->value = compute_round(value[i]);
-        v->target = compute_round(target[i]);
+        v->value = shown(e, value[i]);
+        v->target = R15(target[i]);
         v->target_src = tsrc ? tsrc[i] : 0;
         v->weight = weight ? weight[i] : 0;
         v->status = status_of(k, s, (int)i, value[i], k->w0, k->w1, &sample);
-        v->sample = compute_round(sample);
-        v->ratio = compute_round(ratio);
-        v->points = compute_round(points_of(ratio));
-        v->prev = compute_round(prev);
+        v->sample = shown(sample_expr(k, (int)i), sample);
+        v->ratio = R12(ratio);
+        v->points = R12(points_of(ratio));
+        v->prev = shown(e, prev);
         if (prev_pts)
             prev_pts[i] = points_of(ratio_of(k, (int)i, prev, target[i]));
         for (int m = 0; m < k->nm; m++)
-            v->series[m] = compute_round(eval_src(k, s, e, m, m));
+            v->series[m] = shown(e, eval_src(k, s, e, m, m));
         if (k->meta.pacing)
             pace(k, s, (int)i, value[i], target[i], v);
     }
@@ -740,7 +767,7 @@ static void fill_cols(const struct kp_compute *k, struct kp_record *r, const str
     for (size_t c = 0; c < k->nc; c++)
         for (int m = 0; m < k->nm; m++) {
             struct cell x = src_cell(s, m, c);
-            r->cols[c * (size_t)k->nm + (size_t)m] = x.n ? compute_round(x.sum + x.comp) : NAN;
+            r->cols[c * (size_t)k->nm + (size_t)m] = x.n ? R15(x.sum + x.comp) : NAN;
         }
 }
 
@@ -786,7 +813,7 @@ static void drop_alert(const struct kp_compute *k, struct kp_record *r,
     if (k->p0 < 0 || isnan(v->prev) || v->prev == 0 ||
         status_of(k, s, q, v->prev, k->p0, k->p1, &sample) != KP_ST_OK)
         return;
-    double change = compute_round((v->value - v->prev) / fabs(v->prev));
+    double change = R12((v->value - v->prev) / fabs(v->prev));
     double worse = k->cfg->kpis[q].lower_better ? change : -change;
     if (below(a->threshold, worse))
         add_alert(r, a->id, "drop", q, 0, change, a->threshold);
@@ -797,7 +824,7 @@ static double share_of_target(const struct kp_compute *k, int q, double v, doubl
 {
     if (isnan(v) || isnan(t) || t == 0 || v == 0)
         return NAN;
-    return compute_round(k->cfg->kpis[q].lower_better ? t / v : v / t);
+    return R12(k->cfg->kpis[q].lower_better ? t / v : v / t);
 }
 
 static void alerts_for(const struct kp_compute *k, struct kp_record *r, const struct src *s,
@@ -846,7 +873,7 @@ static void commission(const struct kp_compute *k, struct kp_record *r, const st
     if (isnan(a) || isnan(basis))
         return;
     double raw = eval_src(k, s, k->cfg->kpis[cm->kpi].formula, k->w0, k->w1);
-    double unit = a > 0 ? compute_round(basis / raw) : 0, pay = 0, rate = 0;
+    double unit = a > 0 ? R15(basis / raw) : 0, pay = 0, rate = 0;
     for (size_t i = 0; i < cm->ntiers; i++) {
         const struct kp_tier *t = &cm->tiers[i];
         if (!at_least(a, t->from))
@@ -854,15 +881,15 @@ static void commission(const struct kp_compute *k, struct kp_record *r, const st
         rate = t->rate;
         if (cm->marginal && a > 0) {
             int next = i + 1 < cm->ntiers && at_least(a, cm->tiers[i + 1].from);
-            double hi = next ? compute_round(unit * cm->tiers[i + 1].from) : basis;
-            pay += compute_round(t->rate * (hi - compute_round(unit * t->from)));
+            double hi = next ? R15(unit * cm->tiers[i + 1].from) : basis;
+            pay += R15(t->rate * (hi - R15(unit * t->from)));
         }
     }
     if (!cm->marginal)
         pay = rate * basis;
     if (cm->pool_rate > 0 && cm->pool_from > 0 && a > 0 && below(cm->pool_from, a))
-        pay += compute_round(cm->pool_rate * (basis - compute_round(unit * cm->pool_from)));
-    pay = compute_round(pay);
+        pay += R15(cm->pool_rate * (basis - R15(unit * cm->pool_from)));
+    pay = R12(pay);
     if (!isnan(cm->cap) && pay > cm->cap)
         pay = cm->cap;
     r->payout = pay;
@@ -900,20 +927,20 @@ struct kp_record *compute_person(struct kp_compute *k, size_t p)
               prev_pts);
     size_t t = (size_t)pp->team_idx;
     for (size_t i = 0; i < nk; i++) {
-        r->kpis[i].group_value = compute_round(k->team_value[t * nk + i]);
-        r->kpis[i].group_points = compute_round(k->team_points[t * nk + i]);
+        r->kpis[i].group_value = shown(k->cfg->kpis[i].formula, k->team_value[t * nk + i]);
+        r->kpis[i].group_points = R12(k->team_points[t * nk + i]);
         double sample;
         prev_st[i] = k->p0 >= 0 ? status_of(k, &s, (int)i, r->kpis[i].prev, k->p0, k->p1, &sample)
                                 : KP_ST_NA;
     }
-    r->composite = k->comp15[p];
-    r->composite_prev = compute_round(composite_of(k, p, prev_pts, prev_st));
+    r->composite = k->comp12[p];
+    r->composite_prev = R12(composite_of(k, p, prev_pts, prev_st));
     r->band = xstrdup(band_of(k->cfg, r->composite));
     r->rank_team = k->rank_team[p], r->team_size = k->team_size[t];
     r->rank_org = k->rank_org[p], r->org_size = k->org_size;
     /* Everyone ranked at or after this rank has a composite <= this one. */
     r->percentile = r->rank_org > 0
-                        ? compute_round(100.0 * (k->org_size - r->rank_org + 1) / k->org_size)
+                        ? R12(100.0 * (k->org_size - r->rank_org + 1) / k->org_size)
                         : NAN;
     fill_cols(k, r, &s);
     r->lines = xcalloc((size_t)k->nm, sizeof *r->lines);
@@ -958,10 +985,10 @@ static void add_member(struct kp_compute *k, struct kp_record *r, size_t p)
     m->rep_id = xstrdup(d->people[p].rep_id);
     m->name = xstrdup(d->people[p].name);
     m->role = xstrdup(k->cfg->roles[d->people[p].role_idx].id);
-    m->composite = k->comp15[p];
+    m->composite = k->comp12[p];
     m->band = xstrdup(band_of(k->cfg, m->composite));
     m->rank = k->rank_team[p];
-    m->attainment = k->nk ? compute_round(k->value[p * k->nk]) : NAN;
+    m->attainment = k->nk ? shown(k->cfg->kpis[0].formula, k->value[p * k->nk]) : NAN;
 }
 
 struct kp_record *compute_group(struct kp_compute *k, size_t gi)
@@ -992,7 +1019,7 @@ struct kp_record *compute_group(struct kp_compute *k, size_t gi)
     }
     qsort(r->members, r->nmembers, sizeof *r->members, member_cmp_rank);
     /* The team composite: the mean of its members' composites. */
-    r->composite = n ? compute_round((acc + comp) / (double)n) : NAN;
+    r->composite = n ? R12((acc + comp) / (double)n) : NAN;
     r->band = xstrdup(band_of(k->cfg, r->composite));
     r->team_size = (int)g->nmembers;
     r->org_size = k->org_size;
@@ -1049,7 +1076,7 @@ void compute_free(struct kp_compute *k)
     free(k->teams);
     group_free(&k->org);
     free(k->own), free(k->own_st), free(k->own_t), free(k->value), free(k->target);
-    free(k->tsrc), free(k->points), free(k->status), free(k->composite), free(k->comp15);
+    free(k->tsrc), free(k->points), free(k->status), free(k->composite), free(k->comp12);
     free(k->rank_team), free(k->rank_org);
     free(k->team_size), free(k->team_points), free(k->team_value);
     free(k);
@@ -1069,14 +1096,14 @@ static struct numtxt num(double v)
     if (isnan(v))
         snprintf(t.s, sizeof t.s, "n/a");
     else
-        fmt_plain(t.s, sizeof t.s, compute_round(v));
+        fmt_plain(t.s, sizeof t.s, v);
     return t;
 }
 
 /* A group function's value as explain shows it. */
 static double group_fn_shown(void *arg, enum kp_group_fn fn, int kpi)
 {
-    return compute_round(group_fn(arg, fn, kpi));
+    return R12(group_fn(arg, fn, kpi));
 }
 
 static const char *target_src_name(char c)
@@ -1121,7 +1148,7 @@ static void explain_group_fn(const struct kp_compute *k, const struct group *g, 
     for (size_t i = 0; i < g->nmembers; i++) {
         size_t p = g->members[i], x = p * k->nk + (size_t)gk;
         double v = member_value(k, p, gk, k->w0, k->w1), t = k->own_t[x];
-        buf_printf(out, "    %-8s %s", k->d->people[p].rep_id, num(k->own[x]).s);
+        buf_printf(out, "    %-8s %s", k->d->people[p].rep_id, num(shown(def->formula, k->own[x])).s);
         if (k->own_st[x] == KP_ST_INSUFFICIENT)
             buf_adds(out, " (insufficient)");
         if (!isnan(v))
@@ -1225,13 +1252,13 @@ static void explain_trend(const struct kp_compute *k, const struct kp_kpival *v,
         buf_printf(out, "previous window %s..%s: %s", a, b, num(v->prev).s);
         if (!isnan(v->prev) && !isnan(v->value) && v->prev != 0)
             buf_printf(out, " (change (value − previous) / |previous| = %s)",
-                       num((v->value - v->prev) / fabs(v->prev)).s);
+                       num(R12((v->value - v->prev) / fabs(v->prev))).s);
         buf_addc(out, '\n');
     }
     if (k->meta.pacing) {
         buf_printf(out, "pacing: %s of %d months elapsed, %s remaining; projected %s; needed per "
                         "remaining month %s\n",
-                   num(k->elapsed).s, k->w1 - k->w0 + 1, num(k->remaining).s, num(v->projected).s, num(v->needed).s);
+                   num(R12(k->elapsed)).s, k->w1 - k->w0 + 1, num(R12(k->remaining)).s, num(v->projected).s, num(v->needed).s);
     }
 }
 

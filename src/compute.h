@@ -89,9 +89,11 @@ struct kp_compute *compute_new(const struct kp_config *cfg, const struct kp_data
                                long doc_date);
 void compute_free(struct kp_compute *k);
 
-/* x rounded to 15 significant digits: the double nearest to the decimal
- * that "%.15g" shows (NaN and infinities unchanged, -0 becomes 0). */
-double compute_round(double x);
+/* x rounded to digits (1..15) significant digits: the double nearest to the
+ * decimal that "%.*e" shows with digits - 1 (NaN and infinities unchanged,
+ * -0 becomes 0; ties to even on x's exact value). */
+double compute_round(double x, int digits);
+enum { KP_DIGITS = 12, KP_DIGITS_EXACT = 15 };
 
 const struct kp_meta *compute_meta(const struct kp_compute *k);
 /* Number of groups: the teams in data order, then the org (last). */
