@@ -1181,6 +1181,27 @@ static void explain_sum_target(const struct kp_compute *k, size_t p, int kpi, co
     free(cov);
 }
 
+/* The person's targets from each source, in the order that wins. */
+static void explain_candidates(const struct kp_compute *k, size_t p, int kpi, struct kp_buf *out)
+{
+    static const char *const names[] = {"person", "role", "default"};
+    const struct kp_config *c = k->cfg;
+    buf_adds(out, "  targets in the order that wins ([scoring] targets):");
+    for (int i = 0; i < 3; i++) {
+        double t = NAN;
+        switch (c->precedence[i]) {
+        case KP_TS_PERSON:
+            t = k->d->ptarget ? k->d->ptarget[p * k->d->nkpis + (size_t)kpi] : NAN;
+            break;
+        case KP_TS_ROLE: t = c->roles[k->d->people[p].role_idx].target[kpi]; break;
+        case KP_TS_DEFAULT: t = c->kpis[kpi].target; break;
+        }
+        buf_printf(out, "%s %s %s", i ? "," : "", names[c->precedence[i]],
+                   isnan(t) ? "(none)" : num(t).s);
+    }
+    buf_addc(out, '\n');
+}
+
 static void explain_ratio(const struct kp_compute *k, const struct kp_kpi_def *def,
                           const struct kp_kpival *v, struct kp_buf *out)
 {
@@ -1305,6 +1326,7 @@ void compute_explain(struct kp_compute *k, size_t p, int kpi, struct kp_buf *out
     buf_printf(out, " = %s\n", num(v->value).s);
     buf_printf(out, "target: %s (%s)\n", isnan(v->target) ? "none" : num(v->target).s,
                target_src_name(v->target_src));
+    explain_candidates(k, p, kpi, out);
     if (v->target_src == 't')
         explain_sum_target(k, p, kpi, &s, out);
     explain_ratio(k, def, v, out);
