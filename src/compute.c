@@ -50,7 +50,8 @@ struct kp_compute {
     double *own_t;       /* [np * nk] the person's own resolved target */
     double *value;       /* [np * nk] value over the person's scope (window) */
     double *target;      /* [np * nk] target of the scope (a manager: tree sums) */
-    char *tsrc;          /* [np * nk] */
+    char *own_src;       /* [np * nk] source of own_t: 'p', 'r', 'd' or 0 */
+    char *tsrc;          /* [np * nk] source of target ('t': a tree sum) */
     double *points;      /* [np * nk]; NaN when not scored */
     unsigned char *status;
     double *composite;   /* [np] */
@@ -498,7 +499,7 @@ static void score_own(struct kp_compute *k)
     k->own = xmalloc(nz(np * nk) * sizeof *k->own);
     k->own_st = xcalloc(nz(np * nk), 1);
     k->own_t = xmalloc(nz(np * nk) * sizeof *k->own_t);
-    k->tsrc = xcalloc(nz(np * nk), 1);
+    k->own_src = xcalloc(nz(np * nk), 1);
     for (size_t p = 0; p < np; p++)
         for (size_t i = 0; i < nk; i++) {
             size_t x = p * nk + i;
@@ -508,7 +509,7 @@ static void score_own(struct kp_compute *k)
                             ? NAN
                             : eval_src(k, &own, k->cfg->kpis[i].formula, k->w0, k->w1);
             k->own_st[x] = status_of(k, &own, (int)i, k->own[x], k->w0, k->w1, &sample);
-            k->own_t[x] = resolve_target(k, p, (int)i, &k->tsrc[x]);
+            k->own_t[x] = resolve_target(k, p, (int)i, &k->own_src[x]);
         }
 }
 
@@ -539,6 +540,8 @@ static void score_people(struct kp_compute *k)
     k->composite = xmalloc(nz(np) * sizeof *k->composite);
     k->comp12 = xmalloc(nz(np) * sizeof *k->comp12);
     memcpy(k->target, k->own_t, np * nk * sizeof *k->target);
+    k->tsrc = xmalloc(nz(np * nk));
+    memcpy(k->tsrc, k->own_src, np * nk);
     for (size_t p = 0; p < np; p++) {
         struct src s = person_src(k, p);
         for (size_t i = 0; i < nk; i++) {
@@ -1076,7 +1079,7 @@ void compute_free(struct kp_compute *k)
     free(k->teams);
     group_free(&k->org);
     free(k->own), free(k->own_st), free(k->own_t), free(k->value), free(k->target);
-    free(k->tsrc), free(k->points), free(k->status), free(k->composite), free(k->comp12);
+    free(k->own_src), free(k->tsrc), free(k->points), free(k->status), free(k->composite), free(k->comp12);
     free(k->rank_team), free(k->rank_org);
     free(k->team_size), free(k->team_points), free(k->team_value);
     free(k);
@@ -1138,11 +1141,13 @@ static void explain_rows(const struct kp_compute *k, size_t p, const size_t *col
     }
 }
 
-/* The members behind a group function: each one's own value and target. */
+/* The members behind a group function: each one's own value (and target). */
 static void explain_group_fn(const struct kp_compute *k, const struct group *g, int gk,
-                             struct kp_buf *out)
+                             int at_target, int spread, struct kp_buf *out)
 {
     const struct kp_kpi_def *def = &k->cfg->kpis[gk];
+    double sum = 0;
+    long n = 0;
     buf_printf(out, "%s of the %zu people below (own rows; n/a and insufficient left out):\n",
                def->id, g->nmembers);
     for (size_t i = 0; i < g->nmembers; i++) {
@@ -1151,11 +1156,16 @@ static void explain_group_fn(const struct kp_compute *k, const struct group *g, 
         buf_printf(out, "    %-8s %s", k->d->people[p].rep_id, num(shown(def->formula, k->own[x])).s);
         if (k->own_st[x] == KP_ST_INSUFFICIENT)
             buf_adds(out, " (insufficient)");
-        if (!isnan(v))
+        if (!isnan(v) && at_target)
             buf_printf(out, "   target %s: %s", num(t).s,
-                       isnan(t) ? "no target" : meets(k, gk, v, t) ? "met" : "not met");
+                       isnan(t) ? "no target, left out" : meets(k, gk, v, t) ? "met" : "not met");
+        if (!isnan(v) && !(at_target && isnan(t)))
+            sum += v, n++;
         buf_addc(out, '\n');
     }
+    if (spread && n > 0)
+        buf_printf(out, "  spread = √(Σ (value − mean)² / %ld), mean = %s\n", n,
+                   num(R12(sum / (double)n)).s);
 }
 
 /* How a summed target adds up: each counted person's own target. */
@@ -1176,7 +1186,7 @@ static void explain_sum_target(const struct kp_compute *k, size_t p, int kpi, co
         if (isnan(t) || !counts_for_sum(k, cov[i], kpi, all))
             continue;
         buf_printf(out, "    %-8s %s (%s)\n", k->d->people[cov[i]].rep_id, num(t).s,
-                   target_src_name(k->tsrc[cov[i] * k->nk + (size_t)kpi]));
+                   target_src_name(k->own_src[cov[i] * k->nk + (size_t)kpi]));
     }
     free(cov);
 }
@@ -1313,9 +1323,10 @@ void compute_explain(struct kp_compute *k, size_t p, int kpi, struct kp_buf *out
         }
     }
     int gk[8];
-    size_t ngk = def->formula ? expr_group_kpis(def->formula, gk, 8) : 0;
-    for (size_t i = 0; i < ngk && s.g; i++)
-        explain_group_fn(k, s.g, gk[i], out);
+    size_t ngk = def->formula && s.g ? expr_group_kpis(def->formula, gk, 8) : 0;
+    for (size_t i = 0; i < ngk; i++) /* which function: the formula's text tells */
+        explain_group_fn(k, s.g, gk[i], strstr(def->formula_src, "at_target(") != NULL,
+                         strstr(def->formula_src, "spread(") != NULL, out);
     struct kp_colagg agg[nc];
     agg_all(&s, k->w0, k->w1, agg);
     struct group_arg ga = {k, s.g, k->w0, k->w1};

@@ -5,8 +5,9 @@
 #   results.csv scores.csv teams.csv   compared byte for byte
 #   messages.txt   stderr, run from the case's folder, the output folder as OUT
 #   status         the exit status (absent: 0)
-#   summary.txt    (when present) tests/golden/summary.py of results.json:
-#                  series, previous window, pacing, alerts, payout rate
+#   summary.txt    (when present) tests/golden/summary.py of results.json
+#                  (options from the case's summary.opts): series, previous
+#                  window, pacing, alerts, payout rate
 #   explain-REP-KPI.txt   `kpipress explain REP KPI` for each "REP KPI" line
 #                  of the case's explain.list
 # UPDATE=1 writes what kpipress gives now over the expected files, for
@@ -55,7 +56,9 @@ for dir in "$G"/*/; do
         fi
     done
     if [ -f "$G/$case/expected/summary.txt" ] && [ -f "$out/results.json" ]; then
-        python3 "$G/summary.py" "$out/results.json" >"$T/$case/summary.txt"
+        # shellcheck disable=SC2046
+        python3 "$G/summary.py" "$out/results.json" $(cat "$dir/summary.opts" 2>/dev/null) \
+            >"$T/$case/summary.txt"
         check "$case" summary.txt
     fi
     if [ -f "$dir/explain.list" ]; then

@@ -3,7 +3,9 @@
 form a person can check by hand: per record the previous-window composite and
 the commission tier rate, per KPI the monthly series, the previous window's
 value, the pacing projection and the amount needed per remaining month, and
-every alert. n/a is written n/a. Usage: summary.py results.json"""
+every alert; with the option "team", each person's team value and the team's
+mean points per KPI. n/a is written n/a.
+Usage: summary.py results.json [team]"""
 import json
 import sys
 
@@ -25,7 +27,7 @@ def months(meta):
     return out
 
 
-def record(r, meta, labels):
+def record(r, meta, opts):
     head = "%s %s: composite %s, previous window %s" % (
         r["kind"], r["id"], num(r["composite"]), num(r["composite_prev"]))
     if r["kind"] == "person":
@@ -37,6 +39,9 @@ def record(r, meta, labels):
         for key in ("prev", "projected", "needed"):
             if v[key] is not None:
                 parts.append("%s %s" % (key, num(v[key])))
+        if r["kind"] == "person" and "team" in opts:
+            parts.append("team value %s, team mean points %s" % (
+                num(v["group_value"]), num(v["group_points"])))
         print("  %s: %s" % (k, "; ".join(parts)))
     for a in r["alerts"]:
         print("  alert %s (%s)%s%s: value %s, threshold %s" % (
@@ -50,10 +55,11 @@ def main():
     with open(sys.argv[1], encoding="utf-8") as f:
         doc = json.load(f)
     meta = doc["meta"]
+    opts = sys.argv[2:]
     print("months: " + " ".join(months(meta)))
     print("pacing: %s, as of %s" % ("yes" if meta["pacing"] else "no", meta["as_of"]))
     for r in doc["people"] + doc["groups"]:
-        record(r, meta, None)
+        record(r, meta, opts)
 
 
 main()
