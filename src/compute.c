@@ -713,8 +713,8 @@ static void pace_ratio(const struct kp_compute *k, const struct src *s,
  * values after as_of's month (a plan), else B × W / E; projected =
  * (A × W / E) / B_window; needed = (target × B_window − A) / R of a.
  * needed is 0 once reached. Other KPIs: projected = value. */
-static void pace(const struct kp_compute *k, const struct src *s, int kpi, double value,
-                 double target, struct kp_kpival *v)
+static double pace(const struct kp_compute *k, const struct src *s, int kpi, double value,
+                   double target, struct kp_kpival *v)
 {
     const struct kp_kpi_def *d = &k->cfg->kpis[kpi];
     double E = k->elapsed, W = (double)(k->w1 - k->w0 + 1), R = k->remaining;
@@ -730,17 +730,24 @@ static void pace(const struct kp_compute *k, const struct src *s, int kpi, doubl
     }
     v->projected = R12(projected);
     v->needed = R12(needed);
+    return projected;
 }
 
 /* ------------------------------------------------------------------ */
 /* Records                                                             */
 
-/* A record's KPIs from full-precision values and targets (shown at 15
- * digits). prev_pts, when not NULL, gets each KPI's points over the
- * previous window (full precision, NaN when none). */
+/* A KPI's figures before they are rounded for the record: alerts and the
+ * commission are judged on these. */
+struct kraw {
+    double value, target, prev, projected;
+};
+
+/* A record's KPIs from full-precision values and targets (shown at 12
+ * digits, sums at 15); raw[nk] gets them unrounded. prev_pts, when not
+ * NULL, gets each KPI's points over the previous window (NaN when none). */
 static void fill_kpis(struct kp_compute *k, struct kp_record *r, const struct src *s,
                       const double *value, const double *target, const char *tsrc,
-                      const double *weight, double *prev_pts)
+                      const double *weight, struct kraw *raw, double *prev_pts)
 {
     for (size_t i = 0; i < k->nk; i++) {
         struct kp_kpival *v = &r->kpis[i];
@@ -760,8 +767,9 @@ static void fill_kpis(struct kp_compute *k, struct kp_record *r, const struct sr
             prev_pts[i] = points_of(ratio_of(k, (int)i, prev, target[i]));
         for (int m = 0; m < k->nm; m++)
             v->series[m] = shown(e, eval_src(k, s, e, m, m));
+        raw[i] = (struct kraw){value[i], target[i], prev, value[i]};
         if (k->meta.pacing)
-            pace(k, s, (int)i, value[i], target[i], v);
+            raw[i].projected = pace(k, s, (int)i, value[i], target[i], v);
     }
 }
 
@@ -807,31 +815,32 @@ static void idle_alerts(const struct kp_compute *k, struct kp_record *r,
 }
 
 /* drop: (value − prev) / |prev| is worse than −threshold (higher is better)
- * or above +threshold (lower is better); both windows must be ok. */
+ * or above +threshold (lower is better); both windows must be ok. During
+ * pacing the projected value stands for the value. */
 static void drop_alert(const struct kp_compute *k, struct kp_record *r,
-                       const struct kp_alert_rule *a, const struct src *s, int q)
+                       const struct kp_alert_rule *a, const struct src *s, int q,
+                       const struct kraw *x)
 {
-    const struct kp_kpival *v = &r->kpis[q];
-    double sample;
-    if (k->p0 < 0 || isnan(v->prev) || v->prev == 0 ||
-        status_of(k, s, q, v->prev, k->p0, k->p1, &sample) != KP_ST_OK)
+    double sample, v = k->meta.pacing ? x->projected : x->value;
+    if (k->p0 < 0 || isnan(x->prev) || x->prev == 0 || isnan(v) ||
+        status_of(k, s, q, x->prev, k->p0, k->p1, &sample) != KP_ST_OK)
         return;
-    double change = R12((v->value - v->prev) / fabs(v->prev));
+    double change = (v - x->prev) / fabs(x->prev);
     double worse = k->cfg->kpis[q].lower_better ? change : -change;
     if (below(a->threshold, worse))
-        add_alert(r, a->id, "drop", q, 0, change, a->threshold);
+        add_alert(r, a->id, "drop", q, 0, R12(change), a->threshold);
 }
 
-/* value / target (target / value when lower is better) at 15 digits. */
+/* value / target (target / value when lower is better). */
 static double share_of_target(const struct kp_compute *k, int q, double v, double t)
 {
     if (isnan(v) || isnan(t) || t == 0 || v == 0)
         return NAN;
-    return R12(k->cfg->kpis[q].lower_better ? t / v : v / t);
+    return k->cfg->kpis[q].lower_better ? t / v : v / t;
 }
 
 static void alerts_for(const struct kp_compute *k, struct kp_record *r, const struct src *s,
-                       long hired)
+                       long hired, const struct kraw *raw)
 {
     for (size_t i = 0; i < k->cfg->nalerts; i++) {
         const struct kp_alert_rule *a = &k->cfg->alerts[i];
@@ -841,18 +850,17 @@ static void alerts_for(const struct kp_compute *k, struct kp_record *r, const st
         }
         for (size_t j = 0; j < a->nkpis; j++) {
             int q = a->kpis[j];
-            const struct kp_kpival *v = &r->kpis[q];
-            if (v->status != KP_ST_OK)
+            if (r->kpis[q].status != KP_ST_OK)
                 continue;
             double x = NAN;
             if (a->kind == KP_ALERT_DROP)
-                drop_alert(k, r, a, s, q);
+                drop_alert(k, r, a, s, q, &raw[q]);
             else if (a->kind == KP_ALERT_PACE && k->meta.pacing)
-                x = share_of_target(k, q, v->projected, v->target);
+                x = share_of_target(k, q, raw[q].projected, raw[q].target);
             else if (a->kind == KP_ALERT_BELOW)
-                x = share_of_target(k, q, v->value, v->target);
+                x = share_of_target(k, q, raw[q].value, raw[q].target);
             if (!isnan(x) && below(x, a->threshold))
-                add_alert(r, a->id, a->kind == KP_ALERT_PACE ? "pace" : "below", q, 0, x,
+                add_alert(r, a->id, a->kind == KP_ALERT_PACE ? "pace" : "below", q, 0, R12(x),
                           a->threshold);
         }
     }
@@ -865,18 +873,18 @@ static void alerts_for(const struct kp_compute *k, struct kp_record *r, const st
  * reached pays its rate on its slice of the basis, from unit × from up to
  * unit × the next tier's from, or the basis for the last one reached. Pool:
  * pool_rate × (basis − unit × pool_from) when a > pool_from. Then the cap. */
-static void commission(const struct kp_compute *k, struct kp_record *r, const struct src *s)
+static void commission(const struct kp_compute *k, struct kp_record *r, const struct src *s,
+                       const struct kraw *raw)
 {
     const struct kp_commission *cm = &k->cfg->commission;
     r->payout = r->payout_rate = NAN;
     if (!cm->enabled || cm->kpi < 0 || cm->ntiers == 0)
         return;
-    double a = r->kpis[cm->kpi].value;
+    double a = raw[cm->kpi].value;
     double basis = eval_src(k, s, cm->basis, k->w0, k->w1);
     if (isnan(a) || isnan(basis))
         return;
-    double raw = eval_src(k, s, k->cfg->kpis[cm->kpi].formula, k->w0, k->w1);
-    double unit = a > 0 ? R15(basis / raw) : 0, pay = 0, rate = 0;
+    double unit = a > 0 ? R15(basis / a) : 0, pay = 0, rate = 0;
     for (size_t i = 0; i < cm->ntiers; i++) {
         const struct kp_tier *t = &cm->tiers[i];
         if (!at_least(a, t->from))
@@ -926,8 +934,9 @@ struct kp_record *compute_person(struct kp_compute *k, size_t p)
     size_t nk = k->nk;
     double prev_pts[nk ? nk : 1];
     unsigned char prev_st[nk ? nk : 1];
+    struct kraw raw[nk ? nk : 1];
     fill_kpis(k, r, &s, &k->value[p * nk], &k->target[p * nk], &k->tsrc[p * nk], role->weight,
-              prev_pts);
+              raw, prev_pts);
     size_t t = (size_t)pp->team_idx;
     for (size_t i = 0; i < nk; i++) {
         r->kpis[i].group_value = shown(k->cfg->kpis[i].formula, k->team_value[t * nk + i]);
@@ -949,8 +958,8 @@ struct kp_record *compute_person(struct kp_compute *k, size_t p)
     r->lines = xcalloc((size_t)k->nm, sizeof *r->lines);
     for (int m = 0; m < k->nm; m++)
         r->lines[m] = d->line[p * (size_t)k->nm + (size_t)m];
-    alerts_for(k, r, &s, hire_days(pp));
-    commission(k, r, &s);
+    alerts_for(k, r, &s, hire_days(pp), raw);
+    commission(k, r, &s, raw);
     return r;
 }
 
@@ -1009,7 +1018,8 @@ struct kp_record *compute_group(struct kp_compute *k, size_t gi)
     double value[nk ? nk : 1], target[nk ? nk : 1];
     char tsrc[nk ? nk : 1];
     group_values(k, g, value, target, tsrc);
-    fill_kpis(k, r, &s, value, target, tsrc, NULL, NULL);
+    struct kraw raw[nk ? nk : 1];
+    fill_kpis(k, r, &s, value, target, tsrc, NULL, raw, NULL);
     double acc = 0, comp = 0;
     long n = 0;
     r->members = xcalloc(g->nmembers ? g->nmembers : 1, sizeof *r->members);
@@ -1027,7 +1037,7 @@ struct kp_record *compute_group(struct kp_compute *k, size_t gi)
     r->team_size = (int)g->nmembers;
     r->org_size = k->org_size;
     fill_cols(k, r, &s);
-    alerts_for(k, r, &s, -1);
+    alerts_for(k, r, &s, -1, raw);
     return r;
 }
 
@@ -1274,23 +1284,26 @@ static void explain_composite(const struct kp_compute *k, size_t p, const struct
     buf_free(&terms), buf_free(&ws), buf_free(&left);
 }
 
-static void explain_trend(const struct kp_compute *k, const struct kp_kpival *v, struct kp_buf *out)
+static void explain_trend(const struct kp_compute *k, const struct src *s, size_t p, int kpi,
+                          const struct kp_kpival *v, struct kp_buf *out)
 {
     char a[8], b[8];
     if (k->p0 >= 0) {
+        double now = k->value[p * k->nk + (size_t)kpi];
+        double prev = eval_src(k, s, k->cfg->kpis[kpi].formula, k->p0, k->p1);
         month_format(k->d->m0 + k->p0, a);
         month_format(k->d->m0 + k->p1, b);
         buf_printf(out, "previous window %s..%s: %s", a, b, num(v->prev).s);
-        if (!isnan(v->prev) && !isnan(v->value) && v->prev != 0)
-            buf_printf(out, " (change (value − previous) / |previous| = %s)",
-                       num(R12((v->value - v->prev) / fabs(v->prev))).s);
+        if (!isnan(prev) && !isnan(now) && prev != 0)
+            buf_printf(out, ", change (value − previous) / |previous| = %s",
+                       num(R12((now - prev) / fabs(prev))).s);
         buf_addc(out, '\n');
     }
-    if (k->meta.pacing) {
+    if (k->meta.pacing)
         buf_printf(out, "pacing: %s of %d months elapsed, %s remaining; projected %s; needed per "
                         "remaining month %s\n",
-                   num(R12(k->elapsed)).s, k->w1 - k->w0 + 1, num(R12(k->remaining)).s, num(v->projected).s, num(v->needed).s);
-    }
+                   num(R12(k->elapsed)).s, k->w1 - k->w0 + 1, num(R12(k->remaining)).s,
+                   num(v->projected).s, num(v->needed).s);
 }
 
 void compute_explain(struct kp_compute *k, size_t p, int kpi, struct kp_buf *out)
@@ -1343,7 +1356,7 @@ void compute_explain(struct kp_compute *k, size_t p, int kpi, struct kp_buf *out
     explain_ratio(k, def, v, out);
     explain_status(def, v, out);
     buf_printf(out, "weight: %s%%\n", num(v->weight).s);
-    explain_trend(k, v, out);
+    explain_trend(k, &s, p, kpi, v, out);
     explain_composite(k, p, r, out);
     record_free(r);
 }
