@@ -831,12 +831,14 @@ static void drop_alert(const struct kp_compute *k, struct kp_record *r,
         add_alert(r, a->id, "drop", q, 0, R12(change), a->threshold);
 }
 
-/* value / target (target / value when lower is better). */
+/* value / target (target / value when lower is better; a value of 0 or
+ * less is then as good as it gets: no share). */
 static double share_of_target(const struct kp_compute *k, int q, double v, double t)
 {
-    if (isnan(v) || isnan(t) || t == 0 || v == 0)
+    int lower = k->cfg->kpis[q].lower_better;
+    if (isnan(v) || isnan(t) || t <= 0 || (lower && v <= 0))
         return NAN;
-    return k->cfg->kpis[q].lower_better ? t / v : v / t;
+    return lower ? t / v : v / t;
 }
 
 static void alerts_for(const struct kp_compute *k, struct kp_record *r, const struct src *s,
@@ -1284,6 +1286,50 @@ static void explain_composite(const struct kp_compute *k, size_t p, const struct
     buf_free(&terms), buf_free(&ws), buf_free(&left);
 }
 
+/* The pacing arithmetic of pace(), with the numbers. */
+static void explain_pace(const struct kp_compute *k, const struct src *s, int kpi,
+                         const struct kp_kpival *v, struct kp_buf *out)
+{
+    const struct kp_kpi_def *d = &k->cfg->kpis[kpi];
+    int W = k->w1 - k->w0 + 1;
+    char E[40], R[40];
+    snprintf(E, sizeof E, "%s", num(R12(k->elapsed)).s);
+    snprintf(R, sizeof R, "%s", num(R12(k->remaining)).s);
+    int y, m, dd;
+    date_split(k->meta.as_of, &y, &m, &dd);
+    buf_printf(out, "pacing: as of %04d-%02d-%02d, E = %s of W = %d months elapsed, R = %s remain\n",
+               y, m, dd, E, W, R);
+    const struct kp_expr *a = expr_dividend(d->formula), *b = expr_divisor(d->formula);
+    if (isnan(v->value) || d->lower_better || !d->formula) {
+        buf_printf(out, "  projected = the value: %s (no projection%s)\n", num(v->projected).s,
+                   d->lower_better ? " when lower is better" : "");
+    } else if (expr_single_column(d->formula) >= 0 && expr_is_additive(d->formula)) {
+        buf_printf(out, "  projected = value × W / E = %s × %d / %s = %s\n", num(v->value).s, W, E,
+                   num(v->projected).s);
+        if (!isnan(v->needed))
+            buf_printf(out, "  needed per remaining month = (target − value) / R = (%s − %s) / %s = %s\n",
+                       num(v->target).s, num(v->value).s, R, num(v->needed).s);
+    } else if (a && b && expr_is_additive(a) && expr_is_additive(b)) {
+        double A = eval_src(k, s, a, k->w0, k->w1), B = eval_src(k, s, b, k->w0, k->w1);
+        int plan = known_ahead(k, s, (size_t)expr_single_column(b));
+        double Bw = plan ? B : B * W / k->elapsed;
+        buf_printf(out, "  a so far %s; b ", num(R15(A)).s);
+        if (plan)
+            buf_printf(out, "over the window %s (b has values after as_of's month: a plan)\n",
+                       num(R15(B)).s);
+        else
+            buf_printf(out, "so far %s, over the window b × W / E = %s\n", num(R15(B)).s,
+                       num(R12(Bw)).s);
+        buf_printf(out, "  projected = (a × W / E) / b = %s", num(v->projected).s);
+        if (!isnan(v->needed))
+            buf_printf(out, "; needed per remaining month = (target × b − a) / R = %s", num(v->needed).s);
+        buf_addc(out, '\n');
+    } else {
+        buf_printf(out, "  projected = the value: %s (not a sum or a ratio of sums)\n",
+                   num(v->projected).s);
+    }
+}
+
 static void explain_trend(const struct kp_compute *k, const struct src *s, size_t p, int kpi,
                           const struct kp_kpival *v, struct kp_buf *out)
 {
@@ -1291,19 +1337,19 @@ static void explain_trend(const struct kp_compute *k, const struct src *s, size_
     if (k->p0 >= 0) {
         double now = k->value[p * k->nk + (size_t)kpi];
         double prev = eval_src(k, s, k->cfg->kpis[kpi].formula, k->p0, k->p1);
+        struct kp_kpival tmp = *v;
+        if (k->meta.pacing) /* drop alerts compare the projection */
+            now = pace(k, s, kpi, now, k->target[p * k->nk + (size_t)kpi], &tmp);
         month_format(k->d->m0 + k->p0, a);
         month_format(k->d->m0 + k->p1, b);
         buf_printf(out, "previous window %s..%s: %s", a, b, num(v->prev).s);
         if (!isnan(prev) && !isnan(now) && prev != 0)
-            buf_printf(out, ", change (value − previous) / |previous| = %s",
-                       num(R12((now - prev) / fabs(prev))).s);
+            buf_printf(out, ", change (%s − previous) / |previous| = %s",
+                       k->meta.pacing ? "projected" : "value", num(R12((now - prev) / fabs(prev))).s);
         buf_addc(out, '\n');
     }
     if (k->meta.pacing)
-        buf_printf(out, "pacing: %s of %d months elapsed, %s remaining; projected %s; needed per "
-                        "remaining month %s\n",
-                   num(R12(k->elapsed)).s, k->w1 - k->w0 + 1, num(R12(k->remaining)).s,
-                   num(v->projected).s, num(v->needed).s);
+        explain_pace(k, s, kpi, v, out);
 }
 
 void compute_explain(struct kp_compute *k, size_t p, int kpi, struct kp_buf *out)
