@@ -1281,8 +1281,11 @@ static void explain_composite(const struct kp_compute *k, size_t p, const struct
         buf_printf(out, "composite (role %s): n/a (no weighted KPI has points)\n", role->id);
     if (left.len)
         buf_printf(out, "  left out: %s\n", left.s);
-    buf_printf(out, "band: %s   rank in team: %d of %d   rank in org: %d of %d\n",
-               *r->band ? r->band : "-", r->rank_team, r->team_size, r->rank_org, r->org_size);
+    if (r->rank_org > 0)
+        buf_printf(out, "band: %s   rank in team: %d of %d   rank in org: %d of %d\n",
+                   *r->band ? r->band : "-", r->rank_team, r->team_size, r->rank_org, r->org_size);
+    else
+        buf_adds(out, "band: -   not ranked (no composite)\n");
     buf_free(&terms), buf_free(&ws), buf_free(&left);
 }
 

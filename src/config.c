@@ -530,6 +530,24 @@ static void read_review(struct loader *L)
     c->currency = xstrdup(cur ? cur : "$");
 }
 
+/* A drop alert needs a whole previous window in the months held. */
+static void check_drop_history(struct loader *L)
+{
+    struct kp_config *c = L->c;
+    int len = c->to - c->from + 1;
+    for (size_t i = 0; i < c->nalerts && c->history < len; i++) {
+        if (c->alerts[i].kind != KP_ALERT_DROP)
+            continue;
+        char *sec = xasprintf("alert.%s", c->alerts[i].id);
+        const struct kp_ini_entry *e = find_entry(c, sec, "type");
+        diag(KP_WARN, e ? e->file : c->path, e ? e->line : 0, 0,
+             "[%s] compares with the previous %d months, but [review] history = %d holds "
+             "fewer: it never fires (set history = %d or more)",
+             sec, len, c->history, len);
+        free(sec);
+    }
+}
+
 static void check_window(struct loader *L)
 {
     struct kp_config *c = L->c;
@@ -551,6 +569,7 @@ static void check_window(struct loader *L)
         if (am < c->from)
             key_error(L, "review", "as_of", "is before the window starts");
     }
+    check_drop_history(L);
 }
 
 static void read_scoring(struct loader *L)
