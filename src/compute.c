@@ -1224,21 +1224,32 @@ static void explain_candidates(const struct kp_compute *k, size_t p, int kpi, st
     buf_addc(out, '\n');
 }
 
-static void explain_ratio(const struct kp_compute *k, const struct kp_kpi_def *def,
+static void explain_ratio(const struct kp_kpi_def *def,
                           const struct kp_kpival *v, struct kp_buf *out)
 {
     if (isnan(v->ratio)) {
         buf_printf(out, "ratio: n/a (%s)\n", isnan(v->value)    ? "no value"
                                              : isnan(v->target) ? "no target"
-                                                                : "target not usable");
+                                                                : "the target is 0 or less");
         return;
     }
-    if (def->lower_better)
+    double plain;
+    if (def->lower_better) {
+        plain = v->value <= 0 ? NAN : v->target / v->value;
         buf_printf(out, "ratio: target / value = %s / %s", num(v->target).s, num(v->value).s);
-    else
+    } else {
+        plain = v->value / v->target;
         buf_printf(out, "ratio: value / target = %s / %s", num(v->value).s, num(v->target).s);
-    buf_printf(out, " = %s (%s is better; floored at 0, capped at %s)\n", num(v->ratio).s,
-               def->lower_better ? "lower" : "higher", num(k->cfg->cap).s);
+    }
+    if (isnan(plain))
+        buf_printf(out, ": a value of 0 or less is the cap, %s", num(v->ratio).s);
+    else if (!at_least(plain, 0))
+        buf_printf(out, " = %s, floored at 0", num(R12(plain)).s);
+    else if (R12(plain) != v->ratio)
+        buf_printf(out, " = %s, capped at %s", num(R12(plain)).s, num(v->ratio).s);
+    else
+        buf_printf(out, " = %s", num(v->ratio).s);
+    buf_printf(out, " (%s is better)\n", def->lower_better ? "lower" : "higher");
     buf_printf(out, "points: 100 × ratio = %s\n", num(v->points).s);
 }
 
@@ -1368,8 +1379,9 @@ void compute_explain(struct kp_compute *k, size_t p, int kpi, struct kp_buf *out
     month_format(c->to, to);
     buf_printf(out, "%s %s (team %s, role %s, roster line %ld)\n", pp->rep_id, pp->name, pp->team,
                c->roles[pp->role_idx].id, pp->line);
-    buf_printf(out, "KPI %s \"%s\" over %s..%s\n", def->id,
-               text_get(def->label, def->nlabel, "en", def->id), from, to);
+    buf_printf(out, "KPI %s \"%s\" over %s%s%s\n", def->id,
+               text_get(def->label, def->nlabel, "en", def->id), from, c->from == c->to ? "" : "..",
+               c->from == c->to ? "" : to);
     buf_printf(out, "formula: %s\n", def->formula_src ? def->formula_src : "");
     size_t nc = k->nc ? k->nc : 1;
     size_t cols[nc];
@@ -1402,7 +1414,7 @@ void compute_explain(struct kp_compute *k, size_t p, int kpi, struct kp_buf *out
     explain_candidates(k, p, kpi, out);
     if (v->target_src == 't')
         explain_sum_target(k, p, kpi, &s, out);
-    explain_ratio(k, def, v, out);
+    explain_ratio(def, v, out);
     explain_status(def, v, out);
     buf_printf(out, "weight: %s%%\n", num(v->weight).s);
     explain_trend(k, &s, p, kpi, v, out);
