@@ -660,6 +660,23 @@ static void read_kpis(struct loader *L)
     strv_free(ids, n);
 }
 
+/* "no KPI "x" is defined" with the nearest KPI id, when one is close. */
+static void no_kpi_error(struct loader *L, const char *sec, const char *key, const char *id,
+                         const char *hint)
+{
+    const char *best = NULL;
+    size_t bd = 3;
+    for (size_t i = 0; i < L->c->nkpis; i++) {
+        size_t d = edit_distance(L->c->kpis[i].id, id);
+        if (d < bd)
+            bd = d, best = L->c->kpis[i].id;
+    }
+    if (best)
+        key_error(L, sec, key, "no KPI \"%s\" is defined (did you mean \"%s\"?)", id, best);
+    else
+        key_error(L, sec, key, "no KPI \"%s\" is defined%s", id, hint);
+}
+
 /* ---- [role.*] ---- */
 
 static void read_role_map(struct loader *L, const char *sec, const char *prefix, double *out,
@@ -671,13 +688,14 @@ static void read_role_map(struct loader *L, const char *sec, const char *prefix,
     for (size_t i = 0; i < n; i++) {
         char *key = xasprintf("%s%s", prefix, kpis[i]);
         int k = config_find_kpi(c, kpis[i]);
+        char *hint = xasprintf(" (add a [kpi.%s] section)", kpis[i]);
         if (k < 0)
-            key_error(L, sec, key, "no KPI \"%s\" is defined (add a [kpi.%s] section)", kpis[i],
-                      kpis[i]);
+            no_kpi_error(L, sec, key, kpis[i], hint);
         else if (weights)
             out[k] = get_number(L, sec, key, 0, 0, 100) * 1.0;
         else
             out[k] = get_number(L, sec, key, NAN, -1e15, 1e15);
+        free(hint);
         free(key);
     }
     strv_free(kpis, n);
@@ -791,7 +809,7 @@ static void read_alert_kpis(struct loader *L, const char *sec, struct kp_alert_r
     for (size_t i = 0; i < n; i++) {
         int k = config_find_kpi(c, v[i]);
         if (k < 0)
-            key_error(L, sec, "kpis", "no KPI \"%s\" is defined", v[i]);
+            no_kpi_error(L, sec, "kpis", v[i], "");
         else
             a->kpis[a->nkpis++] = k;
     }
@@ -882,7 +900,8 @@ static void read_commission(struct loader *L)
     const char *kpi = get(L, "commission", "kpi");
     cm->kpi = config_find_kpi(c, kpi ? kpi : "attainment");
     if (cm->kpi < 0)
-        key_error(L, "commission", "kpi", "no KPI \"%s\" is defined", kpi ? kpi : "attainment");
+        no_kpi_error(L, "commission", "kpi", kpi ? kpi : "attainment",
+                     kpi ? "" : " (kpi = names the KPI that selects the tier)");
     if (!get(L, "commission", "basis"))
         key_error(L, "commission", NULL, "a commission plan needs basis = (e.g. sum(revenue))");
     cm->basis = get_formula(L, "commission", "basis", &cm->basis_src, 0);
