@@ -957,8 +957,7 @@ struct kp_record *compute_person(struct kp_compute *k, size_t p)
                         ? R12(100.0 * (k->org_size - r->rank_org + 1) / k->org_size)
                         : NAN;
     fill_cols(k, r, &s);
-    r->lines = xcalloc((size_t)k->nm, sizeof *r->lines);
-    for (int m = 0; m < k->nm; m++)
+    for (int m = 0; m < k->nm; m++) /* record_new sized lines for a person */
         r->lines[m] = d->line[p * (size_t)k->nm + (size_t)m];
     alerts_for(k, r, &s, hire_days(pp), raw);
     commission(k, r, &s, raw);
