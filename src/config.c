@@ -247,6 +247,16 @@ static double get_number(struct loader *L, const char *sec, const char *key, dou
     return d;
 }
 
+/* A share (1 = 100%) written as a plain number above limit was surely meant
+ * as a percentage: "threshold = 15" would be 1500%. */
+static void check_share(struct loader *L, const char *sec, const char *key, double v, double limit)
+{
+    const char *raw = get(L, sec, key);
+    if (raw && !strchr(raw, '%') && !isnan(v) && fabs(v) > limit)
+        key_error(L, sec, key, "%s is a share (1 = 100%%), so this reads as %g%%: write %s%% "
+                  "(or %g)", raw, v * 100, raw, v / 100);
+}
+
 static long get_int(struct loader *L, const char *sec, const char *key, long def, long lo,
                     long hi)
 {
@@ -637,6 +647,8 @@ static void read_kpis(struct loader *L)
         k->decimals = (int)get_int(L, sec, "decimals", -1, 0, 6);
         k->lower_better = get_choice(L, sec, "better", better, 0) == 1;
         k->target = get_number(L, sec, "target", NAN, -1e15, 1e15);
+        if (k->format == KP_FMT_PERCENT)
+            check_share(L, sec, "target", k->target, 10);
         int tt = get_choice(L, sec, "team_target", team_target, 0);
         k->team_target_sum = tt == 1 || (tt == 0 && k->formula && expr_is_additive(k->formula));
         free(sec);
@@ -694,7 +706,11 @@ static void read_role_map(struct loader *L, const char *sec, const char *prefix,
         else if (weights)
             out[k] = get_number(L, sec, key, 0, 0, 100) * 1.0;
         else
+        {
             out[k] = get_number(L, sec, key, NAN, -1e15, 1e15);
+            if (c->kpis[k].format == KP_FMT_PERCENT)
+                check_share(L, sec, key, out[k], 10);
+        }
         free(hint);
         free(key);
     }
@@ -777,6 +793,10 @@ static void read_bands(struct loader *L)
         if (!get(L, sec, "min"))
             key_error(L, sec, NULL, "a band needs min = (the lowest composite it takes)");
         b->min = get_number(L, sec, "min", 0, 0, 1000);
+        const char *raw = get(L, sec, "min");
+        if (raw && strchr(raw, '%'))
+            key_error(L, sec, "min", "a band's min is in composite points (100 = every KPI on "
+                      "target): write %.*s, not %s", (int)strcspn(raw, " %"), raw, raw);
         read_labels(L, sec, &b->label, &b->nlabel);
         const char *col = get(L, sec, "color");
         snprintf(b->color, sizeof b->color, "#777777");
@@ -852,6 +872,7 @@ static void read_alerts(struct loader *L)
             key_error(L, sec, NULL, "an alert needs type = drop | pace | idle | below");
         a->kind = (enum kp_alert_kind)get_choice(L, sec, "type", kinds, 0);
         a->threshold = get_number(L, sec, "threshold", defaults[a->kind], 0, 100);
+        check_share(L, sec, "threshold", a->threshold, 2);
         read_labels(L, sec, &a->label, &a->nlabel);
         if (a->kind == KP_ALERT_IDLE)
             read_alert_cols(L, sec, a);
@@ -875,7 +896,13 @@ static void read_tiers(struct loader *L, struct kp_commission *cm)
         char *a = colon ? xstrndup(v[i], (size_t)(colon - v[i])) : NULL;
         int ok = a && value_number(a, &from) == 0 && value_number(colon + 1, &rate) == 0 &&
                  from >= 0 && rate >= 0 && rate <= 1;
+        int plain = a && !strchr(a, '%');
         free(a);
+        if (ok && plain && from > 10) {
+            key_error(L, "commission", "tiers", "\"%s\": %g is a share of the KPI (1 = 100%%): "
+                      "write %g%%", v[i], from, from);
+            continue;
+        }
         if (!ok) {
             key_error(L, "commission", "tiers",
                       "\"%s\": write each tier as FROM:RATE, e.g. 80%%:2%%", v[i]);
