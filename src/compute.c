@@ -36,28 +36,28 @@ struct kp_compute {
     const struct kp_data *d;
     struct kp_meta meta;
     size_t np, nk, nc;
-    int nm;              /* months held */
-    int w0, w1;          /* window, as month indices */
-    int p0, p1;          /* previous window; p0 < 0 when not held */
-    double elapsed;      /* pacing: months of the window elapsed at as_of (fractional) */
-    double remaining;    /* pacing: window months - elapsed */
-    int last_done;       /* last month index that is over at as_of (idle alerts) */
-    struct group *mgr;   /* [np]: a manager's tree (cells include themselves); cells NULL otherwise */
+    int nm;            /* months held */
+    int w0, w1;        /* window, as month indices */
+    int p0, p1;        /* previous window; p0 < 0 when not held */
+    double elapsed;    /* pacing: months of the window elapsed at as_of (fractional) */
+    double remaining;  /* pacing: window months - elapsed */
+    int last_done;     /* last month index that is over at as_of (idle alerts) */
+    struct group *mgr; /* [np]: a manager's tree (cells include themselves); cells NULL otherwise */
     struct group *teams; /* [nteams] */
     struct group org;
-    double *own;         /* [np * nk] value over the person's own rows (window) */
+    double *own;           /* [np * nk] value over the person's own rows (window) */
     unsigned char *own_st; /* [np * nk] status of own */
-    double *own_t;       /* [np * nk] the person's own resolved target */
-    double *value;       /* [np * nk] value over the person's scope (window) */
-    double *target;      /* [np * nk] target of the scope (a manager: tree sums) */
-    char *own_src;       /* [np * nk] source of own_t: 'p', 'r', 'd' or 0 */
-    char *tsrc;          /* [np * nk] source of target ('t': a tree sum) */
-    double *points;      /* [np * nk]; NaN when not scored */
+    double *own_t;         /* [np * nk] the person's own resolved target */
+    double *value;         /* [np * nk] value over the person's scope (window) */
+    double *target;        /* [np * nk] target of the scope (a manager: tree sums) */
+    char *own_src;         /* [np * nk] source of own_t: 'p', 'r', 'd' or 0 */
+    char *tsrc;            /* [np * nk] source of target ('t': a tree sum) */
+    double *points;        /* [np * nk]; NaN when not scored */
     unsigned char *status;
-    double *composite;   /* [np] */
-    double *comp12;      /* [np] composite at 15 digits: shown, ranked, banded */
+    double *composite; /* [np] */
+    double *comp12;    /* [np] composite at 15 digits: shown, ranked, banded */
     int *rank_team, *rank_org;
-    int *team_size;      /* [nteams] people ranked */
+    int *team_size; /* [nteams] people ranked */
     int org_size;
     double *team_points; /* [nteams * nk] mean points of members */
     double *team_value;  /* [nteams * nk] */
@@ -238,8 +238,8 @@ struct group_arg {
 
 static double eval_src(const struct kp_compute *k, const struct src *s, const struct kp_expr *e,
                        int a, int b);
-static enum kp_status status_of(const struct kp_compute *k, const struct src *s, int kpi,
-                                double v, int a, int b, double *sample);
+static enum kp_status status_of(const struct kp_compute *k, const struct src *s, int kpi, double v,
+                                int a, int b, double *sample);
 
 /* A member's own value of a column-only KPI over months a..b; NaN when n/a
  * or insufficient (such a member is left out of spread and at_target). */
@@ -350,7 +350,8 @@ static int counts_for_sum(const struct kp_compute *k, size_t p, int kpi, int all
 static int any_weighted(const struct kp_compute *k, const size_t *people, size_t n, int kpi)
 {
     for (size_t i = 0; i < n; i++)
-        if (!isnan(k->own_t[people[i] * k->nk + (size_t)kpi]) && counts_for_sum(k, people[i], kpi, 0))
+        if (!isnan(k->own_t[people[i] * k->nk + (size_t)kpi]) &&
+            counts_for_sum(k, people[i], kpi, 0))
             return 1;
     return 0;
 }
@@ -401,8 +402,8 @@ static const struct kp_expr *sample_expr(const struct kp_compute *k, int kpi)
 }
 
 /* Status of a KPI value over a source and range: na, insufficient or ok. */
-static enum kp_status status_of(const struct kp_compute *k, const struct src *s, int kpi,
-                                double v, int a, int b, double *sample)
+static enum kp_status status_of(const struct kp_compute *k, const struct src *s, int kpi, double v,
+                                int a, int b, double *sample)
 {
     const struct kp_kpi_def *d = &k->cfg->kpis[kpi];
     *sample = NAN;
@@ -505,9 +506,8 @@ static void score_own(struct kp_compute *k)
             size_t x = p * nk + i;
             struct src own = {k, (long)p, NULL};
             double sample;
-            k->own[x] = is_group_kpi(k, i)
-                            ? NAN
-                            : eval_src(k, &own, k->cfg->kpis[i].formula, k->w0, k->w1);
+            k->own[x] =
+                is_group_kpi(k, i) ? NAN : eval_src(k, &own, k->cfg->kpis[i].formula, k->w0, k->w1);
             k->own_st[x] = status_of(k, &own, (int)i, k->own[x], k->w0, k->w1, &sample);
             k->own_t[x] = resolve_target(k, p, (int)i, &k->own_src[x]);
         }
@@ -582,9 +582,8 @@ static int rank_set(const struct kp_compute *k, const size_t *people, size_t n, 
     qsort(ord, m, sizeof *ord, cmp_desc);
     sort_keys = NULL;
     for (size_t i = 0; i < m; i++)
-        rank[ord[i]] = i > 0 && k->comp12[ord[i]] == k->comp12[ord[i - 1]]
-                           ? rank[ord[i - 1]]
-                           : (int)i + 1;
+        rank[ord[i]] =
+            i > 0 && k->comp12[ord[i]] == k->comp12[ord[i - 1]] ? rank[ord[i - 1]] : (int)i + 1;
     free(ord);
     return (int)m;
 }
@@ -685,9 +684,8 @@ static int known_ahead(const struct kp_compute *k, const struct src *s, size_t c
 }
 
 /* Pacing of sum(a) / sum(b) (see pace()). */
-static void pace_ratio(const struct kp_compute *k, const struct src *s,
-                       const struct kp_kpi_def *d, double target, double *projected,
-                       double *needed)
+static void pace_ratio(const struct kp_compute *k, const struct src *s, const struct kp_kpi_def *d,
+                       double target, double *projected, double *needed)
 {
     double E = k->elapsed, W = (double)(k->w1 - k->w0 + 1), R = k->remaining;
     const struct kp_expr *num = expr_dividend(d->formula), *den = expr_divisor(d->formula);
@@ -937,8 +935,8 @@ struct kp_record *compute_person(struct kp_compute *k, size_t p)
     double prev_pts[nk ? nk : 1];
     unsigned char prev_st[nk ? nk : 1];
     struct kraw raw[nk ? nk : 1];
-    fill_kpis(k, r, &s, &k->value[p * nk], &k->target[p * nk], &k->tsrc[p * nk], role->weight,
-              raw, prev_pts);
+    fill_kpis(k, r, &s, &k->value[p * nk], &k->target[p * nk], &k->tsrc[p * nk], role->weight, raw,
+              prev_pts);
     size_t t = (size_t)pp->team_idx;
     for (size_t i = 0; i < nk; i++) {
         r->kpis[i].group_value = shown(k->cfg->kpis[i].formula, k->team_value[t * nk + i]);
@@ -953,9 +951,8 @@ struct kp_record *compute_person(struct kp_compute *k, size_t p)
     r->rank_team = k->rank_team[p], r->team_size = k->team_size[t];
     r->rank_org = k->rank_org[p], r->org_size = k->org_size;
     /* Everyone ranked at or after this rank has a composite <= this one. */
-    r->percentile = r->rank_org > 0
-                        ? R12(100.0 * (k->org_size - r->rank_org + 1) / k->org_size)
-                        : NAN;
+    r->percentile =
+        r->rank_org > 0 ? R12(100.0 * (k->org_size - r->rank_org + 1) / k->org_size) : NAN;
     fill_cols(k, r, &s);
     for (int m = 0; m < k->nm; m++) /* record_new sized lines for a person */
         r->lines[m] = d->line[p * (size_t)k->nm + (size_t)m];
@@ -975,8 +972,8 @@ static int member_cmp_rank(const void *a, const void *b)
 
 /* A group's window values and targets: summed targets for additive KPIs,
  * the KPI's default target for the others. */
-static void group_values(struct kp_compute *k, const struct group *g, double *value,
-                         double *target, char *tsrc)
+static void group_values(struct kp_compute *k, const struct group *g, double *value, double *target,
+                         char *tsrc)
 {
     struct src s = {k, -1, g};
     for (size_t i = 0; i < k->nk; i++) {
@@ -1090,7 +1087,8 @@ void compute_free(struct kp_compute *k)
     free(k->teams);
     group_free(&k->org);
     free(k->own), free(k->own_st), free(k->own_t), free(k->value), free(k->target);
-    free(k->own_src), free(k->tsrc), free(k->points), free(k->status), free(k->composite), free(k->comp12);
+    free(k->own_src), free(k->tsrc), free(k->points), free(k->status), free(k->composite),
+        free(k->comp12);
     free(k->rank_team), free(k->rank_org);
     free(k->team_size), free(k->team_points), free(k->team_value);
     free(k);
@@ -1164,12 +1162,15 @@ static void explain_group_fn(const struct kp_compute *k, const struct group *g, 
     for (size_t i = 0; i < g->nmembers; i++) {
         size_t p = g->members[i], x = p * k->nk + (size_t)gk;
         double v = member_value(k, p, gk, k->w0, k->w1), t = k->own_t[x];
-        buf_printf(out, "    %-8s %s", k->d->people[p].rep_id, num(shown(def->formula, k->own[x])).s);
+        buf_printf(out, "    %-8s %s", k->d->people[p].rep_id,
+                   num(shown(def->formula, k->own[x])).s);
         if (k->own_st[x] == KP_ST_INSUFFICIENT)
             buf_adds(out, " (insufficient)");
         if (!isnan(v) && at_target)
             buf_printf(out, "   target %s: %s", num(t).s,
-                       isnan(t) ? "no target, left out" : meets(k, gk, v, t) ? "met" : "not met");
+                       isnan(t)             ? "no target, left out"
+                       : meets(k, gk, v, t) ? "met"
+                                            : "not met");
         if (!isnan(v) && !(at_target && isnan(t)))
             sum += v, n++;
         buf_addc(out, '\n');
@@ -1223,13 +1224,14 @@ static void explain_candidates(const struct kp_compute *k, size_t p, int kpi, st
     buf_addc(out, '\n');
 }
 
-static void explain_ratio(const struct kp_kpi_def *def,
-                          const struct kp_kpival *v, struct kp_buf *out)
+static void explain_ratio(const struct kp_kpi_def *def, const struct kp_kpival *v,
+                          struct kp_buf *out)
 {
     if (isnan(v->ratio)) {
-        buf_printf(out, "ratio: n/a (%s)\n", isnan(v->value)    ? "no value"
-                                             : isnan(v->target) ? "no target"
-                                                                : "the target is 0 or less");
+        buf_printf(out, "ratio: n/a (%s)\n",
+                   isnan(v->value)    ? "no value"
+                   : isnan(v->target) ? "no target"
+                                      : "the target is 0 or less");
         return;
     }
     double plain;
@@ -1310,8 +1312,9 @@ static void explain_pace(const struct kp_compute *k, const struct src *s, int kp
     snprintf(R, sizeof R, "%s", num(R12(k->remaining)).s);
     int y, m, dd;
     date_split(k->meta.as_of, &y, &m, &dd);
-    buf_printf(out, "pacing: as of %04d-%02d-%02d, E = %s of W = %d months elapsed, R = %s remain\n",
-               y, m, dd, E, W, R);
+    buf_printf(out,
+               "pacing: as of %04d-%02d-%02d, E = %s of W = %d months elapsed, R = %s remain\n", y,
+               m, dd, E, W, R);
     const struct kp_expr *a = expr_dividend(d->formula), *b = expr_divisor(d->formula);
     if (isnan(v->value) || d->lower_better || !d->formula) {
         buf_printf(out, "  projected = the value: %s (no projection%s)\n", num(v->projected).s,
@@ -1320,8 +1323,9 @@ static void explain_pace(const struct kp_compute *k, const struct src *s, int kp
         buf_printf(out, "  projected = value × W / E = %s × %d / %s = %s\n", num(v->value).s, W, E,
                    num(v->projected).s);
         if (!isnan(v->needed))
-            buf_printf(out, "  needed per remaining month = (target − value) / R = (%s − %s) / %s = %s\n",
-                       num(v->target).s, num(v->value).s, R, num(v->needed).s);
+            buf_printf(
+                out, "  needed per remaining month = (target − value) / R = (%s − %s) / %s = %s\n",
+                num(v->target).s, num(v->value).s, R, num(v->needed).s);
     } else if (a && b && expr_is_additive(a) && expr_is_additive(b)) {
         double A = eval_src(k, s, a, k->w0, k->w1), B = eval_src(k, s, b, k->w0, k->w1);
         int plan = known_ahead(k, s, (size_t)expr_single_column(b));
@@ -1335,7 +1339,8 @@ static void explain_pace(const struct kp_compute *k, const struct src *s, int kp
                        num(R12(Bw)).s);
         buf_printf(out, "  projected = (a × W / E) / b = %s", num(v->projected).s);
         if (!isnan(v->needed))
-            buf_printf(out, "; needed per remaining month = (target × b − a) / R = %s", num(v->needed).s);
+            buf_printf(out, "; needed per remaining month = (target × b − a) / R = %s",
+                       num(v->needed).s);
         buf_addc(out, '\n');
     } else {
         buf_printf(out, "  projected = the value: %s (not a sum or a ratio of sums)\n",
@@ -1358,7 +1363,8 @@ static void explain_trend(const struct kp_compute *k, const struct src *s, size_
         buf_printf(out, "previous window %s..%s: %s", a, b, num(v->prev).s);
         if (!isnan(prev) && !isnan(now) && prev != 0)
             buf_printf(out, ", change (%s − previous) / |previous| = %s",
-                       k->meta.pacing ? "projected" : "value", num(R12((now - prev) / fabs(prev))).s);
+                       k->meta.pacing ? "projected" : "value",
+                       num(R12((now - prev) / fabs(prev))).s);
         buf_addc(out, '\n');
     }
     if (k->meta.pacing)

@@ -12,16 +12,16 @@
  * time, so a batch streams with memory that does not grow with its size.
  *
  * Definitions (SPEC.md; docs/config.md explains each with examples):
- * - Numbers: every figure compute produces (aggregates, KPI values, ratios,
- *   points, composites, shares, projections, payouts) is rounded to 15
- *   significant digits (compute_round) as soon as it is made, and the next
- *   figure is computed from the rounded one; sums are compensated (Neumaier),
- *   so a sum of decimal inputs is the exact decimal sum. A figure therefore
- *   reads as a spreadsheet shows it: avg(4.4, 4.6, 4.5) is 4.5, not
- *   4.500000000000001. Every threshold comparison (target met, cap, band
- *   min, commission tier, alert thresholds, min_sample) compares the two
- *   sides at 15 significant digits, so 4.5 meets a target of 4.5 and an
- *   attainment of exactly 80% reaches an 80% tier.
+ * - Numbers: sums of inputs are compensated (Neumaier) and rounded to 15
+ *   significant digits: the exact decimal sum (4.1 + 4.8 + 4.6 = 13.5).
+ *   Everything derived from them is computed in full double precision and
+ *   written to the records rounded to 12 significant digits (KP_DIGITS); a
+ *   KPI that is one sum() or count(), targets and column sums keep 15
+ *   (KP_DIGITS_EXACT). Every threshold comparison (target met, cap, band
+ *   min, commission tier, alert thresholds, min_sample) rounds both sides
+ *   to 12 digits first, so avg(4.4, 4.6, 4.5) meets a target of 4.5 and an
+ *   attainment of exactly 80% reaches an 80% tier. Alerts and the
+ *   commission are judged on the full-precision figures.
  * - Scope: a person's KPIs cover their own rows; someone with people below
  *   them in the manager_id tree (a manager) covers their own rows and
  *   everyone below, at every level. Teams and the org use the raw sums over
@@ -54,24 +54,31 @@
  *   not ranked (rank 0) and not counted in team_size/org_size. percentile =
  *   100 × (ranked people in the org with a composite <= this one) / org_size.
  * - Previous window: the same number of months just before the window; n/a
- *   when [review] history is shorter than the window.
- * - Pacing (as_of before the end of the window): E = months elapsed (whole
- *   months before as_of's, plus day / days of as_of's month), W = window
- *   months, R = W - E. sum/count KPIs: projected = value × W / E, needed =
+ *   when [review] history is shorter than the window. composite_prev: people
+ *   only (this window's targets and weights); groups have none.
+ * - Idle months: over at as_of (its last day completes a month) and begun
+ *   on or after the hire date.
+ * - Pacing (as_of before the end of the window; values, points and
+ *   composites stay to date): E = months elapsed (whole months before
+ *   as_of's, plus day / days of as_of's month), W = window months,
+ *   R = W - E. sum/count KPIs: projected = value × W / E, needed =
  *   (target - value) / R per remaining month (0 once reached). sum(a)/sum(b):
  *   B_window = sum(b) when b has values after as_of's month (a plan, e.g.
  *   quota) else sum(b) × W / E; projected = (sum(a) × W / E) / B_window,
  *   needed = (target × B_window - sum(a)) / R of a. Other KPIs: projected =
  *   value, needed n/a.
  * - Alerts: drop: (value - prev) / |prev| below -threshold (above it when
- *   lower is better), strictly; pace: projected / target (target / projected)
+ *   lower is better), strictly, both windows ok, the projection for the
+ *   value while pacing; pace: projected / target (target / projected)
  *   below threshold; below: value / target below threshold; idle: a month
  *   of the window that is over at as_of and began on or after the hire date
  *   in which none of the rule's columns is above zero.
- * - Commission: a = the plan KPI's value, unit = basis / a. flat: rate of
- *   the highest tier with from <= a, × basis; marginal: Σ rate × unit ×
- *   (the part of a within the tier); pool: pool_rate × unit × (a -
- *   pool_from) when a > pool_from; then min(payout, cap). */
+ * - Commission: a = the plan KPI's value, unit = basis / a (the quota for
+ *   revenue / quota). flat: the rate of the highest tier with from <= a,
+ *   × basis; marginal: each tier reached, its rate × its slice of the
+ *   basis (unit × from .. unit × the next from, or the basis); pool:
+ *   pool_rate × (basis - unit × pool_from) when a > pool_from; then
+ *   min(payout, cap). No value: no estimate; a = 0: 0. */
 #ifndef KP_COMPUTE_H
 #define KP_COMPUTE_H
 
@@ -85,8 +92,7 @@ struct kp_data;
 struct kp_compute;
 
 /* doc_date: days since epoch shown as the documents' date. */
-struct kp_compute *compute_new(const struct kp_config *cfg, const struct kp_data *d,
-                               long doc_date);
+struct kp_compute *compute_new(const struct kp_config *cfg, const struct kp_data *d, long doc_date);
 void compute_free(struct kp_compute *k);
 
 /* x rounded to digits (1..15) significant digits: the double nearest to the

@@ -102,8 +102,7 @@ static void feed_file(struct kp_ingest *in, enum kp_input which, const char *nam
     assert_int_equal(ingest_end(in), 0);
 }
 
-static void world_ingest(struct world *w, const struct kp_buf *roster,
-                         const struct kp_buf *metrics)
+static void world_ingest(struct world *w, const struct kp_buf *roster, const struct kp_buf *metrics)
 {
     memset(&w->d, 0, sizeof w->d);
     struct kp_ingest *in = ingest_new(w->cfg, &w->d);
