@@ -250,6 +250,16 @@ static double get_number(struct loader *L, const char *sec, const char *key, dou
     return d;
 }
 
+/* A share (1 = 100%) written as a plain number above limit was surely meant
+ * as a percentage: "threshold = 15" would be 1500%. */
+static void check_share(struct loader *L, const char *sec, const char *key, double v, double limit)
+{
+    const char *raw = get(L, sec, key);
+    if (raw && !strchr(raw, '%') && !isnan(v) && fabs(v) > limit)
+        key_error(L, sec, key, "%s is a share (1 = 100%%), so this reads as %g%%: write %s%% "
+                  "(or %g)", raw, v * 100, raw, v / 100);
+}
+
 static long get_int(struct loader *L, const char *sec, const char *key, long def, long lo,
                     long hi)
 {
@@ -533,6 +543,24 @@ static void read_review(struct loader *L)
     c->currency = xstrdup(cur ? cur : "$");
 }
 
+/* A drop alert needs a whole previous window in the months held. */
+static void check_drop_history(struct loader *L)
+{
+    struct kp_config *c = L->c;
+    int len = c->to - c->from + 1;
+    for (size_t i = 0; i < c->nalerts && c->history < len; i++) {
+        if (c->alerts[i].kind != KP_ALERT_DROP)
+            continue;
+        char *sec = xasprintf("alert.%s", c->alerts[i].id);
+        const struct kp_ini_entry *e = find_entry(c, sec, "type");
+        diag(KP_WARN, e ? e->file : c->path, e ? e->line : 0, 0,
+             "[%s] compares with the previous %d months, but [review] history = %d holds "
+             "fewer: it never fires (set history = %d or more)",
+             sec, len, c->history, len);
+        free(sec);
+    }
+}
+
 static void check_window(struct loader *L)
 {
     struct kp_config *c = L->c;
@@ -554,6 +582,7 @@ static void check_window(struct loader *L)
         if (am < c->from)
             key_error(L, "review", "as_of", "is before the window starts");
     }
+    check_drop_history(L);
 }
 
 static void read_scoring(struct loader *L)
@@ -621,6 +650,8 @@ static void read_kpis(struct loader *L)
         k->decimals = (int)get_int(L, sec, "decimals", -1, 0, 6);
         k->lower_better = get_choice(L, sec, "better", better, 0) == 1;
         k->target = get_number(L, sec, "target", NAN, -1e15, 1e15);
+        if (k->format == KP_FMT_PERCENT)
+            check_share(L, sec, "target", k->target, 10);
         int tt = get_choice(L, sec, "team_target", team_target, 0);
         k->team_target_sum = tt == 1 || (tt == 0 && k->formula && expr_is_additive(k->formula));
         free(sec);
@@ -644,6 +675,23 @@ static void read_kpis(struct loader *L)
     strv_free(ids, n);
 }
 
+/* "no KPI "x" is defined" with the nearest KPI id, when one is close. */
+static void no_kpi_error(struct loader *L, const char *sec, const char *key, const char *id,
+                         const char *hint)
+{
+    const char *best = NULL;
+    size_t bd = 3;
+    for (size_t i = 0; i < L->c->nkpis; i++) {
+        size_t d = edit_distance(L->c->kpis[i].id, id);
+        if (d < bd)
+            bd = d, best = L->c->kpis[i].id;
+    }
+    if (best)
+        key_error(L, sec, key, "no KPI \"%s\" is defined (did you mean \"%s\"?)", id, best);
+    else
+        key_error(L, sec, key, "no KPI \"%s\" is defined%s", id, hint);
+}
+
 /* ---- [role.*] ---- */
 
 static void read_role_map(struct loader *L, const char *sec, const char *prefix, double *out,
@@ -655,13 +703,18 @@ static void read_role_map(struct loader *L, const char *sec, const char *prefix,
     for (size_t i = 0; i < n; i++) {
         char *key = xasprintf("%s%s", prefix, kpis[i]);
         int k = config_find_kpi(c, kpis[i]);
+        char *hint = xasprintf(" (add a [kpi.%s] section)", kpis[i]);
         if (k < 0)
-            key_error(L, sec, key, "no KPI \"%s\" is defined (add a [kpi.%s] section)", kpis[i],
-                      kpis[i]);
+            no_kpi_error(L, sec, key, kpis[i], hint);
         else if (weights)
             out[k] = get_number(L, sec, key, 0, 0, 100) * 1.0;
         else
+        {
             out[k] = get_number(L, sec, key, NAN, -1e15, 1e15);
+            if (c->kpis[k].format == KP_FMT_PERCENT)
+                check_share(L, sec, key, out[k], 10);
+        }
+        free(hint);
         free(key);
     }
     strv_free(kpis, n);
@@ -743,6 +796,10 @@ static void read_bands(struct loader *L)
         if (!get(L, sec, "min"))
             key_error(L, sec, NULL, "a band needs min = (the lowest composite it takes)");
         b->min = get_number(L, sec, "min", 0, 0, 1000);
+        const char *raw = get(L, sec, "min");
+        if (raw && strchr(raw, '%'))
+            key_error(L, sec, "min", "a band's min is in composite points (100 = every KPI on "
+                      "target): write %.*s, not %s", (int)strcspn(raw, " %"), raw, raw);
         read_labels(L, sec, &b->label, &b->nlabel);
         const char *col = get(L, sec, "color");
         snprintf(b->color, sizeof b->color, "#777777");
@@ -775,7 +832,7 @@ static void read_alert_kpis(struct loader *L, const char *sec, struct kp_alert_r
     for (size_t i = 0; i < n; i++) {
         int k = config_find_kpi(c, v[i]);
         if (k < 0)
-            key_error(L, sec, "kpis", "no KPI \"%s\" is defined", v[i]);
+            no_kpi_error(L, sec, "kpis", v[i], "");
         else
             a->kpis[a->nkpis++] = k;
     }
@@ -818,6 +875,7 @@ static void read_alerts(struct loader *L)
             key_error(L, sec, NULL, "an alert needs type = drop | pace | idle | below");
         a->kind = (enum kp_alert_kind)get_choice(L, sec, "type", kinds, 0);
         a->threshold = get_number(L, sec, "threshold", defaults[a->kind], 0, 100);
+        check_share(L, sec, "threshold", a->threshold, 2);
         read_labels(L, sec, &a->label, &a->nlabel);
         if (a->kind == KP_ALERT_IDLE)
             read_alert_cols(L, sec, a);
@@ -841,7 +899,13 @@ static void read_tiers(struct loader *L, struct kp_commission *cm)
         char *a = colon ? xstrndup(v[i], (size_t)(colon - v[i])) : NULL;
         int ok = a && value_number(a, &from) == 0 && value_number(colon + 1, &rate) == 0 &&
                  from >= 0 && rate >= 0 && rate <= 1;
+        int plain = a && !strchr(a, '%');
         free(a);
+        if (ok && plain && from > 10) {
+            key_error(L, "commission", "tiers", "\"%s\": %g is a share of the KPI (1 = 100%%): "
+                      "write %g%%", v[i], from, from);
+            continue;
+        }
         if (!ok) {
             key_error(L, "commission", "tiers",
                       "\"%s\": write each tier as FROM:RATE, e.g. 80%%:2%%", v[i]);
@@ -866,7 +930,8 @@ static void read_commission(struct loader *L)
     const char *kpi = get(L, "commission", "kpi");
     cm->kpi = config_find_kpi(c, kpi ? kpi : "attainment");
     if (cm->kpi < 0)
-        key_error(L, "commission", "kpi", "no KPI \"%s\" is defined", kpi ? kpi : "attainment");
+        no_kpi_error(L, "commission", "kpi", kpi ? kpi : "attainment",
+                     kpi ? "" : " (kpi = names the KPI that selects the tier)");
     if (!get(L, "commission", "basis"))
         key_error(L, "commission", NULL, "a commission plan needs basis = (e.g. sum(revenue))");
     cm->basis = get_formula(L, "commission", "basis", &cm->basis_src, 0);
