@@ -29,7 +29,7 @@ EOF
 
 echo "kpipress bench: $reps people, $months months, window 3 months, -j $jobs, $(nproc) CPUs"
 start=$(date +%s.%N)
-"$kp" run -c "$dir/data/review.ini" -o "$dir/out" -j "$jobs" 2>"$dir/log" || true
+KPIPRESS_TIMINGS=1 "$kp" run -c "$dir/data/review.ini" -o "$dir/out" -j "$jobs" 2>"$dir/log" || true
 end=$(date +%s.%N)
 grep -v 'rendering' "$dir/log" | sed 's/^kpipress: /  /'
 
