@@ -4,6 +4,7 @@
 #include "pipeline.h"
 
 #include "cli.h"
+#include "coach.h"
 #include "compute.h"
 #include "config.h"
 #include "diag.h"
@@ -119,10 +120,16 @@ static int selected(const struct kp_opts *o, const char *rep_id)
 static int write_tables(const struct kp_opts *o, const struct kp_config *c,
                         const struct kp_data *d, const char *outdir)
 {
+    char *tdir = path_join(sys_datadir(), "templates");
+    struct kp_coaching *coach = coach_new(c, d, tdir);
+    free(tdir);
+    if (!coach)
+        return -1;
     struct kp_compute *k = compute_new(c, d, doc_date());
     struct kp_tables *t = tables_open(outdir, c, compute_meta(k));
     if (!t) {
         compute_free(k);
+        coach_free(coach);
         return -1;
     }
     size_t n = 0;
@@ -130,6 +137,7 @@ static int write_tables(const struct kp_opts *o, const struct kp_config *c,
         if (!selected(o, d->people[p].rep_id))
             continue;
         struct kp_record *r = compute_person(k, p);
+        coach_person(coach, r, compute_meta(k));
         tables_person(t, r);
         record_free(r);
         n++;
@@ -141,6 +149,7 @@ static int write_tables(const struct kp_opts *o, const struct kp_config *c,
     }
     tables_rejects(t, d);
     compute_free(k);
+    coach_free(coach);
     if (tables_commit(t) != 0)
         return -1;
     diag(KP_NOTE, NULL, 0, 0, "%zu people, %zu teams: tables in %s", n, d->nteams, outdir);
