@@ -33,7 +33,7 @@ enum {
 static const char *const names_p[] = {"next", "this", "last", "due", "follow_up", "months", "people"};
 static const char *const names_k[] = {
     "kpi",       "value",    "target",  "aim",  "gap",        "ratio",  "per_month",
-    "monthly",   "need",     "more",    "base", "projected",  "team_avg", "team_ratio",
+    "monthly",   "need",     "more",    "base", "projected",  "team_avg",
     "prev",      "trend",    "best",    "best_month", "sample", "min_sample",
 };
 static const char *const names_t[] = {"month", "value"};
@@ -61,7 +61,7 @@ static const struct text_key fixed[] = {
     {"text", "reality_scope", X_P}, {"text", "reality_fact", X_P | X_K},
     {"text", "reality_fact_lower", X_P | X_K}, {"text", "reality_fact_stretch", X_P | X_K},
     {"text", "reality_fact_stretch_lower", X_P | X_K}, {"text", "reality_team", X_P | X_K},
-    {"text", "reality_team_share", X_P | X_K}, {"text", "reality_trend", X_P | X_K},
+    {"text", "reality_trend", X_P | X_K},
     {"text", "reality_prev_up", X_P | X_K}, {"text", "reality_prev_down", X_P | X_K},
     {"text", "reality_prev_same", X_P | X_K}, {"text", "reality_best", X_P | X_K},
     {"text", "reality_pace", X_P | X_K},
@@ -120,6 +120,9 @@ struct kp_coaching {
     struct play *plays;
     size_t nplays;
     struct kp_ini *en;      /* the English file: rules, and the English texts */
+    char **teams;           /* the roster's teams, sorted */
+    size_t nteams;
+    int *contrib;           /* [nteams * nkpis]: members with data for the KPI */
     struct tongue *tongues; /* [0]: the config's language */
     size_t ntongues;
 };
@@ -612,6 +615,38 @@ static void add_roster_tongues(struct loader *L, const struct kp_data *d, const 
 }
 
 /* ------------------------------------------------------------------ */
+/* Privacy: how many people a team aggregate rests on                  */
+
+/* Does person p have a value in one of the columns KPI k reads, in the window? */
+static int has_data(const struct kp_config *cfg, const struct kp_data *d, size_t p, size_t k)
+{
+    const struct kp_expr *f = cfg->kpis[k].formula;
+    size_t cols[64];
+    size_t n = f && !expr_uses_group(f) ? expr_columns(f, cols, 64) : 0;
+    for (int m = cfg->from - d->m0; m <= cfg->to - d->m0; m++)
+        for (size_t i = 0; i < n && m >= 0 && m < d->nmonths; i++)
+            if (cols[i] < d->ncols && !isnan(*data_cell(d, p, m, cols[i])))
+                return 1;
+    return 0;
+}
+
+/* Per team and KPI, the members whose figures are in the team's value: the
+ * team's value is quoted only when it rests on [rules] team_min people. */
+static void count_contributors(struct kp_coaching *c, const struct kp_data *d)
+{
+    const struct kp_config *cfg = c->cfg;
+    c->nteams = d->nteams;
+    c->teams = xcalloc(d->nteams + 1, sizeof *c->teams);
+    for (size_t t = 0; t < d->nteams; t++)
+        c->teams[t] = xstrdup(d->teams[t]);
+    c->contrib = xcalloc(d->nteams * cfg->nkpis + 1, sizeof *c->contrib);
+    for (size_t p = 0; p < d->npeople; p++)
+        for (size_t k = 0; k < cfg->nkpis; k++)
+            if (d->people[p].team_idx >= 0 && has_data(cfg, d, p, k))
+                c->contrib[(size_t)d->people[p].team_idx * cfg->nkpis + k]++;
+}
+
+/* ------------------------------------------------------------------ */
 
 static void tongue_free(struct tongue *t)
 {
@@ -634,6 +669,8 @@ void coach_free(struct kp_coaching *c)
         tongue_free(&c->tongues[i]);
     free(c->tongues);
     ini_free(c->en);
+    strv_free(c->teams, c->nteams);
+    free(c->contrib);
     free(c);
 }
 
@@ -651,15 +688,14 @@ struct kp_coaching *coach_new(const struct kp_config *cfg, const struct kp_data 
         config_error(&L, "templates", "\"%s\" is not a folder", dir);
     if (!L.bad)
         c->en = load_ini(dir, "en");
-    if (c->en) {
+    if (c->en) { /* everything is checked, so that one run reports every problem */
         check_file(&L, c->en, NULL);
-        if (!L.bad)
-            parse_sections(&L, c->en);
-        if (!L.bad)
-            add_tongue(&L, cfg->language, templates);
-        if (!L.bad)
-            add_roster_tongues(&L, d, templates);
+        parse_sections(&L, c->en);
+        add_tongue(&L, cfg->language, templates);
+        add_roster_tongues(&L, d, templates);
     }
+    if (d)
+        count_contributors(c, d);
     free(dir);
     if (L.bad || !c->en) {
         diag_raise(KP_FATAL);
@@ -764,7 +800,7 @@ struct job {
     const struct kp_meta *m;
     struct kp_record *r;
     int leader;  /* covers people below them */
-    int team_ok; /* the team's aggregates may be quoted */
+    int team;    /* index into c->teams; -1: the team's figures are never quoted */
     int stretch; /* every scored KPI at target: stretch goals */
     int pacing;  /* the window is not over */
     int w0, w1, len;
@@ -783,6 +819,7 @@ struct kx {
     const struct colrule *unit;     /* an additive KPI's column: its amount form */
     const struct colrule *num, *den; /* a rate of two column sums: sum(a) / sum(b) */
     double A, B;                     /* their window sums */
+    int team_ok;  /* the team's value may be quoted (never for totals) */
     double aim;
     int aim_team;
 };
@@ -1009,6 +1046,8 @@ static void kx_init(const struct job *j, int k, struct kx *x)
     if (!f)
         return;
     x->additive = expr_is_additive(f);
+    x->team_ok = j->team >= 0 && !x->additive && !isnan(x->v->group_value) &&
+                 j->c->contrib[(size_t)j->team * j->cfg->nkpis + (size_t)k] >= j->c->team_min;
     const char *u = x->additive ? col_name(j, f) : NULL;
     x->unit = u ? col_rule(j->c, u) : NULL;
     if (!x->additive)
@@ -1076,8 +1115,7 @@ static void pick_aim(const struct job *j, struct kx *x)
     int capped;
     if (j->stretch)
         x->aim = stretch_aim(j, x, &capped);
-    else if (j->c->goal_team && j->team_ok && !x->additive && !isnan(gv) &&
-             compare(x->def, gv, x->v->value) > 0)
+    else if (j->c->goal_team && x->team_ok && compare(x->def, gv, x->v->value) > 0)
         x->aim = gv, x->aim_team = 1;
     else
         x->aim = x->v->target;
@@ -1215,10 +1253,8 @@ static void kpi_vars(const struct job *j, const struct kx *x, double aim, struct
     var_put(kv, "prev", kfmt(j, x, v->prev));
     if (j->pacing)
         var_put(kv, "projected", kfmt(j, x, v->projected));
-    if (j->team_ok && !x->additive)
+    if (x->team_ok)
         var_put(kv, "team_avg", kfmt(j, x, v->group_value));
-    if (j->team_ok && x->additive)
-        var_put(kv, "team_ratio", percent_text(j, v->group_points / 100));
     trend_vars(j, x, kv);
     best_vars(j, x, kv);
     sample_vars(j, x, kv);
@@ -1320,7 +1356,7 @@ static void fact_row(struct job *j, const struct kx *x, const struct vars *kv)
                                  : (lower ? "reality_fact_lower" : "reality_fact");
     struct kp_buf row = {0};
     if (piece(j, &row, key, kv) == 0) {
-        piece(j, &row, x->additive ? "reality_team_share" : "reality_team", kv);
+        piece(j, &row, "reality_team", kv);
         if (j->pacing && compare(x->def, x->v->projected, x->v->value) != 0)
             piece(j, &row, "reality_pace", kv);
         emit(j, "reality", kid(j, x), &row);
@@ -1437,7 +1473,7 @@ static int applies(const struct job *j, const struct play *p, const struct kx *x
             return 0;
     }
     if (p->vs_team != S_ANY) {
-        if (!j->team_ok || x->additive || isnan(x->v->group_value))
+        if (!x->team_ok)
             return 0;
         if (!side_ok(p->vs_team, compare(x->def, x->v->value, x->v->group_value)))
             return 0;
@@ -1647,7 +1683,10 @@ void coach_person(const struct kp_coaching *c, struct kp_record *r, const struct
     struct job j = {c, c->cfg, tongue_for(c, r->lang), m, r, 0, 0, 0, 0, 0, 0, 0, {{0}, {0}, 0},
                     NULL};
     j.leader = r->scope > 1;
-    j.team_ok = !j.leader && r->team_size >= c->team_min;
+    j.team = -1;
+    for (size_t t = 0; !j.leader && r->team && t < c->nteams; t++)
+        if (strcmp(c->teams[t], r->team) == 0)
+            j.team = (int)t;
     j.pacing = m->pacing;
     j.w0 = m->from - m->m0, j.w1 = m->to - m->m0, j.len = j.w1 - j.w0 + 1;
     j.used = xcalloc(c->nplays + 1, 1);
