@@ -30,11 +30,12 @@ enum {
     X_T = 64, /* {month} {value} */
 };
 
-static const char *const names_p[] = {"next", "this", "last", "due", "follow_up", "months", "people"};
+static const char *const names_p[] = {"next",      "this",   "last",  "due",
+                                      "follow_up", "months", "people"};
 static const char *const names_k[] = {
-    "kpi",       "value",    "target",  "aim",  "gap",        "ratio",  "per_month",
-    "monthly",   "need",     "more",    "base", "projected",  "team_avg",
-    "prev",      "trend",    "best",    "best_month", "sample", "min_sample",
+    "kpi",     "value", "target",     "aim",    "gap",        "ratio",    "per_month",
+    "monthly", "need",  "more",       "base",   "projected",  "team_avg", "prev",
+    "trend",   "best",  "best_month", "sample", "min_sample",
 };
 static const char *const names_t[] = {"month", "value"};
 static const char *const names_a[] = {"change", "level", "month"};
@@ -47,33 +48,61 @@ struct text_key {
 /* Every fixed text, with what it may quote. [col.*] phrase/amount take X_N,
  * [play.*] text X_P | X_K. */
 static const struct text_key fixed[] = {
-    {"period", "this_1", X_M}, {"period", "next_1", X_M}, {"period", "last_1", X_M},
-    {"period", "this_3", X_M}, {"period", "next_3", X_M}, {"period", "last_3", X_M},
-    {"period", "this_12", X_M}, {"period", "next_12", X_M}, {"period", "last_12", X_M},
-    {"period", "this_n", X_M}, {"period", "next_n", X_M}, {"period", "last_n", X_M},
-    {"word", "list_sep", 0}, {"word", "list_and", 0}, {"word", "trend_item", X_T},
-    {"word", "trend_sep", 0}, {"word", "points", X_N}, {"word", "sentence_sep", 0},
-    {"text", "goal_focus", X_P | X_F}, {"text", "goal_stretch_focus", X_P | X_F},
-    {"text", "goal_nodata", X_P}, {"text", "goal_sum", X_P | X_K},
-    {"text", "goal_rate_amount", X_P | X_K}, {"text", "goal_up", X_P | X_K},
-    {"text", "goal_down", X_P | X_K}, {"text", "goal_pace", X_P | X_K},
+    {"period", "this_1", X_M},
+    {"period", "next_1", X_M},
+    {"period", "last_1", X_M},
+    {"period", "this_3", X_M},
+    {"period", "next_3", X_M},
+    {"period", "last_3", X_M},
+    {"period", "this_12", X_M},
+    {"period", "next_12", X_M},
+    {"period", "last_12", X_M},
+    {"period", "this_n", X_M},
+    {"period", "next_n", X_M},
+    {"period", "last_n", X_M},
+    {"word", "list_sep", 0},
+    {"word", "list_and", 0},
+    {"word", "trend_item", X_T},
+    {"word", "trend_sep", 0},
+    {"word", "points", X_N},
+    {"word", "sentence_sep", 0},
+    {"text", "goal_focus", X_P | X_F},
+    {"text", "goal_stretch_focus", X_P | X_F},
+    {"text", "goal_nodata", X_P},
+    {"text", "goal_sum", X_P | X_K},
+    {"text", "goal_rate_amount", X_P | X_K},
+    {"text", "goal_up", X_P | X_K},
+    {"text", "goal_down", X_P | X_K},
+    {"text", "goal_pace", X_P | X_K},
     {"text", "goal_team_note", X_P | X_K},
-    {"text", "reality_scope", X_P}, {"text", "reality_fact", X_P | X_K},
-    {"text", "reality_fact_lower", X_P | X_K}, {"text", "reality_fact_stretch", X_P | X_K},
-    {"text", "reality_fact_stretch_lower", X_P | X_K}, {"text", "reality_team", X_P | X_K},
+    {"text", "reality_scope", X_P},
+    {"text", "reality_fact", X_P | X_K},
+    {"text", "reality_fact_lower", X_P | X_K},
+    {"text", "reality_fact_stretch", X_P | X_K},
+    {"text", "reality_fact_stretch_lower", X_P | X_K},
+    {"text", "reality_team", X_P | X_K},
     {"text", "reality_trend", X_P | X_K},
-    {"text", "reality_prev_up", X_P | X_K}, {"text", "reality_prev_down", X_P | X_K},
-    {"text", "reality_prev_same", X_P | X_K}, {"text", "reality_best", X_P | X_K},
+    {"text", "reality_prev_up", X_P | X_K},
+    {"text", "reality_prev_down", X_P | X_K},
+    {"text", "reality_prev_same", X_P | X_K},
+    {"text", "reality_best", X_P | X_K},
     {"text", "reality_pace", X_P | X_K},
-    {"text", "reality_alert_drop", X_P | X_K | X_A}, {"text", "reality_alert_rise", X_P | X_K | X_A},
+    {"text", "reality_alert_drop", X_P | X_K | X_A},
+    {"text", "reality_alert_rise", X_P | X_K | X_A},
     {"text", "reality_alert_pace", X_P | X_K | X_A},
-    {"text", "reality_alert_below", X_P | X_K | X_A}, {"text", "reality_alert_idle", X_P | X_A},
-    {"text", "reality_insufficient", X_P | X_K}, {"text", "reality_strength", X_P | X_K},
-    {"text", "reality_strength_lower", X_P | X_K}, {"text", "reality_near", X_P | X_K},
+    {"text", "reality_alert_below", X_P | X_K | X_A},
+    {"text", "reality_alert_idle", X_P | X_A},
+    {"text", "reality_insufficient", X_P | X_K},
+    {"text", "reality_strength", X_P | X_K},
+    {"text", "reality_strength_lower", X_P | X_K},
+    {"text", "reality_near", X_P | X_K},
     {"text", "reality_nodata", X_P},
-    {"text", "will_pick", X_P | X_K}, {"text", "will_when", X_P},
-    {"text", "will_support", X_P}, {"text", "will_measure", X_P | X_K},
-    {"text", "will_nodata", X_P}, {"text", "will_follow", X_P},
+    {"text", "will_pick", X_P | X_K},
+    {"text", "will_when", X_P},
+    {"text", "will_support", X_P},
+    {"text", "will_measure", X_P | X_K},
+    {"text", "will_nodata", X_P},
+    {"text", "will_follow", X_P},
 };
 
 static const char *const rule_keys[] = {"stretch", "min_options", "max_options", "team_min"};
@@ -92,14 +121,14 @@ enum who { WHO_ANY, WHO_IND, WHO_LEAD };
 enum side { S_ANY, S_BETTER, S_WORSE }; /* trend better/worse; vs_team ahead/behind */
 
 struct play {
-    char *sec;             /* "play.<id>": where its text is, in every language */
-    int any_kpi;           /* kpi = * */
-    unsigned char *kpis;   /* [nkpis]: 1 = the play is for this KPI */
-    unsigned char *roles;  /* [nroles], or NULL = every role */
+    char *sec;            /* "play.<id>": where its text is, in every language */
+    int any_kpi;          /* kpi = * */
+    unsigned char *kpis;  /* [nkpis]: 1 = the play is for this KPI */
+    unsigned char *roles; /* [nroles], or NULL = every role */
     enum when when;
     enum who who;
     enum side trend, vs_team;
-    int active;            /* 0: names only KPIs or roles the config lacks (shipped files) */
+    int active; /* 0: names only KPIs or roles the config lacks (shipped files) */
 };
 
 struct tongue {
@@ -110,8 +139,8 @@ struct tongue {
 
 struct kp_coaching {
     const struct kp_config *cfg;
-    int goal_team;      /* [coaching] goal = team */
-    int focus;          /* at most this many focus areas */
+    int goal_team; /* [coaching] goal = team */
+    int focus;     /* at most this many focus areas */
     int follow_up_days;
     double stretch;
     int min_options, max_options, team_min;
@@ -119,8 +148,8 @@ struct kp_coaching {
     size_t ncols;
     struct play *plays;
     size_t nplays;
-    struct kp_ini *en;      /* the English file: rules, and the English texts */
-    char **teams;           /* the roster's teams, sorted */
+    struct kp_ini *en; /* the English file: rules, and the English texts */
+    char **teams;      /* the roster's teams, sorted */
     size_t nteams;
     int *contrib;           /* [nteams * nkpis]: members with data for the KPI */
     struct tongue *tongues; /* [0]: the config's language */
@@ -183,7 +212,7 @@ static int key_kind(const char *sec, const char *key, unsigned *ctx)
     }
     if (str_has_prefix(sec, "play.")) {
         *ctx = X_P | X_K;
-        return strcmp(key, "text") == 0                                     ? 't'
+        return strcmp(key, "text") == 0                                      ? 't'
                : in_list(play_rules, KP_NELEM(play_rules), key, strlen(key)) ? 'r'
                                                                              : 0;
     }
@@ -432,16 +461,16 @@ static int pick_word(struct loader *L, const struct kp_ini *en, const char *sec,
     struct kp_buf b = {0};
     for (size_t i = 0; i < n; i++)
         buf_printf(&b, "%s%s", i ? (i + 1 == n ? " or " : ", ") : "", words[i]);
-    load_error(L, e->file, e->line, (long)e->value_col, "[%s] %s is %s, not \"%s\"", sec, key,
-               b.s, v);
+    load_error(L, e->file, e->line, (long)e->value_col, "[%s] %s is %s, not \"%s\"", sec, key, b.s,
+               v);
     buf_free(&b);
     return def;
 }
 
 /* kpi = a, b / role = a, b: mark the ids found; unknown ones are errors in a
  * user's folder and ignored in the shipped one. Returns how many were known. */
-static size_t parse_ids(struct loader *L, const struct kp_ini *en, const char *sec,
-                        const char *key, unsigned char *mark, int is_role)
+static size_t parse_ids(struct loader *L, const struct kp_ini *en, const char *sec, const char *key,
+                        unsigned char *mark, int is_role)
 {
     const struct kp_ini_entry *e;
     const char *v = en_value(en, sec, key, &e);
@@ -756,15 +785,17 @@ static void vars_free(struct vars *v)
 }
 
 struct getter {
-    const struct vars *a, *b; /* b (the KPI's) first, then a (the person's) */
+    const struct vars *v[3]; /* looked up in this order */
     int missing;
 };
 
 static const char *get_var(void *arg, const char *name)
 {
     const struct getter *g = arg;
-    const char *v = var_get(g->b, name);
-    return v ? v : var_get(g->a, name);
+    const char *v = NULL;
+    for (int i = 0; i < 3 && !v; i++)
+        v = var_get(g->v[i], name);
+    return v;
 }
 
 static void note_missing(void *arg, const char *name, size_t len)
@@ -775,10 +806,12 @@ static void note_missing(void *arg, const char *name, size_t len)
     free(n);
 }
 
-/* Fill tmpl into out when every placeholder has a value; else -1. */
-static int fill(struct kp_buf *out, const char *tmpl, const struct vars *a, const struct vars *b)
+/* Fill tmpl into out when every placeholder has a value (in a, b or c,
+ * which may be NULL); else -1. */
+static int fill(struct kp_buf *out, const char *tmpl, const struct vars *a, const struct vars *b,
+                const struct vars *c)
 {
-    struct getter g = {a, b, 0};
+    struct getter g = {{c, b, a}, 0};
     lang_placeholders(tmpl, note_missing, &g);
     if (g.missing)
         return -1;
@@ -804,8 +837,10 @@ struct job {
     int stretch; /* every scored KPI at target: stretch goals */
     int pacing;  /* the window is not over */
     int w0, w1, len;
-    struct vars pv;      /* the person's placeholders */
-    unsigned char *used; /* [nplays] generic plays offered already */
+    struct vars pv;       /* the person's placeholders */
+    unsigned char *used;  /* [nplays] plays offered already */
+    struct vars *tv, *av; /* [nkpis] a KPI's placeholders, measured to target / to aim */
+    unsigned char *tv_ok, *av_ok;
 };
 
 /* One KPI of the person, as coaching sees it. */
@@ -813,13 +848,13 @@ struct kx {
     int k;
     const struct kp_kpi_def *def;
     const struct kp_kpival *v;
-    double stand; /* the value judged: projected while pacing, else the value */
-    double ratio; /* stand against the target, uncapped */
-    int additive; /* sum(x) or count(x) */
-    const struct colrule *unit;     /* an additive KPI's column: its amount form */
+    double stand;                    /* the value judged: projected while pacing, else the value */
+    double ratio;                    /* stand against the target, uncapped */
+    int additive;                    /* sum(x) or count(x) */
+    const struct colrule *unit;      /* an additive KPI's column: its amount form */
     const struct colrule *num, *den; /* a rate of two column sums: sum(a) / sum(b) */
     double A, B;                     /* their window sums */
-    int team_ok;  /* the team's value may be quoted (never for totals) */
+    int team_ok;                     /* the team's value may be quoted (never for totals) */
     double aim;
     int aim_team;
 };
@@ -1142,7 +1177,7 @@ static void trend_vars(const struct job *j, const struct kx *x, struct vars *kv)
         var_buf(&iv, "value", &val);
         if (i > j->w0)
             buf_adds(&list, txt(j, "word", "trend_sep"));
-        fill(&list, txt(j, "word", "trend_item"), &iv, NULL);
+        fill(&list, txt(j, "word", "trend_item"), &iv, NULL, NULL);
         vars_free(&iv);
     }
     if (any)
@@ -1177,7 +1212,7 @@ static void sample_vars(const struct job *j, const struct kx *x, struct vars *kv
 {
     if (isnan(x->v->sample) || x->def->min_sample <= 0)
         return;
-    const struct kp_expr *se = x->def->sample ? x->def->sample
+    const struct kp_expr *se = x->def->sample    ? x->def->sample
                                : x->def->formula ? expr_divisor(x->def->formula)
                                                  : NULL;
     const char *name = col_name(j, se);
@@ -1198,8 +1233,8 @@ static void amount_vars(const struct job *j, const struct kx *x, double aim, dou
             return;
         if (x->additive) {
             var_put(kv, "per_month", kabout(j, x, v->needed));
-            var_put(kv, "need", x->unit ? col_about(j, x->unit, v->needed, "phrase")
-                                        : kabout(j, x, v->needed));
+            var_put(kv, "need",
+                    x->unit ? col_about(j, x->unit, v->needed, "phrase") : kabout(j, x, v->needed));
         } else if (x->num) {
             var_put(kv, "per_month", col_about(j, x->num, v->needed, "amount"));
             var_put(kv, "need", col_about(j, x->num, v->needed, "phrase"));
@@ -1245,8 +1280,8 @@ static void kpi_vars(const struct job *j, const struct kx *x, double aim, struct
     var_put(kv, "value", kfmt(j, x, v->value));
     var_put(kv, "target", kfmt(j, x, v->target));
     var_put(kv, "aim", kfmt(j, x, aim));
-    double gap = d->lower_better ? shown(d, v->value) - shown(d, aim)
-                                 : shown(d, aim) - shown(d, v->value);
+    double gap =
+        d->lower_better ? shown(d, v->value) - shown(d, aim) : shown(d, aim) - shown(d, v->value);
     if (gap > 0)
         var_put(kv, "gap", gap_text(j, x, gap));
     var_put(kv, "ratio", percent_text(j, ratio_of(d, v->value, v->target)));
@@ -1259,7 +1294,18 @@ static void kpi_vars(const struct job *j, const struct kx *x, double aim, struct
     best_vars(j, x, kv);
     sample_vars(j, x, kv);
     amount_vars(j, x, aim, gap, kv);
-    column_vars(j, kv);
+}
+
+/* A KPI's placeholders, measured to its target or (goal) to its aim;
+ * computed once per person. */
+static const struct vars *kvars(struct job *j, const struct kx *x, int goal)
+{
+    int to_aim = goal && !(x->aim == x->v->target || (isnan(x->aim) && isnan(x->v->target)));
+    struct vars *v = to_aim ? &j->av[x->k] : &j->tv[x->k];
+    unsigned char *ok = to_aim ? &j->av_ok[x->k] : &j->tv_ok[x->k];
+    if (!*ok)
+        kpi_vars(j, x, to_aim ? x->aim : x->v->target, v), *ok = 1;
+    return v;
 }
 
 /* ---- rows ---- */
@@ -1275,10 +1321,11 @@ static void emit(struct job *j, const char *step, const char *kpi, struct kp_buf
 
 /* Append [text] key to row (after a sentence separator); 0, or -1 when a
  * placeholder has no value (row unchanged). */
-static int piece(const struct job *j, struct kp_buf *row, const char *key, const struct vars *kv)
+static int piece(const struct job *j, struct kp_buf *row, const char *key, const struct vars *kv,
+                 const struct vars *extra)
 {
     struct kp_buf b = {0};
-    if (fill(&b, txt(j, "text", key), &j->pv, kv) != 0) {
+    if (fill(&b, txt(j, "text", key), &j->pv, kv, extra) != 0) {
         buf_free(&b);
         return -1;
     }
@@ -1290,10 +1337,10 @@ static int piece(const struct job *j, struct kp_buf *row, const char *key, const
 }
 
 static void emit_text(struct job *j, const char *step, const char *kpi, const char *key,
-                      const struct vars *kv)
+                      const struct vars *kv, const struct vars *extra)
 {
     struct kp_buf row = {0};
-    if (piece(j, &row, key, kv) == 0)
+    if (piece(j, &row, key, kv, extra) == 0)
         emit(j, step, kpi, &row);
     buf_free(&row);
 }
@@ -1331,19 +1378,17 @@ static void goal_rows(struct job *j, const struct kx *f, int nf)
     struct vars fv = {0};
     focus_list(j, f, nf, &fv);
     if (nf > 0)
-        emit_text(j, "goal", "", j->stretch ? "goal_stretch_focus" : "goal_focus", &fv);
+        emit_text(j, "goal", "", j->stretch ? "goal_stretch_focus" : "goal_focus", NULL, &fv);
     vars_free(&fv);
     for (int i = 0; i < nf; i++) {
-        struct vars kv = {0};
-        kpi_vars(j, &f[i], f[i].aim, &kv);
+        const struct vars *kv = kvars(j, &f[i], 1);
         struct kp_buf row = {0};
-        if (piece(j, &row, goal_key(j, &f[i], &kv), &kv) == 0) {
+        if (piece(j, &row, goal_key(j, &f[i], kv), kv, NULL) == 0) {
             if (f[i].aim_team)
-                piece(j, &row, "goal_team_note", &kv);
+                piece(j, &row, "goal_team_note", kv, NULL);
             emit(j, "goal", kid(j, &f[i]), &row);
         }
         buf_free(&row);
-        vars_free(&kv);
     }
 }
 
@@ -1355,10 +1400,10 @@ static void fact_row(struct job *j, const struct kx *x, const struct vars *kv)
     const char *key = j->stretch ? (lower ? "reality_fact_stretch_lower" : "reality_fact_stretch")
                                  : (lower ? "reality_fact_lower" : "reality_fact");
     struct kp_buf row = {0};
-    if (piece(j, &row, key, kv) == 0) {
-        piece(j, &row, "reality_team", kv);
+    if (piece(j, &row, key, kv, NULL) == 0) {
+        piece(j, &row, "reality_team", kv, NULL);
         if (j->pacing && compare(x->def, x->v->projected, x->v->value) != 0)
-            piece(j, &row, "reality_pace", kv);
+            piece(j, &row, "reality_pace", kv, NULL);
         emit(j, "reality", kid(j, x), &row);
     }
     buf_free(&row);
@@ -1367,42 +1412,52 @@ static void fact_row(struct job *j, const struct kx *x, const struct vars *kv)
 static void trend_row(struct job *j, const struct kx *x, const struct vars *kv)
 {
     struct kp_buf row = {0};
-    piece(j, &row, "reality_trend", kv);
+    piece(j, &row, "reality_trend", kv, NULL);
     if (!isnan(x->v->prev) && !(j->pacing && x->additive)) {
         double a = shown(x->def, x->v->value), b = shown(x->def, x->v->prev);
-        piece(j, &row, a > b ? "reality_prev_up" : a < b ? "reality_prev_down" : "reality_prev_same",
-              kv);
+        piece(j, &row,
+              a > b   ? "reality_prev_up"
+              : a < b ? "reality_prev_down"
+                      : "reality_prev_same",
+              kv, NULL);
     }
-    piece(j, &row, "reality_best", kv);
+    piece(j, &row, "reality_best", kv, NULL);
     if (row.len)
         emit(j, "reality", kid(j, x), &row);
     buf_free(&row);
+}
+
+/* The alert's own figures ({change}, {level}, {month}) and its text key. */
+static const char *alert_vars(const struct job *j, const struct kp_alert *a, const struct kx *x,
+                              struct vars *av)
+{
+    if (strcmp(a->kind, "drop") == 0 && x) {
+        var_put(av, "change", percent_text(j, fabs(a->value)));
+        return x->def->lower_better ? "reality_alert_rise" : "reality_alert_drop";
+    }
+    if ((strcmp(a->kind, "pace") == 0 || strcmp(a->kind, "below") == 0) && x) {
+        var_put(av, "level", percent_text(j, a->value));
+        return a->kind[0] == 'p' ? "reality_alert_pace" : "reality_alert_below";
+    }
+    if (strcmp(a->kind, "idle") == 0 && a->month > 0) {
+        struct kp_buf b = {0};
+        lang_month(L_(j), &b, a->month);
+        var_buf(av, "month", &b);
+        return "reality_alert_idle";
+    }
+    return NULL;
 }
 
 static void alert_rows(struct job *j, const struct kx *all)
 {
     for (size_t i = 0; i < j->r->nalerts; i++) {
         const struct kp_alert *a = &j->r->alerts[i];
-        struct vars kv = {0};
         const struct kx *x = a->kpi >= 0 && (size_t)a->kpi < j->m->nkpis ? &all[a->kpi] : NULL;
-        if (x)
-            kpi_vars(j, x, x->v->target, &kv);
-        const char *key = NULL;
-        if (strcmp(a->kind, "drop") == 0 && x) {
-            key = x->def->lower_better ? "reality_alert_rise" : "reality_alert_drop";
-            var_put(&kv, "change", percent_text(j, fabs(a->value)));
-        } else if ((strcmp(a->kind, "pace") == 0 || strcmp(a->kind, "below") == 0) && x) {
-            key = a->kind[0] == 'p' ? "reality_alert_pace" : "reality_alert_below";
-            var_put(&kv, "level", percent_text(j, a->value));
-        } else if (strcmp(a->kind, "idle") == 0 && a->month > 0) {
-            struct kp_buf b = {0};
-            lang_month(L_(j), &b, a->month);
-            var_buf(&kv, "month", &b);
-            key = "reality_alert_idle";
-        }
+        struct vars av = {0};
+        const char *key = alert_vars(j, a, x, &av);
         if (key)
-            emit_text(j, "reality", x ? kid(j, x) : "", key, &kv);
-        vars_free(&kv);
+            emit_text(j, "reality", x ? kid(j, x) : "", key, x ? kvars(j, x, 0) : NULL, &av);
+        vars_free(&av);
     }
 }
 
@@ -1410,39 +1465,30 @@ static void insufficient_rows(struct job *j, const struct kx *all)
 {
     for (size_t k = 0; k < j->m->nkpis; k++) {
         const struct kx *x = &all[k];
-        if (x->v->status != KP_ST_INSUFFICIENT || x->v->weight <= 0)
-            continue;
-        struct vars kv = {0};
-        kpi_vars(j, x, x->v->target, &kv);
-        emit_text(j, "reality", kid(j, x), "reality_insufficient", &kv);
-        vars_free(&kv);
+        if (x->v->status == KP_ST_INSUFFICIENT && x->v->weight > 0)
+            emit_text(j, "reality", kid(j, x), "reality_insufficient", kvars(j, x, 0), NULL);
     }
 }
 
 static void strength_row(struct job *j, const struct kx *x)
 {
-    struct vars kv = {0};
-    kpi_vars(j, x, x->v->target, &kv);
-    const char *key = below(x)                 ? "reality_near"
+    const char *key = below(x)               ? "reality_near"
                       : x->def->lower_better ? "reality_strength_lower"
                                              : "reality_strength";
-    emit_text(j, "reality", kid(j, x), key, &kv);
-    vars_free(&kv);
+    emit_text(j, "reality", kid(j, x), key, kvars(j, x, 0), NULL);
 }
 
 static void reality_rows(struct job *j, const struct kx *all, const struct kx *f, int nf,
                          int strength)
 {
     if (j->leader)
-        emit_text(j, "reality", "", "reality_scope", NULL);
+        emit_text(j, "reality", "", "reality_scope", NULL, NULL);
     if (nf == 0 && !j->stretch)
-        emit_text(j, "reality", "", "reality_nodata", NULL);
+        emit_text(j, "reality", "", "reality_nodata", NULL, NULL);
     for (int i = 0; i < nf; i++) {
-        struct vars kv = {0};
-        kpi_vars(j, &f[i], f[i].v->target, &kv);
-        fact_row(j, &f[i], &kv);
-        trend_row(j, &f[i], &kv);
-        vars_free(&kv);
+        const struct vars *kv = kvars(j, &f[i], 0);
+        fact_row(j, &f[i], kv);
+        trend_row(j, &f[i], kv);
     }
     alert_rows(j, all);
     insufficient_rows(j, all);
@@ -1488,7 +1534,7 @@ static int offer(struct job *j, size_t p, const struct kx *x, const struct vars 
     if (!applies(j, pl, x))
         return 0;
     struct kp_buf b = {0};
-    if (fill(&b, txt(j, pl->sec, "text"), &j->pv, kv) != 0) {
+    if (fill(&b, txt(j, pl->sec, "text"), &j->pv, kv, NULL) != 0) {
         buf_free(&b);
         return 0;
     }
@@ -1506,22 +1552,18 @@ static void option_rows(struct job *j, const struct kx *f, int nf)
     unsigned char *taken = xcalloc(c->nplays + 1, 1);
     for (int i = 0; i < nf; i++) {
         const struct kx *x = &f[i];
-        struct vars kv = {0};
-        kpi_vars(j, x, x->aim, &kv);
+        const struct vars *kv = kvars(j, x, 1);
         memset(taken, 0, c->nplays + 1);
         int n = 0;
         for (size_t p = 0; p < c->nplays && n < c->max_options - 1; p++)
-            if (!c->plays[p].any_kpi && c->plays[p].kpis[x->k] && !j->used[p] &&
-                offer(j, p, x, &kv))
+            if (!c->plays[p].any_kpi && c->plays[p].kpis[x->k] && !j->used[p] && offer(j, p, x, kv))
                 taken[p] = j->used[p] = 1, n++;
         for (size_t p = 0; p < c->nplays && n < c->max_options; p++)
-            if (c->plays[p].any_kpi && !j->used[p] && offer(j, p, x, &kv))
+            if (c->plays[p].any_kpi && !j->used[p] && offer(j, p, x, kv))
                 taken[p] = j->used[p] = 1, n++;
         for (size_t p = 0; p < c->nplays && n < c->min_options; p++)
-            if ((c->plays[p].any_kpi || c->plays[p].kpis[x->k]) && !taken[p] &&
-                offer(j, p, x, &kv))
+            if ((c->plays[p].any_kpi || c->plays[p].kpis[x->k]) && !taken[p] && offer(j, p, x, kv))
                 taken[p] = 1, n++;
-        vars_free(&kv);
     }
     free(taken);
 }
@@ -1530,24 +1572,13 @@ static void option_rows(struct job *j, const struct kx *f, int nf)
 
 static void will_rows(struct job *j, const struct kx *f, int nf)
 {
-    for (int i = 0; i < nf; i++) {
-        struct vars kv = {0};
-        kpi_vars(j, &f[i], f[i].aim, &kv);
-        emit_text(j, "will", kid(j, &f[i]), "will_pick", &kv);
-        vars_free(&kv);
-    }
-    if (nf == 0)
-        emit_text(j, "will", "", "will_nodata", NULL);
-    else
-        emit_text(j, "will", "", "will_when", NULL);
-    emit_text(j, "will", "", "will_support", NULL);
-    if (nf > 0) {
-        struct vars kv = {0};
-        kpi_vars(j, &f[0], f[0].aim, &kv);
-        emit_text(j, "will", kid(j, &f[0]), "will_measure", &kv);
-        vars_free(&kv);
-    }
-    emit_text(j, "will", "", "will_follow", NULL);
+    for (int i = 0; i < nf; i++)
+        emit_text(j, "will", kid(j, &f[i]), "will_pick", kvars(j, &f[i], 1), NULL);
+    emit_text(j, "will", "", nf == 0 ? "will_nodata" : "will_when", NULL, NULL);
+    emit_text(j, "will", "", "will_support", NULL, NULL);
+    if (nf > 0)
+        emit_text(j, "will", kid(j, &f[0]), "will_measure", kvars(j, &f[0], 1), NULL);
+    emit_text(j, "will", "", "will_follow", NULL, NULL);
 }
 
 /* ---- focus areas ---- */
@@ -1632,7 +1663,7 @@ static void period_var(struct job *j, const char *name, const char *which)
     int n = j->len;
     snprintf(key, sizeof key, n == 1 || n == 3 || n == 12 ? "%s_%d" : "%s_n", which, n);
     struct kp_buf b = {0};
-    fill(&b, txt(j, "period", key), &j->pv, NULL);
+    fill(&b, txt(j, "period", key), &j->pv, NULL, NULL);
     var_buf(&j->pv, name, &b);
 }
 
@@ -1658,6 +1689,7 @@ static void person_vars(struct job *j)
         lang_number(L_(j), &b, j->r->scope - 1, 0);
         var_buf(&j->pv, "people", &b);
     }
+    column_vars(j, &j->pv);
 }
 
 static const struct tongue *tongue_for(const struct kp_coaching *c, const char *code)
@@ -1680,8 +1712,9 @@ static void clear_coach(struct kp_record *r)
 void coach_person(const struct kp_coaching *c, struct kp_record *r, const struct kp_meta *m)
 {
     clear_coach(r);
-    struct job j = {c, c->cfg, tongue_for(c, r->lang), m, r, 0, 0, 0, 0, 0, 0, 0, {{0}, {0}, 0},
-                    NULL};
+    struct job j;
+    memset(&j, 0, sizeof j);
+    j.c = c, j.cfg = c->cfg, j.t = tongue_for(c, r->lang), j.m = m, j.r = r;
     j.leader = r->scope > 1;
     j.team = -1;
     for (size_t t = 0; !j.leader && r->team && t < c->nteams; t++)
@@ -1689,22 +1722,27 @@ void coach_person(const struct kp_coaching *c, struct kp_record *r, const struct
             j.team = (int)t;
     j.pacing = m->pacing;
     j.w0 = m->from - m->m0, j.w1 = m->to - m->m0, j.len = j.w1 - j.w0 + 1;
-    j.used = xcalloc(c->nplays + 1, 1);
-    person_vars(&j);
     size_t nk = m->nkpis < c->cfg->nkpis ? m->nkpis : c->cfg->nkpis;
+    j.used = xcalloc(c->nplays + 1, 1);
+    j.tv = xcalloc(nk + 1, sizeof *j.tv), j.av = xcalloc(nk + 1, sizeof *j.av);
+    j.tv_ok = xcalloc(nk + 1, 1), j.av_ok = xcalloc(nk + 1, 1);
+    person_vars(&j);
     struct kx *all = xcalloc(nk + 1, sizeof *all), *f = xcalloc(nk + 1, sizeof *f);
     for (size_t k = 0; k < nk; k++)
         kx_init(&j, (int)k, &all[k]);
     int nf = pick_focus(&j, all, f);
     if (nf < 0) {
         nf = 0;
-        emit_text(&j, "goal", "", "goal_nodata", NULL);
+        emit_text(&j, "goal", "", "goal_nodata", NULL, NULL);
     } else {
         goal_rows(&j, f, nf);
     }
     reality_rows(&j, all, f, nf, nf > 0 || j.stretch ? pick_strength(&j, all, f, nf) : -1);
     option_rows(&j, f, nf);
     will_rows(&j, f, nf);
+    for (size_t k = 0; k < nk; k++)
+        vars_free(&j.tv[k]), vars_free(&j.av[k]);
+    free(j.tv), free(j.av), free(j.tv_ok), free(j.av_ok);
     free(all);
     free(f);
     free(j.used);

@@ -37,6 +37,11 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 static int setup(void **state)
 {
     (void)state;
+    /* pipeline_compute finds templates/ through the data folder: this tree
+     * (the sanitizer build's binaries sit one level deeper than usual). */
+    char *cwd = getcwd(NULL, 0);
+    setenv("KPIPRESS_DATADIR", cwd, 0);
+    free(cwd);
     return mkdtemp(tmp) ? 0 : -1;
 }
 
@@ -226,7 +231,8 @@ static void test_unknown_placeholder(void **state)
     char *dir = templates_with("ph", en_line,
                                "goal_up            = {kpi}: from {value} to {aim} by {due} (up "
                                "{gapp}).",
-                               "will_when    = 第一步什么时候完成？", "will_when    = {kpi}第一步什么时候完成？");
+                               "will_when    = 第一步什么时候完成？",
+                               "will_when    = {kpi}第一步什么时候完成？");
     char *en = xasprintf("%s/en/coaching.ini", dir), *zh = xasprintf("%s/zh/coaching.ini", dir);
     char *en_text = slurp(en), *zh_text = slurp(zh);
     char *w1 = xasprintf("kpipress: %s:%ld:%ld: error: unknown placeholder {gapp} in [text] "
@@ -294,7 +300,8 @@ static void test_language_incomplete(void **state)
     /* zh lacks a text, has a rule, a key and a section English lacks. */
     char *dir = templates_with("zh", NULL, NULL, "will_when    = 第一步什么时候完成？\n", "");
     char *last = xasprintf("%s/zh/coaching.ini", dir);
-    edit(last, "同事来主持。\n", "同事来主持。\n[play.extra]\ntext = 多出来的\n[word]\nfoo = 多余\n");
+    edit(last, "同事来主持。\n",
+         "同事来主持。\n[play.extra]\ntext = 多出来的\n[word]\nfoo = 多余\n");
     free(last);
     char *d2 = templates_with("zh2", NULL, NULL, "[play.forecast_review]\n",
                               "[play.forecast_review]\nkpi = forecast_accuracy\n");
@@ -303,8 +310,8 @@ static void test_language_incomplete(void **state)
     char *w1 = xasprintf("kpipress: %s: error: [text] will_when is missing (English has it at "
                          "%s:%ld)",
                          zh, en, line_of(en_text, "will_when "));
-    char *w2 = xasprintf("kpipress: %s:%ld:1: error: [play.extra] is not a section English has",
-                         zh, line_of(zh_text, "[play.extra]"));
+    char *w2 = xasprintf("kpipress: %s:%ld:1: error: [play.extra] is not a section English has", zh,
+                         line_of(zh_text, "[play.extra]"));
     char *w3 = xasprintf("kpipress: %s:%ld:1: error: unknown key \"foo\" in [word]", zh,
                          line_of(zh_text, "foo = "));
     const char *want[] = {w1, w2, w3};
@@ -483,6 +490,8 @@ static void test_no_data(void **state)
         for (int m = 0; m < r.meta.nmonths; m++)
             v->series[m] = NAN;
     }
+    for (size_t i = 0; i < p->nalerts; i++)
+        free(p->alerts[i].rule), free(p->alerts[i].kind);
     p->nalerts = 0;
     coach_person(c, p, &r.meta);
     char *got = rows(p);
@@ -635,8 +644,7 @@ static void tokens(const char *t, const char *sym, struct set *out)
             p = start + 1;
             continue;
         }
-        while ((*p >= '0' && *p <= '9') ||
-               ((*p == ',' || *p == '.') && p[1] >= '0' && p[1] <= '9'))
+        while ((*p >= '0' && *p <= '9') || ((*p == ',' || *p == '.') && p[1] >= '0' && p[1] <= '9'))
             p++;
         if (*p == '%')
             p++;
@@ -658,8 +666,8 @@ struct chk {
     const struct run *r;
     const struct kp_record *p;
     struct kp_lang *l;
-    struct set ok;      /* allowed number tokens */
-    struct set dates;   /* date and month texts, removed before tokenising */
+    struct set ok;    /* allowed number tokens */
+    struct set dates; /* date and month texts, removed before tokenising */
     int len, w0, w1;
 };
 
@@ -790,7 +798,8 @@ static void allow_aim(struct chk *c, const struct kp_kpi_def *d, double V, doubl
         allow_about(c, aim / c->len, money);
         return;
     }
-    const char *a = sum_col(c, expr_dividend(d->formula)), *b = sum_col(c, expr_divisor(d->formula));
+    const char *a = sum_col(c, expr_dividend(d->formula)),
+               *b = sum_col(c, expr_divisor(d->formula));
     if (!a || !b)
         return;
     double A = window_sum(c, a), B = window_sum(c, b);
