@@ -865,7 +865,7 @@ static const char *txt(const struct job *j, const char *sec, const char *key)
     return v ? v : "";
 }
 
-static const struct kp_lang *L_(const struct job *j)
+static const struct kp_lang *lang_of(const struct job *j)
 {
     return j->t->lang;
 }
@@ -966,9 +966,9 @@ static char *col_text(const struct job *j, const struct colrule *u, double v, in
 {
     struct kp_buf n = {0}, out = {0};
     if (u->money)
-        lang_money(L_(j), &n, v, j->m->currency);
+        lang_money(lang_of(j), &n, v, j->m->currency);
     else
-        lang_number(L_(j), &n, v, dec);
+        lang_number(lang_of(j), &n, v, dec);
     char *sec = xasprintf("col.%s", u->name);
     const char *one = strcmp(form, "phrase") == 0 && strcmp(n.s, "1") == 0
                           ? ini_get(j->t->ini ? j->t->ini : j->c->en, sec, "phrase_one")
@@ -985,7 +985,7 @@ static char *kfmt(const struct job *j, const struct kx *x, double v)
     if (isnan(v))
         return NULL;
     struct kp_buf b = {0};
-    lang_value(L_(j), &b, x->def->format, x->def->decimals, v, j->m->currency);
+    lang_value(lang_of(j), &b, x->def->format, x->def->decimals, v, j->m->currency);
     if (!x->unit)
         return buf_steal(&b);
     struct kp_buf out = {0};
@@ -1004,7 +1004,7 @@ static char *kabout(const struct job *j, const struct kx *x, double v)
     if (x->def->format == KP_FMT_CURRENCY || x->def->format == KP_FMT_PERCENT)
         return kfmt(j, x, a);
     struct kp_buf b = {0};
-    lang_number(L_(j), &b, a, dec);
+    lang_number(lang_of(j), &b, a, dec);
     if (!x->unit)
         return buf_steal(&b);
     struct kp_buf out = {0};
@@ -1028,7 +1028,7 @@ static char *gap_text(const struct job *j, const struct kx *x, double gap)
     if (x->def->format != KP_FMT_PERCENT)
         return kfmt(j, x, gap);
     struct kp_buf n = {0}, out = {0};
-    lang_number(L_(j), &n, gap * 100, shown_dec(x->def));
+    lang_number(lang_of(j), &n, gap * 100, shown_dec(x->def));
     put_pattern(&out, txt(j, "word", "points"), n.s);
     buf_free(&n);
     return buf_steal(&out);
@@ -1039,7 +1039,7 @@ static char *percent_text(const struct job *j, double v)
     if (isnan(v))
         return NULL;
     struct kp_buf b = {0};
-    lang_percent(L_(j), &b, v, 1);
+    lang_percent(lang_of(j), &b, v, 1);
     return buf_steal(&b);
 }
 
@@ -1165,13 +1165,13 @@ static void trend_vars(const struct job *j, const struct kx *x, struct vars *kv)
     for (int i = j->w0; i <= j->w1; i++) {
         struct vars iv = {0};
         struct kp_buf mo = {0}, val = {0};
-        lang_month_short(L_(j), &mo, meta_month(j->m, i));
+        lang_month_short(lang_of(j), &mo, meta_month(j->m, i));
         double v = x->v->series[i];
         char *s = kfmt(j, x, v);
         if (s)
             buf_adds(&val, s), any = 1;
         else
-            lang_number(L_(j), &val, NAN, 0);
+            lang_number(lang_of(j), &val, NAN, 0);
         free(s);
         var_buf(&iv, "month", &mo);
         var_buf(&iv, "value", &val);
@@ -1191,20 +1191,19 @@ static void best_vars(const struct job *j, const struct kx *x, struct vars *kv)
     if (best < 0)
         return;
     struct kp_buf b = {0};
-    lang_month(L_(j), &b, meta_month(j->m, best));
+    lang_month(lang_of(j), &b, meta_month(j->m, best));
     var_buf(kv, "best_month", &b);
     var_put(kv, "best", kfmt(j, x, x->v->series[best]));
 }
 
-static char *sample_text(const struct job *j, const struct kx *x, double v, const char *name)
+static char *sample_text(const struct job *j, double v, const char *name)
 {
     const struct colrule *u = name ? col_rule(j->c, name) : NULL;
     int dec = v == round(v) ? 0 : 1;
     if (u)
         return col_text(j, u, v, dec, "phrase");
     struct kp_buf b = {0};
-    lang_number(L_(j), &b, v, dec);
-    (void)x;
+    lang_number(lang_of(j), &b, v, dec);
     return buf_steal(&b);
 }
 
@@ -1219,8 +1218,8 @@ static void sample_vars(const struct job *j, const struct kx *x, struct vars *kv
     long n;
     if (name && !(col_sum(j, name, &n) == x->v->sample))
         name = NULL; /* not a plain sum of the column (count(), a manager's tree …) */
-    var_put(kv, "sample", sample_text(j, x, x->v->sample, name));
-    var_put(kv, "min_sample", sample_text(j, x, x->def->min_sample, name));
+    var_put(kv, "sample", sample_text(j, x->v->sample, name));
+    var_put(kv, "min_sample", sample_text(j, x->def->min_sample, name));
 }
 
 /* per_month, monthly, base, need, more: what it takes to reach aim. */
@@ -1441,7 +1440,7 @@ static const char *alert_vars(const struct job *j, const struct kp_alert *a, con
     }
     if (strcmp(a->kind, "idle") == 0 && a->month > 0) {
         struct kp_buf b = {0};
-        lang_month(L_(j), &b, a->month);
+        lang_month(lang_of(j), &b, a->month);
         var_buf(av, "month", &b);
         return "reality_alert_idle";
     }
@@ -1670,14 +1669,14 @@ static void period_var(struct job *j, const char *name, const char *which)
 static void date_var(struct job *j, const char *name, long days)
 {
     struct kp_buf b = {0};
-    lang_date(L_(j), &b, days);
+    lang_date(lang_of(j), &b, days);
     var_buf(&j->pv, name, &b);
 }
 
 static void person_vars(struct job *j)
 {
     struct kp_buf b = {0};
-    lang_number(L_(j), &b, j->len, 0);
+    lang_number(lang_of(j), &b, j->len, 0);
     var_buf(&j->pv, "months", &b);
     period_var(j, "this", "this");
     period_var(j, "last", "last");
@@ -1686,7 +1685,7 @@ static void person_vars(struct job *j)
     date_var(j, "due", date_from_ymd(end / 12, end % 12 + 1, month_days(end)));
     date_var(j, "follow_up", j->m->as_of + j->c->follow_up_days);
     if (j->leader) {
-        lang_number(L_(j), &b, j->r->scope - 1, 0);
+        lang_number(lang_of(j), &b, j->r->scope - 1, 0);
         var_buf(&j->pv, "people", &b);
     }
     column_vars(j, &j->pv);
