@@ -95,6 +95,7 @@ static const struct text_key fixed[] = {
     {"text", "reality_insufficient", X_P | X_K},
     {"text", "reality_strength", X_P | X_K},
     {"text", "reality_strength_lower", X_P | X_K},
+    {"text", "reality_strength_pace", X_P | X_K},
     {"text", "reality_near", X_P | X_K},
     {"text", "reality_nodata", X_P},
     {"text", "will_pick", X_P | X_K},
@@ -1161,8 +1162,14 @@ static void pick_aim(const struct job *j, struct kx *x)
 static void trend_vars(const struct job *j, const struct kx *x, struct vars *kv)
 {
     struct kp_buf list = {0};
-    int any = 0;
-    for (int i = j->w0; i <= j->w1; i++) {
+    int any = 0, last = j->w1;
+    if (j->pacing) { /* up to the month of as_of */
+        int y, mo, d;
+        date_split(j->m->as_of, &y, &mo, &d);
+        if (y * 12 + mo - 1 - j->m->m0 < last)
+            last = y * 12 + mo - 1 - j->m->m0;
+    }
+    for (int i = j->w0; i <= last; i++) {
         struct vars iv = {0};
         struct kp_buf mo = {0}, val = {0};
         lang_month_short(lang_of(j), &mo, meta_month(j->m, i));
@@ -1283,7 +1290,9 @@ static void kpi_vars(const struct job *j, const struct kx *x, double aim, struct
         d->lower_better ? shown(d, v->value) - shown(d, aim) : shown(d, aim) - shown(d, v->value);
     if (gap > 0)
         var_put(kv, "gap", gap_text(j, x, gap));
-    var_put(kv, "ratio", percent_text(j, ratio_of(d, v->value, v->target)));
+    double ratio = ratio_of(d, v->value, v->target);
+    if (ratio < 1e6) /* not for a lower-is-better value of 0 */
+        var_put(kv, "ratio", percent_text(j, ratio));
     var_put(kv, "prev", kfmt(j, x, v->prev));
     if (j->pacing)
         var_put(kv, "projected", kfmt(j, x, v->projected));
@@ -1471,9 +1480,13 @@ static void insufficient_rows(struct job *j, const struct kx *all)
 
 static void strength_row(struct job *j, const struct kx *x)
 {
-    const char *key = below(x)               ? "reality_near"
-                      : x->def->lower_better ? "reality_strength_lower"
-                                             : "reality_strength";
+    const char *key = "reality_strength";
+    if (below(x))
+        key = "reality_near";
+    else if (j->pacing && compare(x->def, x->v->projected, x->v->value) != 0)
+        key = "reality_strength_pace";
+    else if (x->def->lower_better)
+        key = "reality_strength_lower";
     emit_text(j, "reality", kid(j, x), key, kvars(j, x, 0), NULL);
 }
 

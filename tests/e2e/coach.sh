@@ -7,7 +7,7 @@
 
 G=$SRC/tests/golden/coach
 
-for c in team-en team-zh options; do
+for c in team-en team-zh options pacing; do
     kp compute -c "$G/$c/review.ini" -o "$T/$c"
     t_rc "$c: compute exits 0" 0
     t_same "$c: coaching.csv as checked by hand" "$G/$c/expected/coaching.csv" "$T/$c/coaching.csv"

@@ -859,16 +859,22 @@ static void allow_kpi(struct chk *c, const char *csv, size_t k)
     allow_percent(c, d->lower_better ? T / V : V / T);
     allow_aim(c, d, V, T);
     allow_aim(c, d, V, v->group_value);
-    /* Stretch (docs/coaching.md): 10% beyond, shares stop at 100%, totals
-     * rounded up; averages aim at a month already reached. */
-    double s = d->lower_better ? V * 0.9 : V * 1.1;
-    if (d->format == KP_FMT_PERCENT && T < 1 && V < 1 && s > 1)
+    /* Stretch (docs/coaching.md): 10% beyond today (while pacing: beyond
+     * the projection), shares stop at 100%, totals rounded up; averages aim
+     * at a month already reached. */
+    double base = c->r->meta.pacing && !isnan(v->projected) ? v->projected : V;
+    double s = d->lower_better ? base * 0.9 : base * 1.1;
+    if (d->format == KP_FMT_PERCENT && T < 1 && base < 1 && s > 1)
         s = 1;
     if (expr_is_additive(d->formula))
         s = d->lower_better ? floor(s + 1e-9) : ceil(s - 1e-9);
     allow_aim(c, d, V, s);
     for (int i = 0; i < c->r->meta.nmonths; i++)
         allow_aim(c, d, V, v->series[i]);
+    if (!isnan(v->needed)) { /* pacing: per remaining month, in either unit */
+        allow_about(c, v->needed, 0);
+        allow_about(c, v->needed, 1);
+    }
     if (!isnan(v->sample)) {
         allow_number(c, v->sample, v->sample == round(v->sample) ? 0 : 1);
         allow_number(c, d->min_sample, d->min_sample == round(d->min_sample) ? 0 : 1);
@@ -898,7 +904,7 @@ static void allow_person(struct chk *c, const char *csv)
     }
     allow_number(c, c->len, 0);
     allow_number(c, c->p->scope - 1, 0);
-    kp_month end = m->to + c->len;
+    kp_month end = m->pacing ? m->to : m->to + c->len;
     allow_date(c, date_from_ymd(end / 12, end % 12 + 1, month_days(end)));
     const char *fu = config_get(c->r->cfg, "coaching", "follow_up_days");
     allow_date(c, m->as_of + (fu ? strtol(fu, NULL, 10) : 14));
@@ -985,6 +991,7 @@ static void test_golden_numbers(void **state)
     assert_int_equal(count_strays("team-en", NULL, NULL), 0);
     assert_int_equal(count_strays("team-zh", NULL, NULL), 0);
     assert_int_equal(count_strays("options", NULL, NULL), 0);
+    assert_int_equal(count_strays("pacing", NULL, NULL), 0);
 }
 
 /* The checker itself: numbers are found, and a wrong one is caught. */
