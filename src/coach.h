@@ -21,10 +21,10 @@
  * rows; step is "goal", "reality", "options" or "will", kpi the KPI id the
  * row is about or "". Each text is a complete sentence or short paragraph in
  * r->lang, without markup. It quotes the person's own figures and their
- * team's aggregates only (never when the team has fewer than [rules]
- * team_min scored people, and never for someone with people below them),
- * and never names anyone. Same record, same prompts. The rules are described
- * in docs/coaching.md. */
+ * team's aggregates only (a team's value only when at least [rules] team_min
+ * members have data for that KPI, never a team's total, never to someone
+ * with people below them), and never names anyone. Same record, same
+ * prompts. The rules are described in docs/coaching.md. */
 #ifndef KP_COACH_H
 #define KP_COACH_H
 
@@ -35,7 +35,9 @@ struct kp_record;
 struct kp_coaching;
 
 /* templates: the shipped templates folder (sys_datadir()/templates). d: the
- * roster, for the languages it uses (may be NULL: the config's language). */
+ * input data, for the languages the roster uses and for how many people each
+ * team's value of a KPI rests on (NULL: the config's language only, and team
+ * values are never quoted). d is read here only, not kept. */
 struct kp_coaching *coach_new(const struct kp_config *cfg, const struct kp_data *d,
                               const char *templates);
 void coach_free(struct kp_coaching *c);
