@@ -4,6 +4,7 @@
 #include "pipeline.h"
 
 #include "cli.h"
+#include "coach.h"
 #include "compute.h"
 #include "config.h"
 #include "diag.h"
@@ -142,7 +143,7 @@ static int selected(const struct kp_opts *o, const char *rep_id)
 
 /* compute: the tables for everyone (or --only), streamed person by person. */
 static int write_tables(const struct kp_opts *o, const struct kp_config *c,
-                        const struct kp_data *d, const char *outdir)
+                        const struct kp_data *d, struct kp_coaching *coach, const char *outdir)
 {
     double t0 = seconds();
     struct kp_compute *k = compute_new(c, d, doc_date());
@@ -156,6 +157,7 @@ static int write_tables(const struct kp_opts *o, const struct kp_config *c,
         if (!selected(o, d->people[p].rep_id))
             continue;
         struct kp_record *r = compute_person(k, p);
+        coach_person(coach, r, compute_meta(k));
         tables_person(t, r);
         record_free(r);
         n++;
@@ -207,28 +209,57 @@ int pipeline_check(const struct kp_opts *o)
     return diag_status();
 }
 
+/* What compute and run share: config, inputs, coaching templates, the charts
+ * check and --only, all before anything is written; then the output folder.
+ * 0 when the tables can be written. */
+struct prep {
+    struct kp_config *c;
+    struct kp_data d;
+    struct kp_coaching *coach;
+    const char *outdir;
+};
+
+static int prepare(const struct kp_opts *o, struct prep *p, int charts)
+{
+    memset(p, 0, sizeof *p);
+    p->c = load_inputs(o, &p->d);
+    if (!p->c)
+        return -1;
+    p->outdir = outdir_of(o, p->c);
+    char *tdir = path_join(sys_datadir(), "templates");
+    p->coach = coach_new(p->c, &p->d, tdir);
+    free(tdir);
+    if (!p->coach || (charts && figures_check(p->c) != 0) || check_only(o, &p->d) != 0 ||
+        sys_check_writable(p->outdir) != 0)
+        return -1;
+    sys_sweep_tmp(p->outdir);
+    return 0;
+}
+
+static void prep_free(struct prep *p)
+{
+    coach_free(p->coach);
+    data_free(&p->d);
+    config_free(p->c);
+}
+
+/* The tables, then a note per input file and the rejects. */
+static int tables_stage(const struct kp_opts *o, struct prep *p)
+{
+    if (write_tables(o, p->c, &p->d, p->coach, p->outdir) != 0)
+        return -1;
+    char *rej = path_join(p->outdir, "rejects.csv");
+    summarize_inputs(&p->d, rej);
+    free(rej);
+    return 0;
+}
+
 int pipeline_compute(const struct kp_opts *o)
 {
-    struct kp_data d;
-    struct kp_config *c = load_inputs(o, &d);
-    if (!c)
-        return diag_status();
-    const char *outdir = outdir_of(o, c);
-    /* gnuplot missing: say so before anything is written */
-    if (!o->no_charts && figures_check(c) != 0) {
-        data_free(&d);
-        config_free(c);
-        return diag_status();
-    }
-    if (check_only(o, &d) == 0 && sys_check_writable(outdir) == 0) {
-        sys_sweep_tmp(outdir);
-        char *rej = path_join(outdir, "rejects.csv");
-        if (write_tables(o, c, &d, outdir) == 0)
-            summarize_inputs(&d, rej);
-        free(rej);
-    }
-    data_free(&d);
-    config_free(c);
+    struct prep p;
+    if (prepare(o, &p, 0) == 0)
+        tables_stage(o, &p);
+    prep_free(&p);
     return diag_status();
 }
 
@@ -241,29 +272,12 @@ static int render_outputs(const struct kp_opts *o, const struct kp_config *c, co
 
 int pipeline_run(const struct kp_opts *o)
 {
-    struct kp_data d;
-    struct kp_config *c = load_inputs(o, &d);
-    if (!c)
-        return diag_status();
-    const char *outdir = outdir_of(o, c);
-    /* gnuplot missing: say so before anything is written */
-    if (!o->no_charts && figures_check(c) != 0) {
-        data_free(&d);
-        config_free(c);
-        return diag_status();
+    struct prep p;
+    if (prepare(o, &p, !o->no_charts) == 0 && tables_stage(o, &p) == 0) {
+        data_free(&p.d); /* rendering needs only the tables */
+        render_outputs(o, p.c, p.outdir);
     }
-    if (check_only(o, &d) == 0 && sys_check_writable(outdir) == 0) {
-        sys_sweep_tmp(outdir);
-        char *rej = path_join(outdir, "rejects.csv");
-        if (write_tables(o, c, &d, outdir) == 0) {
-            summarize_inputs(&d, rej);
-            data_free(&d); /* rendering needs only the tables */
-            render_outputs(o, c, outdir);
-        }
-        free(rej);
-    }
-    data_free(&d);
-    config_free(c);
+    prep_free(&p);
     return diag_status();
 }
 
