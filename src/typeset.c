@@ -645,16 +645,45 @@ static void charts_block(struct flow *f, const struct kp_record *team)
 
 static const char *const steps[4] = {"goal", "reality", "options", "will"};
 
-static double coach_box_height(const struct flow *f, int step, double inner)
+/* The lines of a GROW box: each prompt of the step as a paragraph; in Will,
+ * every question but the last line (the follow-up date) gets ruled lines
+ * for the person's own answer. The same walk measures (draw = 0) and draws. */
+#define COACH_TEXT_INSET 20.0
+#define ANSWER_LINES 2
+#define ANSWER_GAP 15.0
+
+static double coach_items(struct flow *f, int step, double x, double top, double w, int draw)
 {
     struct kp_textstyle st = style(8.5, 0, C_TEXT);
-    double h = 22;
+    size_t last = 0, n = 0;
     for (size_t i = 0; i < f->r->ncoach; i++)
         if (strcmp(f->r->coach[i].step, steps[step]) == 0)
-            h += pdf_paragraph_height(&st, inner - 10, 11.5, f->r->coach[i].text) + 3;
-    if (step == 3)
-        h += 4 * 16 + 4; /* ruled lines for the answers */
-    return h + 6;
+            last = i, n++;
+    double y = top - 24;
+    for (size_t i = 0; i < f->r->ncoach; i++) {
+        if (strcmp(f->r->coach[i].step, steps[step]) != 0)
+            continue;
+        const char *text = f->r->coach[i].text;
+        double tw = w - COACH_TEXT_INSET;
+        if (draw) {
+            fill_rect(f, x + 7, y - 8, 2.5, 2.5, 1.25, f->ts->theme.accent);
+            y -= pdf_paragraph(f->doc, &st, x + 13, y, tw, 11.5, KP_START, text) + 3;
+        } else {
+            y -= pdf_paragraph_height(&st, tw, 11.5, text) + 3;
+        }
+        if (step == 3 && (i != last || n == 1)) {
+            for (int k = 1; k <= ANSWER_LINES; k++)
+                if (draw)
+                    rule(f, x + 13, y - k * ANSWER_GAP, x + w - 10, C_RULE, 0.6);
+            y -= ANSWER_LINES * ANSWER_GAP + 6;
+        }
+    }
+    return top - y + 6;
+}
+
+static double coach_box_height(struct flow *f, int step, double w)
+{
+    return coach_items(f, step, 0, 0, w, 0);
 }
 
 static void coach_box(struct flow *f, int step, double x, double top, double w, double h)
@@ -668,18 +697,7 @@ static void coach_box(struct flow *f, int step, double x, double top, double w, 
     char letter[2] = {(char)(steps[step][0] - 32), 0};
     text_at(f, x + 8, top - 13, 9.5, 1, C_WHITE, KP_START, letter);
     text_fitted(f, x + 22, top - 13, 9, 1, C_WHITE, KP_START, w - 30, L(f, "grow", steps[step]));
-    struct kp_textstyle st = style(8.5, 0, C_TEXT);
-    double y = top - 24;
-    for (size_t i = 0; i < f->r->ncoach; i++) {
-        if (strcmp(f->r->coach[i].step, steps[step]) != 0)
-            continue;
-        fill_rect(f, x + 7, y - 8, 2.5, 2.5, 1.25, f->ts->theme.accent);
-        y -= pdf_paragraph(f->doc, &st, x + 13, y, w - 20, 11.5, KP_START, f->r->coach[i].text) + 3;
-    }
-    if (step == 3) {
-        for (int i = 1; i <= 4; i++)
-            rule(f, x + 10, y - i * 16, x + w - 10, C_RULE, 0.6);
-    }
+    coach_items(f, step, x, top, w, 1);
 }
 
 static void grow(struct flow *f)
