@@ -224,11 +224,10 @@ static int zone_rest(const char *p)
         p++;
     } else if (*p == '+' || *p == '-') {
         p++;
-        if (digits(&p, 2, 2) < 0)
+        const char *q = p;
+        if (digits(&p, 2, 4) < 0 || p - q == 3)
             return 0;
-        if (*p == ':')
-            p++;
-        if (*p && digits(&p, 2, 2) < 0)
+        if (p - q == 2 && *p == ':' && (p++, digits(&p, 2, 2) < 0))
             return 0;
     }
     skip_spaces(&p);
@@ -504,6 +503,9 @@ struct kp_crm {
     struct smap tkey;    /* key -> tp index */
     struct smap dropped; /* key of a rejected row -> its line */
     struct smap tids;    /* id column value -> line */
+    struct smap tteam;   /* key of a team -> index in teams */
+    char **teams;        /* each team as first spelt */
+    size_t nteams;
 
     /* The people (after crm_people). */
     int bound;
@@ -1232,13 +1234,40 @@ static char *opt_clean(const char *s)
     return *s ? clean(s) : NULL;
 }
 
+/* A name as shown: cleaned, runs of spaces made one (the spelling kept). */
+static char *display(const char *s)
+{
+    char *c = clean(s), *o = c;
+    for (const char *p = c; *p; p++)
+        if (*p != ' ' || (o > c && o[-1] != ' '))
+            *o++ = *p;
+    while (o > c && o[-1] == ' ')
+        o--;
+    *o = '\0';
+    return c;
+}
+
+/* The team as first spelt: "boston " and "Boston" are one team. */
+static char *team_of(struct kp_crm *k, const char *s)
+{
+    char *key = crm_key(s, 0);
+    int i = smap_get(&k->tteam, key);
+    if (i < 0) {
+        k->teams = xrealloc(k->teams, (k->nteams + 1) * sizeof *k->teams);
+        k->teams[k->nteams] = display(s);
+        smap_put(&k->tteam, key, i = (int)k->nteams++);
+    }
+    free(key);
+    return xstrdup(k->teams[i]);
+}
+
 static struct tperson *tp_new(struct kp_crm *k, const char *key, const char *name, long line)
 {
     xgrow(&k->tp, &k->tp_cap, k->ntp + 1, sizeof *k->tp);
     struct tperson *t = &k->tp[k->ntp];
     memset(t, 0, sizeof *t);
     t->key = xstrdup(key);
-    t->name = clean(name);
+    t->name = display(name);
     t->role = -1;
     t->line = line;
     smap_put(&k->tkey, key, (int)k->ntp++);
@@ -1316,10 +1345,10 @@ static void team_row(struct kp_crm *k, const struct kp_csvrec *rec)
     int i = smap_get(&k->tkey, key);
     struct tperson *t = i >= 0 ? &k->tp[i] : tp_new(k, key, f[TS_NAME], rec->line);
     free(t->name);
-    t->name = clean(f[TS_NAME]);
+    t->name = display(f[TS_NAME]);
     t->line = rec->line;
     t->has_row = 1;
-    t->team = clean(f[TS_TEAM]);
+    t->team = team_of(k, f[TS_TEAM]);
     t->role = role;
     t->email = opt_clean(f[TS_EMAIL]);
     t->locale = locale;
@@ -1466,6 +1495,8 @@ static void bind_people(struct kp_crm *k)
 {
     struct kp_data *d = k->d;
     k->bound = 1;
+    if (!k->team_name) /* the roster was read first */
+        k->team_name = xstrdup(d->ninputs ? d->inputs[0].name : k->cfg->roster);
     k->np = d->npeople;
     k->nm = d->nmonths;
     k->m0 = d->m0;
@@ -1501,7 +1532,7 @@ int crm_people(struct kp_crm *k)
 
 static const char *people_file(const struct kp_crm *k)
 {
-    return k->team_name ? k->team_name : k->cfg->roster;
+    return k->team_name;
 }
 
 static int deal_owner(struct kp_crm *k, const struct kp_csvrec *rec, int *p)
@@ -1682,37 +1713,6 @@ static char *dref_names(const struct kp_crm *k, const struct dref *dr)
     return buf_steal(&b);
 }
 
-/* Every rule the deal matches has the fields it uses. */
-static int deal_needs(struct kp_crm *k, const struct kp_csvrec *rec, int cls)
-{
-    for (size_t i = 0; i < k->nrules; i++) {
-        const struct rule *r = &k->rules[i];
-        long day;
-        const struct dref *miss = NULL;
-        k->match[i] = (char)rule_matches(k, r, cls);
-        if (!k->match[i])
-            continue;
-        if (dref_day(k, &r->date, &day) != 0)
-            miss = &r->date;
-        else if (r->days && dref_day(k, &r->da, &day) != 0)
-            miss = &r->da;
-        else if (r->days && dref_day(k, &r->db, &day) != 0)
-            miss = &r->db;
-        if (miss) {
-            char *names = dref_names(k, miss);
-            reject(k, rec, 1, "empty %s (needed by [%s])", names, r->sec);
-            free(names);
-            return -1;
-        }
-        if (r->num >= 0 && !k->has_num[r->num]) {
-            reject(k, rec, 1, "empty %s (needed by [%s])", slot_name(k, KP_CRM_DEALS,
-                   (size_t)r->num), r->sec);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* What a counted deal adds to a rule: 1, an amount, a number of days. */
 static double rule_x(const struct kp_crm *k, const struct rule *r)
 {
@@ -1726,7 +1726,8 @@ static double rule_x(const struct kp_crm *k, const struct rule *r)
 }
 
 struct tally {
-    int added;  /* cells the deal was added to */
+    int dry;    /* only count the cells, add nothing */
+    int added;  /* cells the deal was (or would be) added to */
     int early;  /* months in range but before the owner's first month */
     int inside; /* months in range at all */
 };
@@ -1741,9 +1742,11 @@ static void add_cell(struct kp_crm *k, struct rule *r, int p, int mi, double x, 
         return;
     }
     size_t c = (size_t)p * (size_t)k->nm + (size_t)mi;
+    t->added++;
+    if (t->dry)
+        return;
     r->sum[c] += x;
     r->n[c]++;
-    t->added++;
 }
 
 /* Every month at whose last day the deal was open: opened on or before it,
@@ -1761,6 +1764,50 @@ static void add_open(struct kp_crm *k, struct rule *r, int p, int cls, double x,
     }
 }
 
+/* Add the deal to one rule's cells (or, dry, count them). */
+static void add_rule(struct kp_crm *k, struct rule *r, int p, int cls, struct tally *t)
+{
+    long day;
+    double x = t->dry ? 0 : rule_x(k, r);
+    if (r->open_at_end)
+        add_open(k, r, p, cls, x, t);
+    else if (dref_day(k, &r->date, &day) == 0)
+        add_cell(k, r, p, month_of_day(day) - k->m0, x, t);
+}
+
+/* Every rule the deal matches has the dates it uses, and the number it adds
+ * wherever it adds one to a month used. */
+static int deal_needs(struct kp_crm *k, const struct kp_csvrec *rec, int p, int cls)
+{
+    for (size_t i = 0; i < k->nrules; i++) {
+        struct rule *r = &k->rules[i];
+        struct tally dry = {1, 0, 0, 0};
+        long day;
+        const struct dref *miss = NULL;
+        k->match[i] = (char)rule_matches(k, r, cls);
+        if (!k->match[i])
+            continue;
+        if (dref_day(k, &r->date, &day) != 0)
+            miss = &r->date;
+        else if (r->days && dref_day(k, &r->da, &day) != 0)
+            miss = &r->da;
+        else if (r->days && dref_day(k, &r->db, &day) != 0)
+            miss = &r->db;
+        if (miss) {
+            char *names = dref_names(k, miss);
+            reject(k, rec, 1, "empty %s (needed by [%s])", names, r->sec);
+            free(names);
+            return -1;
+        }
+        if (r->num >= 0 && !k->has_num[r->num] && (add_rule(k, r, p, cls, &dry), dry.added)) {
+            reject(k, rec, 1, "empty %s (needed by [%s])", slot_name(k, KP_CRM_DEALS,
+                   (size_t)r->num), r->sec);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static void note_day(struct kp_crm *k)
 {
     for (int s = DS_CREATED; s <= DS_CLOSED; s++)
@@ -1770,18 +1817,15 @@ static void note_day(struct kp_crm *k)
 
 static void deal_count(struct kp_crm *k, const struct kp_csvrec *rec, int p, int cls)
 {
-    struct tally t = {0, 0, 0};
+    struct tally t = {0, 0, 0, 0};
     int matched = 0;
     for (size_t i = 0; i < k->nrules; i++) {
         struct rule *r = &k->rules[i];
-        long day;
         if (!k->match[i])
             continue;
         matched = 1;
-        if (r->open_at_end)
-            add_open(k, r, p, cls, rule_x(k, r), &t);
-        else if (dref_day(k, &r->date, &day) == 0)
-            add_cell(k, r, p, month_of_day(day) - k->m0, rule_x(k, r), &t);
+        if (r->num < 0 || k->has_num[r->num]) /* else it adds to no month used */
+            add_rule(k, r, p, cls, &t);
     }
     if (t.added) {
         cur_input(k)->used++;
@@ -1807,7 +1851,7 @@ static void deal_row(struct kp_crm *k, const struct kp_csvrec *rec)
     int p, cls;
     if (deal_owner(k, rec, &p) || deal_id(k, rec) || deal_stage(k, rec, &cls) ||
         deal_dates(k, rec) || deal_order(k, rec, cls) || deal_numbers(k, rec) ||
-        deal_needs(k, rec, cls))
+        deal_needs(k, rec, p, cls))
         return;
     if (*k->f[DS_ID])
         smap_put(&k->ids, k->f[DS_ID], (int)rec->line);
@@ -2030,7 +2074,8 @@ void crm_free(struct kp_crm *k)
         tperson_free(&k->tp[i], k->cfg->nkeep_cols);
     free(k->tp);
     strv_free(k->open_seen, k->nopen_seen);
-    smap_free(&k->tkey), smap_free(&k->dropped), smap_free(&k->tids);
+    smap_free(&k->tkey), smap_free(&k->dropped), smap_free(&k->tids), smap_free(&k->tteam);
+    strv_free(k->teams, k->nteams);
     smap_free(&k->owner), smap_free(&k->team), smap_free(&k->ids);
     if (k->csv)
         csvread_free(k->csv);
