@@ -2018,17 +2018,22 @@ static void target_row(struct kp_crm *k, const struct kp_csvrec *rec)
     cur_input(k)->used++;
 }
 
-/* Each person's target per KPI: their own row, else their team's, else
- * their role's. */
+/* Each person's target per KPI: their own row, else their team's (unless
+ * they manage people: a manager's target is their people's, summed, or their
+ * role's), else their role's. */
 static void apply_targets(struct kp_crm *k)
 {
     size_t nk = k->cfg->nkpis;
+    char *boss = xcalloc(k->np ? k->np : 1, 1);
     targets_alloc(k);
+    for (size_t p = 0; p < k->np; p++)
+        if (k->d->people[p].mgr >= 0)
+            boss[k->d->people[p].mgr] = 1;
     for (size_t p = 0; p < k->np; p++) {
         const struct kp_person *pp = &k->d->people[p];
         for (size_t i = 0; i < nk; i++) {
             double t = k->tval[0][p * nk + i];
-            if (isnan(t))
+            if (isnan(t) && !boss[p])
                 t = k->tval[1][(size_t)pp->team_idx * nk + i];
             if (isnan(t))
                 t = k->tval[2][(size_t)pp->role_idx * nk + i];
@@ -2036,6 +2041,7 @@ static void apply_targets(struct kp_crm *k)
                 ingest_target(k->in, p, i, t);
         }
     }
+    free(boss);
 }
 
 /* ------------------------------------------------------------------ */
