@@ -719,7 +719,8 @@ static int read_options(struct kp_crm *k)
         bad = key_err(k, "crm", "since", "\"%s\" is not a month: write YYYY-MM", v);
     k->have_since = v != NULL;
     v = crm_get(k, "encoding");
-    k->encoding = xstrdup(v ? v : k->cfg->encoding ? k->cfg->encoding : "UTF-8");
+    v = v ? v : k->cfg->encoding; /* NULL: UTF-8, or UTF-16 with a byte-order mark */
+    k->encoding = v ? xstrdup(v) : NULL;
     int mgr = config_find_role(k->cfg, "manager");
     k->default_role = role_key(k, "default_role", 0);
     k->manager_role = role_key(k, "manager_role", mgr >= 0 ? mgr : k->default_role);

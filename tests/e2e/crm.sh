@@ -192,6 +192,79 @@ for f in results.csv scores.csv teams.csv coaching.csv; do
 done
 t_same "crm: compute and run give the same results.csv" "$T/crm/results.csv" "$T/crm2/results.csv"
 
+# ---- beside a metrics.csv: derived and canonical columns in one formula ----
+cp "$S/team.csv" "$S/deals.csv" "$S/targets.csv" "$T/"
+{
+    sed 's/^targets      = targets.csv.*//' "$S/review.ini"
+    printf '[input]\nmetrics = quota.csv\n'
+    printf '[kpi.attainment]\nformula = sum(revenue) / sum(quota)\nformat = percent\n'
+} >"$T/mixed.ini"
+printf 'period,rep_id,quota,revenue\n2026-04,alice-bennett,100000,1\n2026-05,alice-bennett,100000,1\n2026-06,alice-bennett,200000,1\n' >"$T/quota.csv"
+kp compute -c "$T/mixed.ini" -o "$T/mixed"
+t_rc "mixed: compute exits 1 (the export's bad rows)" 1
+rev=$(awk -F, '$1 == "alice-bennett" && $5 == "revenue" { print $6 }' "$T/crm/results.csv")
+att=$(awk -F, '$1 == "alice-bennett" && $5 == "attainment" { print $6 }' "$T/mixed/results.csv")
+t_eq "mixed: attainment = derived revenue / quota from metrics.csv" \
+    "$(awk -v r="$rev" 'BEGIN { printf "%.9f", r / 400000 }')" "$(awk -v a="$att" 'BEGIN { printf "%.9f", a }')"
+t_grep "mixed: the file's revenue column is not read" \
+    'quota.csv:1: note: columns derived from the CRM export \(\[derive.\*\]\), so not read from this file: revenue' "$T/out"
+
+# ---- a Chinese export: GBK, 赢单/输单, YYYY年M月D日, Excel serial numbers ----
+mkdir -p "$T/zh"
+printf '销售,经理,区域\n王伟,李娜,华东\n张 敏,李娜,华东\n' | iconv -f UTF-8 -t GBK >"$T/zh/team.csv"
+printf '负责人,阶段,金额,创建日期,结束日期\n王伟,赢单,"￥12,000",2026年4月1日,2026年4月30日\n王伟,输单,5000,2026年4月2日,46157\n张  敏,赢单,8000,2026年3月1日,2026年6月30日 18:00\n王伟,赢单,100,2026年4月1日,2026年2月30日\n' |
+    iconv -f UTF-8 -t GBK >"$T/zh/deals.csv"
+cat >"$T/zh/review.ini" <<'INI'
+[review]
+from = 2026-04
+to = 2026-06
+history = 0
+[kpi.revenue]
+formula = sum(revenue)
+[kpi.win_rate]
+formula = sum(won) / (sum(won) + sum(lost))
+[role.ae]
+weight.revenue = 100
+[role.manager]
+weight.revenue = 100
+[crm]
+encoding = GBK
+deals = deals.csv
+owner = 负责人
+stage = 阶段
+amount = 金额
+created = 创建日期
+closed = 结束日期
+date_format = YYYY年M月D日, excel
+won = 赢单
+lost = 输单
+team_list = team.csv
+name = 销售
+manager = 经理
+team = 区域
+[derive.revenue]
+deals = won
+date = closed
+value = sum(amount)
+[derive.won]
+deals = won
+date = closed
+value = count
+[derive.lost]
+deals = lost
+date = closed
+value = count
+INI
+kp compute -q -c "$T/zh/review.ini" -o "$T/zh/out"
+t_rc "zh: compute exits 1 (one bad date)" 1
+R=$T/zh/out/results.csv
+t_grep "zh: 王伟 won ￥12,000" '^p-[0-9a-f]{8},王伟,华东,ae,revenue,12000,' "$R"
+t_grep "zh: 王伟 won 1 of 2 (lost on Excel serial 46157 = 2026-05-15)" '^p-[0-9a-f]{8},王伟,华东,ae,win_rate,0.5,' "$R"
+t_grep "zh: owner 张  敏 is 张 敏 (spaces do not matter)" '^p-[0-9a-f]{8},张 敏,华东,ae,revenue,8000,' "$R"
+t_grep "zh: the manager 李娜 made from the 经理 column" '^p-[0-9a-f]{8},李娜,华东,manager,revenue,20000,' "$R"
+t_grep "zh: 2026年2月30日 is rejected" \
+    'deals.csv,5,"bad date ""2026年2月30日"" in column 结束日期 \(want YYYY年M月D日 or an Excel serial number\)"' "$T/zh/out/rejects.csv"
+
 # ---- the sample is what generate.sh makes ----
 mkdir -p "$T/gen"
 sh "$S/generate.sh" "$T/gen"
@@ -199,7 +272,6 @@ t_same "crm: generate.sh makes deals.csv" "$S/deals.csv" "$T/gen/deals.csv"
 t_same "crm: generate.sh makes team.csv" "$S/team.csv" "$T/gen/team.csv"
 
 # ---- mistakes ----
-cp "$S/team.csv" "$S/deals.csv" "$S/targets.csv" "$T/"
 sed 's/^date_format = M\/D\/YYYY.*/date_format = M\/D\/YYYY, D\/M\/YYYY/' "$S/review.ini" >"$T/ambig.ini"
 kp check -c "$T/ambig.ini"
 t_rc "ambiguous date formats: exit 2" 2
