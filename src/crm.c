@@ -141,12 +141,10 @@ static const struct {
     const char *name;
     unsigned bit;
 } date_names[] = {
-    {"ISO", KP_DATE_ISO},          {"YYYY-MM-DD", KP_DATE_ISO},
-    {"YYYY/M/D", KP_DATE_ISO},     {"YMD", KP_DATE_ISO},
-    {"M/D/YYYY", KP_DATE_MDY},     {"MM/DD/YYYY", KP_DATE_MDY},
-    {"MDY", KP_DATE_MDY},          {"D/M/YYYY", KP_DATE_DMY},
-    {"DD/MM/YYYY", KP_DATE_DMY},   {"DMY", KP_DATE_DMY},
-    {"YYYY年M月D日", KP_DATE_CJK}, {"CJK", KP_DATE_CJK},
+    {"ISO", KP_DATE_ISO},     {"YYYY-MM-DD", KP_DATE_ISO},   {"YYYY/M/D", KP_DATE_ISO},
+    {"YMD", KP_DATE_ISO},     {"M/D/YYYY", KP_DATE_MDY},     {"MM/DD/YYYY", KP_DATE_MDY},
+    {"MDY", KP_DATE_MDY},     {"D/M/YYYY", KP_DATE_DMY},     {"DD/MM/YYYY", KP_DATE_DMY},
+    {"DMY", KP_DATE_DMY},     {"YYYY年M月D日", KP_DATE_CJK}, {"CJK", KP_DATE_CJK},
     {"excel", KP_DATE_EXCEL},
 };
 
@@ -162,7 +160,8 @@ int crm_date_formats(const char *spec, unsigned *mask, char **err)
             j++;
         if (j == KP_NELEM(date_names))
             *err = xasprintf("\"%s\" is not a date format: write ISO, M/D/YYYY, D/M/YYYY, "
-                             "YYYY年M月D日 or excel (several: separated by commas)", v[i]);
+                             "YYYY年M月D日 or excel (several: separated by commas)",
+                             v[i]);
         else
             *mask |= date_names[j].bit;
     }
@@ -306,7 +305,7 @@ static int num_then(const char **p, int mind, int maxd, const char *unit)
 
 static int date_cjk(const char *p, long *days)
 {
-    int y = num_then(&p, 4, 4, "\xE5\xB9\xB4"); /* 年 */
+    int y = num_then(&p, 4, 4, "\xE5\xB9\xB4");              /* 年 */
     int m = y < 0 ? -1 : num_then(&p, 1, 2, "\xE6\x9C\x88"); /* 月 */
     int d = m < 0 ? -1 : num_then(&p, 1, 2, "\xE6\x97\xA5"); /* 日 */
     return d >= 0 && time_rest(p) ? make_day(y, m, d, days) : -1;
@@ -419,11 +418,11 @@ enum { DS_OWNER, DS_STAGE, DS_AMOUNT, DS_CREATED, DS_ENGAGED, DS_CLOSED, DS_ID, 
 enum { GS_PERSON, GS_TEAM, GS_ROLE, GS_KPI, GS_TARGET, GS_PER, GS_NFIXED };
 
 struct slot {
-    char *header;     /* the file's column; NULL = not configured */
-    char *key;        /* where it was configured, for messages: "[crm] closed" */
-    int required;     /* a whole-file error when the file lacks it */
-    int numeric;      /* deals: a number column (checked in every row) */
-    int fi;           /* its index in the file, -1 = absent */
+    char *header; /* the file's column; NULL = not configured */
+    char *key;    /* where it was configured, for messages: "[crm] closed" */
+    int required; /* a whole-file error when the file lacks it */
+    int numeric;  /* deals: a number column (checked in every row) */
+    int fi;       /* its index in the file, -1 = absent */
 };
 
 enum { K_WON = 1, K_LOST = 2, K_OPEN = 4 };
@@ -449,12 +448,12 @@ struct rule {
     int open_at_end;  /* counted in every month at whose end the deal was open */
     struct dref date; /* the month's date (open_at_end: when the deal opened) */
     int agg;
-    int num;          /* number slot, -1 = none (count, days) */
-    int days;         /* value = days(da - db) */
+    int num;  /* number slot, -1 = none (count, days) */
+    int days; /* value = days(da - db) */
     struct dref da, db;
     struct cond *where;
     size_t nwhere;
-    double *sum;      /* [np * nm] */
+    double *sum; /* [np * nm] */
     long *n;
 };
 
@@ -462,7 +461,7 @@ struct rule {
 struct tperson {
     char *key, *name, *team, *email, *locale, *hire, *id, *mgr_key;
     char **extra;
-    int role;   /* -1 = from the default */
+    int role;    /* -1 = from the default */
     int has_row; /* 0: only named as someone's manager */
     long line;
 };
@@ -519,10 +518,10 @@ struct kp_crm {
     /* The deals. */
     long min_day;
     int have_min;
-    struct smap ids;  /* deal id -> line */
+    struct smap ids; /* deal id -> line */
     long day[DS_NFIXED];
     int has_day[DS_NFIXED];
-    double *num;      /* [nslots] the current deal's numbers */
+    double *num; /* [nslots] the current deal's numbers */
     int *has_num;
     char *match;      /* [nrules] */
     char **open_seen; /* stage spellings counted as open (no [crm] open) */
@@ -601,9 +600,9 @@ static const char *slot_name(const struct kp_crm *k, enum kp_crm_file f, size_t 
 }
 
 /* Column keys of [crm], in slot order; "" = a slot without a key. */
-static const char *const team_keys[TS_NFIXED] = {"name",   "manager",   "team", "role",
-                                                 "email", "locale", "hire_date", "id"};
-static const char *const deal_keys[DS_NFIXED] = {"owner",  "stage",  "amount", "created",
+static const char *const team_keys[TS_NFIXED] = {"name",  "manager", "team",      "role",
+                                                 "email", "locale",  "hire_date", "id"};
+static const char *const deal_keys[DS_NFIXED] = {"owner",   "stage",  "amount", "created",
                                                  "engaged", "closed", "deal_id"};
 static const char *const target_cols[GS_NFIXED] = {"person", "team",   "role",
                                                    "kpi",    "target", "per"};
@@ -656,12 +655,14 @@ static int read_columns(struct kp_crm *k)
         if (!slot_set(k, KP_CRM_TEAM, TS_NAME))
             bad = key_err(k, "crm", "name", "name the team list's column of people's names");
         if (!slot_set(k, KP_CRM_TEAM, TS_TEAM))
-            bad = key_err(k, "crm", "team", "name the team list's column that gives the team "
+            bad = key_err(k, "crm", "team",
+                          "name the team list's column that gives the team "
                           "(an office, a region)");
     } else {
         for (size_t i = 0; i < TS_NFIXED; i++)
             if (slot_set(k, KP_CRM_TEAM, i))
-                bad = key_err(k, "crm", team_keys[i], "a team-list column, but no team_list "
+                bad = key_err(k, "crm", team_keys[i],
+                              "a team-list column, but no team_list "
                               "is named (people come from [input] roster)");
     }
     return bad;
@@ -747,8 +748,11 @@ static int parse_dref(struct kp_crm *k, const struct rule *r, const char *key, c
 {
     char **v;
     size_t n = str_split(s, '|', &v);
-    int bad = n == 0 || n > 3 ? key_err(k, r->sec, key, "\"%s\": name created, engaged or "
-                                        "closed (or a fallback list: engaged|created)", s) : 0;
+    int bad = n == 0 || n > 3 ? key_err(k, r->sec, key,
+                                        "\"%s\": name created, engaged or "
+                                        "closed (or a fallback list: engaged|created)",
+                                        s)
+                              : 0;
     out->n = 0;
     for (size_t i = 0; i < n && !bad; i++) {
         int slot = date_slot(v[i]);
@@ -772,9 +776,12 @@ static int parse_classes(struct kp_crm *k, struct rule *r)
     int bad = 0;
     r->classes = 0;
     for (size_t i = 0; i < n; i++) {
-        unsigned c = str_ieq(w[i], "won") ? K_WON : str_ieq(w[i], "lost") ? K_LOST
-                   : str_ieq(w[i], "open") ? K_OPEN : str_ieq(w[i], "closed") ? K_WON | K_LOST
-                   : str_ieq(w[i], "all") ? K_WON | K_LOST | K_OPEN : 0;
+        unsigned c = str_ieq(w[i], "won")      ? K_WON
+                     : str_ieq(w[i], "lost")   ? K_LOST
+                     : str_ieq(w[i], "open")   ? K_OPEN
+                     : str_ieq(w[i], "closed") ? K_WON | K_LOST
+                     : str_ieq(w[i], "all")    ? K_WON | K_LOST | K_OPEN
+                                               : 0;
         if (!c)
             bad = key_err(k, r->sec, "deals", "\"%s\": write won, lost, open, closed or all", w[i]);
         r->classes |= c;
@@ -790,7 +797,8 @@ static int parse_date(struct kp_crm *k, struct rule *r)
     static const char oame[] = "open_at_month_end";
     const char *v = config_get(k->cfg, r->sec, "date");
     if (str_empty(v))
-        return key_err(k, r->sec, NULL, "a rule needs date = created, engaged, closed or "
+        return key_err(k, r->sec, NULL,
+                       "a rule needs date = created, engaged, closed or "
                        "open_at_month_end (the date that puts a deal in a month)");
     if (strncmp(v, oame, sizeof oame - 1) != 0)
         return parse_dref(k, r, "date", v, &r->date);
@@ -801,12 +809,16 @@ static int parse_date(struct kp_crm *k, struct rule *r)
     if (!*p) {
         int s = slot_set(k, KP_CRM_DEALS, DS_CREATED) ? DS_CREATED : DS_ENGAGED;
         r->date = (struct dref){{s}, 1};
-        return slot_set(k, KP_CRM_DEALS, (size_t)s) ? 0 : key_err(k, r->sec, "date",
-               "open_at_month_end needs [crm] created (or engaged): when a deal opened");
+        return slot_set(k, KP_CRM_DEALS, (size_t)s)
+                   ? 0
+                   : key_err(
+                         k, r->sec, "date",
+                         "open_at_month_end needs [crm] created (or engaged): when a deal opened");
     }
     size_t n = strlen(p);
     if (*p != '(' || p[n - 1] != ')')
-        return key_err(k, r->sec, "date", "write open_at_month_end or "
+        return key_err(k, r->sec, "date",
+                       "write open_at_month_end or "
                        "open_at_month_end(created)");
     char *in = xstrndup(p + 1, n - 2);
     int bad = parse_dref(k, r, "date", in, &r->date);
@@ -821,8 +833,10 @@ static int parse_number(struct kp_crm *k, struct rule *r, char *x)
     size_t n = strlen(x);
     if (str_ieq(x, "amount")) {
         r->num = DS_AMOUNT;
-        return slot_set(k, KP_CRM_DEALS, DS_AMOUNT) ? 0 : key_err(k, r->sec, "value",
-               "uses the amount, but [crm] amount names no column");
+        return slot_set(k, KP_CRM_DEALS, DS_AMOUNT)
+                   ? 0
+                   : key_err(k, r->sec, "value",
+                             "uses the amount, but [crm] amount names no column");
     }
     if (n > 6 && strncmp(x, "days(", 5) == 0 && x[n - 1] == ')') {
         x[n - 1] = '\0';
@@ -831,11 +845,12 @@ static int parse_number(struct kp_crm *k, struct rule *r, char *x)
             return key_err(k, r->sec, "value", "write days(closed - engaged)");
         *minus = '\0';
         r->days = 1;
-        return parse_dref(k, r, "value", x + 5, &r->da) | parse_dref(k, r, "value", minus + 1,
-                                                                      &r->db);
+        return parse_dref(k, r, "value", x + 5, &r->da) |
+               parse_dref(k, r, "value", minus + 1, &r->db);
     }
     if (!*x)
-        return key_err(k, r->sec, "value", "sum() and mean() take amount, days(A - B) or a "
+        return key_err(k, r->sec, "value",
+                       "sum() and mean() take amount, days(A - B) or a "
                        "column of the deals file");
     char *key = xasprintf("[%s] value", r->sec);
     r->num = (int)add_slot(k, KP_CRM_DEALS, x, key, 1);
@@ -849,7 +864,8 @@ static int parse_value(struct kp_crm *k, struct rule *r)
     const char *v = config_get(k->cfg, r->sec, "value");
     r->num = -1;
     if (str_empty(v))
-        return key_err(k, r->sec, NULL, "a rule needs value = count, sum(amount), "
+        return key_err(k, r->sec, NULL,
+                       "a rule needs value = count, sum(amount), "
                        "mean(days(closed - engaged)) …");
     if (str_ieq(v, "count")) {
         r->agg = AGG_COUNT;
@@ -887,8 +903,10 @@ static int parse_where(struct kp_crm *k, struct rule *r)
     for (size_t i = 0; i < n && !bad; i++) {
         char *ne = strstr(parts[i], "!="), *eq = strchr(parts[i], '=');
         if (!eq || eq == parts[i] || (ne && ne == parts[i])) {
-            bad = key_err(k, r->sec, "where", "\"%s\": write COLUMN = VALUE, VALUE … or "
-                          "COLUMN != VALUE (conditions joined with &)", parts[i]);
+            bad = key_err(k, r->sec, "where",
+                          "\"%s\": write COLUMN = VALUE, VALUE … or "
+                          "COLUMN != VALUE (conditions joined with &)",
+                          parts[i]);
             break;
         }
         struct cond *c = &r->where[r->nwhere++];
@@ -994,8 +1012,8 @@ static struct kp_input_file *cur_input(struct kp_crm *k)
     return &k->d->inputs[k->input];
 }
 
-static void reject(struct kp_crm *k, const struct kp_csvrec *rec, int counts, const char *fmt,
-                   ...) __attribute__((format(printf, 4, 5)));
+static void reject(struct kp_crm *k, const struct kp_csvrec *rec, int counts, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 static void reject(struct kp_crm *k, const struct kp_csvrec *rec, int counts, const char *fmt, ...)
 {
     va_list ap;
@@ -1173,8 +1191,10 @@ int crm_end(struct kp_crm *k)
         diag(KP_ERROR, k->name, 0, 0, "%ld more %s rejected (all are listed in rejects.csv)",
              k->hidden, k->hidden == 1 ? "row" : "rows");
     if (k->outside)
-        diag(KP_NOTE, k->name, 0, 0, "%ld %s counted in no month used (listed in rejects.csv, "
-             "not an error)", k->outside, k->outside == 1 ? "deal was" : "deals were");
+        diag(KP_NOTE, k->name, 0, 0,
+             "%ld %s counted in no month used (listed in rejects.csv, "
+             "not an error)",
+             k->outside, k->outside == 1 ? "deal was" : "deals were");
     if (k->csv)
         csvread_free(k->csv);
     k->csv = NULL;
@@ -1664,8 +1684,9 @@ static int deal_numbers(struct kp_crm *k, const struct kp_csvrec *rec)
         int rc = ingest_number(k->f[s], k->cfg->decimal_comma, &k->num[s]);
         if (rc < 0 || (rc == 0 && fabs(k->num[s]) > MAX_MAGNITUDE)) {
             char *v = shown(k->f[s]);
-            reject(k, rec, 1, rc < 0 ? "bad number \"%s\" in column %s"
-                                     : "implausible number \"%s\" in column %s (over 1e15)",
+            reject(k, rec, 1,
+                   rc < 0 ? "bad number \"%s\" in column %s"
+                          : "implausible number \"%s\" in column %s (over 1e15)",
                    v, slot_name(k, KP_CRM_DEALS, s));
             free(v);
             return -1;
@@ -1801,8 +1822,8 @@ static int deal_needs(struct kp_crm *k, const struct kp_csvrec *rec, int p, int 
             return -1;
         }
         if (r->num >= 0 && !k->has_num[r->num] && (add_rule(k, r, p, cls, &dry), dry.added)) {
-            reject(k, rec, 1, "empty %s (needed by [%s])", slot_name(k, KP_CRM_DEALS,
-                   (size_t)r->num), r->sec);
+            reject(k, rec, 1, "empty %s (needed by [%s])",
+                   slot_name(k, KP_CRM_DEALS, (size_t)r->num), r->sec);
             return -1;
         }
     }
@@ -1836,14 +1857,19 @@ static void deal_count(struct kp_crm *k, const struct kp_csvrec *rec, int p, int
     month_format(k->m0, a);
     month_format(k->m0 + k->nm - 1, b);
     if (!matched)
-        reject(k, rec, 0, "no [derive.*] rule counts this deal (a %s deal; see deals = and where "
-               "= in the rules)", cls == K_WON ? "won" : cls == K_LOST ? "lost" : "open");
+        reject(k, rec, 0,
+               "no [derive.*] rule counts this deal (a %s deal; see deals = and where "
+               "= in the rules)",
+               cls == K_WON    ? "won"
+               : cls == K_LOST ? "lost"
+                               : "open");
     else if (t.early) {
         month_format(k->m0 + k->first[p], a);
-        reject(k, rec, 0, "falls before %s, the first month counted for %s (hire date or "
-               "[crm] since)", a, k->d->people[p].name);
-    }
-    else
+        reject(k, rec, 0,
+               "falls before %s, the first month counted for %s (hire date or "
+               "[crm] since)",
+               a, k->d->people[p].name);
+    } else
         reject(k, rec, 0, "falls in no month used (%s..%s)", a, b);
 }
 
@@ -1869,8 +1895,10 @@ static void note_open_stages(struct kp_crm *k)
         buf_printf(&b, "%s%s", i ? ", " : "", k->open_seen[i]);
     if (k->open_more)
         buf_printf(&b, " and %ld more", k->open_more);
-    diag(KP_NOTE, k->name, 0, 0, "stages counted as open (neither won nor lost; list them in "
-         "[crm] open to reject any other): %s", b.s);
+    diag(KP_NOTE, k->name, 0, 0,
+         "stages counted as open (neither won nor lost; list them in "
+         "[crm] open to reject any other): %s",
+         b.s);
     buf_free(&b);
 }
 
@@ -1897,8 +1925,9 @@ static void place_values(struct kp_crm *k)
             for (int mi = 0; mi < k->nm; mi++) {
                 size_t c = p * (size_t)k->nm + (size_t)mi;
                 double v = r->agg == AGG_COUNT ? (double)r->n[c]
-                         : r->agg == AGG_SUM   ? r->sum[c]
-                         : r->n[c]             ? r->sum[c] / (double)r->n[c] : NAN;
+                           : r->agg == AGG_SUM ? r->sum[c]
+                           : r->n[c]           ? r->sum[c] / (double)r->n[c]
+                                               : NAN;
                 if (mi < cov || mi < k->first[p])
                     v = NAN;
                 ingest_value(k->in, p, mi, r->col, v);
@@ -1978,8 +2007,10 @@ static int target_value(struct kp_crm *k, const struct kp_csvrec *rec, int kpi, 
     else if (*f[GS_PER] && !monthly && !str_ieq(f[GS_PER], "window"))
         reject(k, rec, 1, "per \"%s\": write month or window", v = shown(f[GS_PER]));
     else if (monthly && !(e && expr_is_additive(e)))
-        reject(k, rec, 1, "a monthly target needs a KPI that adds up over months (like "
-               "sum(revenue)); %s is %s: write per = window", k->cfg->kpis[kpi].id,
+        reject(k, rec, 1,
+               "a monthly target needs a KPI that adds up over months (like "
+               "sum(revenue)); %s is %s: write per = window",
+               k->cfg->kpis[kpi].id,
                k->cfg->kpis[kpi].formula_src ? k->cfg->kpis[kpi].formula_src : "no formula");
     else {
         if (monthly)
@@ -2009,8 +2040,8 @@ static void target_row(struct kp_crm *k, const struct kp_csvrec *rec)
     size_t c = (size_t)who * k->cfg->nkpis + (size_t)kpi;
     if (k->tline[scope][c]) {
         char *v = shown(k->f[GS_PERSON + scope]);
-        reject(k, rec, 1, "duplicate target for %s \"%s\" %s (first at line %ld)", scopes[scope],
-               v, k->cfg->kpis[kpi].id, k->tline[scope][c]);
+        reject(k, rec, 1, "duplicate target for %s \"%s\" %s (first at line %ld)", scopes[scope], v,
+               k->cfg->kpis[kpi].id, k->tline[scope][c]);
         free(v);
         return;
     }

@@ -59,7 +59,7 @@ static void test_date_formats(void **state)
     assert_string_equal(date("12/31/2026", KP_DATE_MDY), "2026-12-31");
     assert_string_equal(date("31/12/2026", KP_DATE_MDY), "bad"); /* never swapped to fit */
     assert_string_equal(date("12/31/2026", KP_DATE_DMY), "bad");
-    assert_string_equal(date("3/4/17", KP_DATE_MDY), "bad"); /* two-digit years: no guess */
+    assert_string_equal(date("3/4/17", KP_DATE_MDY), "bad");     /* two-digit years: no guess */
     assert_string_equal(date("2017-03-04", KP_DATE_MDY), "bad"); /* not the configured format */
     /* YYYY年M月D日 */
     assert_string_equal(date("2017年3月4日", KP_DATE_CJK), "2017-03-04");
@@ -143,8 +143,9 @@ static void test_date_format_names(void **state)
     expect_formats("ISO, YYYY年M月D日, d/m/yyyy", KP_DATE_ISO | KP_DATE_CJK | KP_DATE_DMY, NULL);
     expect_formats("M/D/YYYY, D/M/YYYY", 0,
                    "M/D/YYYY and D/M/YYYY cannot both be accepted: 03/04/2017 would be a guess");
-    expect_formats("auto", 0, "\"auto\" is not a date format: write ISO, M/D/YYYY, D/M/YYYY, "
-                              "YYYY年M月D日 or excel (several: separated by commas)");
+    expect_formats("auto", 0,
+                   "\"auto\" is not a date format: write ISO, M/D/YYYY, D/M/YYYY, "
+                   "YYYY年M月D日 or excel (several: separated by commas)");
     expect_formats(" , ", 0, "no date format given");
     char *w = crm_date_want(KP_DATE_MDY);
     assert_string_equal(w, "M/D/YYYY");
@@ -175,7 +176,9 @@ static void test_keys(void **state)
 {
     (void)state;
     expect_key("  Alice   CHEN ", 0, "alice chen");
-    expect_key("Alice\xC2\xA0" "Chen", 0, "alice chen");           /* no-break space */
+    expect_key("Alice\xC2\xA0"
+               "Chen",
+               0, "alice chen");                                    /* no-break space */
     expect_key("\xE7\x8E\x8B\xE3\x80\x80\xE4\xBC\x9F", 0, "王 伟"); /* ideographic space */
     expect_key("\xC3\x89LODIE \xC3\x85SE", 0, "élodie åse");
     expect_key("\xC5\x81UKASZ", 0, "łukasz");
@@ -200,13 +203,12 @@ static void test_keys(void **state)
 
 /* Months held: 2024-01 .. 2024-04 (window 2024-02 .. 2024-04, one month of
  * history): February 2024 has a 29th. */
-static const char cfg_head[] =
-    "[review]\nfrom = 2024-02\nto = 2024-04\nhistory = 1\n"
-    "[kpi.revenue]\nformula = sum(revenue)\n"
-    "[kpi.win_rate]\nformula = sum(won) / (sum(won) + sum(lost))\n"
-    "[kpi.cycle]\nformula = avg(cycle_days)\n"
-    "[role.ae]\nweight.revenue = 100\naliases = Account Executive\n"
-    "[role.manager]\nweight.revenue = 100\n";
+static const char cfg_head[] = "[review]\nfrom = 2024-02\nto = 2024-04\nhistory = 1\n"
+                               "[kpi.revenue]\nformula = sum(revenue)\n"
+                               "[kpi.win_rate]\nformula = sum(won) / (sum(won) + sum(lost))\n"
+                               "[kpi.cycle]\nformula = avg(cycle_days)\n"
+                               "[role.ae]\nweight.revenue = 100\naliases = Account Executive\n"
+                               "[role.manager]\nweight.revenue = 100\n";
 static const char cfg_rules[] =
     "[derive.revenue]\ndeals = won\ndate = closed\nvalue = sum(amount)\n"
     "[derive.won]\ndeals = won\ndate = closed\nvalue = count\n"
@@ -329,7 +331,7 @@ static double cell(const struct run *r, const char *id, const char *month, const
 }
 
 #define assert_cell(r, id, month, col, want) assert_true(cell(r, id, month, col) == (want))
-#define assert_missing(r, id, month, col) assert_true(isnan(cell(r, id, month, col)))
+#define assert_missing(r, id, month, col)    assert_true(isnan(cell(r, id, month, col)))
 
 /* "file:line:counts:reason" per reject */
 static char *rejects(const struct kp_data *d)
@@ -370,8 +372,7 @@ static const struct kp_input_file *input(const struct run *r, const char *name)
 
 /* ------------------------------------------------------------------ */
 
-static const char deals_agg[] =
-    DEALS_HDR
+static const char deals_agg[] = DEALS_HDR
     "1,Alice Chen,Enterprise,US,Closed Won,12/1/2023,12/10/2023,1/31/2024,\"$1,000\"\n" /* 2 */
     "2,alice chen,Starter,US,closed won,1/15/2024,2/1/2024,2/29/2024,500\n"
     "3,ALICE  CHEN,Mid-Market,US,CLOSED_WON,2/29/2024,2/29/2024,3/1/2024,250\n"
@@ -462,28 +463,29 @@ static void test_people_from_team_list(void **state)
     run_free(&r);
 }
 
-static const char team_rich[] =
-    "Agent,Manager,Office,Role,Email,Lang,Start,Emp\n"
-    "Alice Chen,Bob Lee,East,,a@x.com,zh-CN,1/2/2020,\n" /* 2 */
-    "Bob Lee,Vic Boss,East,,,,,\n"
-    "Carl,Vic Boss,West,Account Executive,,,,\n"
-    "Dora,,West,vp,,,,\n" /* 5 */
-    "Erin,Dora,West,,,,,\n"
-    "alice chen,,East,,,,,\n"
-    ",Bob Lee,East,,,,,\n"
-    "Fay,Bob Lee,,,,,,\n"
-    "Gus,,East,,,english,,\n" /* 10 */
-    "Hal,,East,,,,31/1/2020,\n"
-    "Ian,,East,,,,,E7\n"
-    "Jo,,East,,,,,E7\n"
-    "Kim,Dora,West\n"; /* 14 */
+static const char team_rich[] = "Agent,Manager,Office,Role,Email,Lang,Start,Emp\n"
+                                "Alice Chen,Bob Lee,East,,a@x.com,zh-CN,1/2/2020,\n" /* 2 */
+                                "Bob Lee,Vic Boss,East,,,,,\n"
+                                "Carl,Vic Boss,West,Account Executive,,,,\n"
+                                "Dora,,West,vp,,,,\n" /* 5 */
+                                "Erin,Dora,West,,,,,\n"
+                                "alice chen,,East,,,,,\n"
+                                ",Bob Lee,East,,,,,\n"
+                                "Fay,Bob Lee,,,,,,\n"
+                                "Gus,,East,,,english,,\n" /* 10 */
+                                "Hal,,East,,,,31/1/2020,\n"
+                                "Ian,,East,,,,,E7\n"
+                                "Jo,,East,,,,,E7\n"
+                                "Kim,Dora,West\n"; /* 14 */
 
 static void test_team_list_rows(void **state)
 {
     (void)state;
     struct run r;
-    run(&r, NULL, "role = Role\nemail = Email\nlocale = Lang\nhire_date = Start\nid = Emp\n"
-        "leaders_team = Sales Leadership\n", team_rich,
+    run(&r, NULL,
+        "role = Role\nemail = Email\nlocale = Lang\nhire_date = Start\nid = Emp\n"
+        "leaders_team = Sales Leadership\n",
+        team_rich,
         DEALS_HDR "1,Dora,Starter,US,Won,1/2/2024,1/3/2024,1/4/2024,10\n"
                   "2,erin,Starter,US,Won,1/2/2024,1/3/2024,1/4/2024,10\n",
         NULL);
@@ -531,29 +533,28 @@ static const char team_fired[] = "Agent,Manager,Office\n"
                                  "Al Twin,,East\n";
 
 static const char deals_bad[] =
-    DEALS_HDR
-    "1,,Starter,US,Won,1/2/2024,1/3/2024,1/4/2024,10\n" /* 2 */
-    "2,Zed,Starter,US,Won,1/2/2024,1/3/2024,1/4/2024,10\n"
-    "3,Alice Chen,Starter,US,Won,1/2/2024,1/3/2024,1/5/2024,10\n"
-    "3,Alice Chen,Starter,US,Won,1/2/2024,1/3/2024,1/5/2024,10\n" /* 5 */
-    "4,Alice Chen,Starter,US,,1/2/2024,1/3/2024,1/5/2024,10\n"
-    "5,Alice Chen,Starter,US,Negotiation,1/2/2024,1/3/2024,1/5/2024,10\n"
-    "6,Alice Chen,Starter,US,Won,13/1/2024,1/3/2024,1/5/2024,10\n"
-    "7,Alice Chen,Starter,US,Won,1/2/2024,1/3/2024,45300,10\n"
-    "8,Alice Chen,Starter,US,Won,1/2/2024,1/3/2024,,10\n" /* 10 */
-    "9,Alice Chen,Starter,US,Closed Lost,1/2/2024,1/3/2024,,10\n"
-    "10,Alice Chen,Starter,US,Won,1/2/2024,1/10/2024,1/5/2024,10\n"
-    "11,Alice Chen,Starter,US,Won,1/9/2024,,1/5/2024,10\n"
-    "12,Alice Chen,Starter,US,Won,1/2/2024,1/3/2024,1/5/2024,12x\n"
-    "13,Alice Chen,Starter,US,Won,1/2/2024,1/3/2024,1/5/2024,1e16\n" /* 15 */
-    "14,Alice Chen,Starter,US,Won,1/2/2024,1/3/2024,1/5/2024,\n"
-    "15,Alice Chen,Starter,US,Won,1/2/2024,,1/5/2024,10\n"
-    "16,Alice Chen,Starter,US,Prospecting,,,,10\n"
-    "17,Alice Chen,Starter,US,Won,1/2/2024,1/3/2024\n"
-    "18,Al\"ice,Starter,US,Won,1/2/2024,1/3/2024,1/5/2024,10\n" /* 20 */
-    "19,fired person,Starter,US,Won,1/2/2024,1/3/2024,1/5/2024,10\n"
-    "20,Alice Chen,Starter,US,Prospecting,1/2/2024,1/3/2024,,\n" /* open, no amount */
-    "21,Alice Chen,Starter,US,Closed Lost,1/2/2024,1/3/2024,1/3/2024,\n";
+    DEALS_HDR "1,,Starter,US,Won,1/2/2024,1/3/2024,1/4/2024,10\n" /* 2 */
+              "2,Zed,Starter,US,Won,1/2/2024,1/3/2024,1/4/2024,10\n"
+              "3,Alice Chen,Starter,US,Won,1/2/2024,1/3/2024,1/5/2024,10\n"
+              "3,Alice Chen,Starter,US,Won,1/2/2024,1/3/2024,1/5/2024,10\n" /* 5 */
+              "4,Alice Chen,Starter,US,,1/2/2024,1/3/2024,1/5/2024,10\n"
+              "5,Alice Chen,Starter,US,Negotiation,1/2/2024,1/3/2024,1/5/2024,10\n"
+              "6,Alice Chen,Starter,US,Won,13/1/2024,1/3/2024,1/5/2024,10\n"
+              "7,Alice Chen,Starter,US,Won,1/2/2024,1/3/2024,45300,10\n"
+              "8,Alice Chen,Starter,US,Won,1/2/2024,1/3/2024,,10\n" /* 10 */
+              "9,Alice Chen,Starter,US,Closed Lost,1/2/2024,1/3/2024,,10\n"
+              "10,Alice Chen,Starter,US,Won,1/2/2024,1/10/2024,1/5/2024,10\n"
+              "11,Alice Chen,Starter,US,Won,1/9/2024,,1/5/2024,10\n"
+              "12,Alice Chen,Starter,US,Won,1/2/2024,1/3/2024,1/5/2024,12x\n"
+              "13,Alice Chen,Starter,US,Won,1/2/2024,1/3/2024,1/5/2024,1e16\n" /* 15 */
+              "14,Alice Chen,Starter,US,Won,1/2/2024,1/3/2024,1/5/2024,\n"
+              "15,Alice Chen,Starter,US,Won,1/2/2024,,1/5/2024,10\n"
+              "16,Alice Chen,Starter,US,Prospecting,,,,10\n"
+              "17,Alice Chen,Starter,US,Won,1/2/2024,1/3/2024\n"
+              "18,Al\"ice,Starter,US,Won,1/2/2024,1/3/2024,1/5/2024,10\n" /* 20 */
+              "19,fired person,Starter,US,Won,1/2/2024,1/3/2024,1/5/2024,10\n"
+              "20,Alice Chen,Starter,US,Prospecting,1/2/2024,1/3/2024,,\n" /* open, no amount */
+              "21,Alice Chen,Starter,US,Closed Lost,1/2/2024,1/3/2024,1/3/2024,\n";
 
 static void test_reject_reasons(void **state)
 {
@@ -610,10 +611,10 @@ static void test_first_months(void **state)
     static const char team[] = "Agent,Manager,Office,Start\n"
                                "Alice Chen,,East,\n"
                                "Dan Wu,,East,3/15/2024\n";
-    static const char deals[] = DEALS_HDR
-        "1,Alice Chen,Starter,US,Won,2/2/2024,2/3/2024,2/4/2024,10\n"
-        "2,Dan Wu,Starter,US,Won,2/2/2024,2/3/2024,2/20/2024,10\n" /* before he started */
-        "3,Dan Wu,Starter,US,Won,2/2/2024,2/3/2024,3/20/2024,30\n";
+    static const char deals[] =
+        DEALS_HDR "1,Alice Chen,Starter,US,Won,2/2/2024,2/3/2024,2/4/2024,10\n"
+                  "2,Dan Wu,Starter,US,Won,2/2/2024,2/3/2024,2/20/2024,10\n" /* before he started */
+                  "3,Dan Wu,Starter,US,Won,2/2/2024,2/3/2024,3/20/2024,30\n";
     struct run r;
     run(&r, NULL, "hire_date = Start\n", team, deals, NULL);
     assert_int_equal(r.rc, 0);
@@ -645,14 +646,16 @@ static void test_unmatched_deals(void **state)
 {
     (void)state;
     /* a rule set that counts only won Enterprise deals */
-    static const char deals[] = DEALS_HDR
-        "1,Alice Chen,Enterprise,US,Won,2/2/2024,2/3/2024,2/4/2024,10\n"
-        "2,Alice Chen,Starter,US,Won,2/2/2024,2/3/2024,2/4/2024,20\n"
-        "3,Alice Chen,Enterprise,US,Closed Lost,2/2/2024,2/3/2024,2/4/2024,30\n"
-        "4,Alice Chen,enterprise,US,Won,2/2/2024,2/3/2024,2/29/2024,40\n";
+    static const char deals[] =
+        DEALS_HDR "1,Alice Chen,Enterprise,US,Won,2/2/2024,2/3/2024,2/4/2024,10\n"
+                  "2,Alice Chen,Starter,US,Won,2/2/2024,2/3/2024,2/4/2024,20\n"
+                  "3,Alice Chen,Enterprise,US,Closed Lost,2/2/2024,2/3/2024,2/4/2024,30\n"
+                  "4,Alice Chen,enterprise,US,Won,2/2/2024,2/3/2024,2/29/2024,40\n";
     struct run r;
-    run(&r, "[derive.ent]\ndeals = won\ndate = closed\nvalue = sum(amount)\n"
-        "where = product = ENTERPRISE\n", "", team_ok, deals, NULL);
+    run(&r,
+        "[derive.ent]\ndeals = won\ndate = closed\nvalue = sum(amount)\n"
+        "where = product = ENTERPRISE\n",
+        "", team_ok, deals, NULL);
     assert_int_equal(r.rc, 0);
     assert_cell(&r, "alice-chen", "2024-02", "ent", 50);
     assert_cell(&r, "alice-chen", "2024-03", "ent", 0);
@@ -676,39 +679,37 @@ static double target(const struct run *r, const char *id, const char *kpi)
 static void test_targets(void **state)
 {
     (void)state;
-    static const char targets[] =
-        "person,team,role,kpi,target,per\n"
-        ",,ae,revenue,100,month\n" /* 2 */
-        ",East,,revenue,\"$200\",Month\n"
-        "alice chen,,,revenue,1000,\n"
-        ",,ae,win_rate,40%,window\n" /* 5 */
-        ",,manager,win_rate,0.5,month\n"
-        ",,ae,revenue,5,month\n"
-        "Zed,,,revenue,1,\n"
-        ",North,,revenue,1,\n"
-        ",,vp,revenue,1,\n" /* 10 */
-        ",,ae,attainment,1,\n"
-        "Alice Chen,East,,revenue,1,\n"
-        ",,ae,cycle,,\n"
-        ",,ae,cycle,abc,\n"
-        ",,ae,cycle,30,weekly\n" /* 15 */
-        ",,Account Executive,cycle,30,window\n";
+    static const char targets[] = "person,team,role,kpi,target,per\n"
+                                  ",,ae,revenue,100,month\n" /* 2 */
+                                  ",East,,revenue,\"$200\",Month\n"
+                                  "alice chen,,,revenue,1000,\n"
+                                  ",,ae,win_rate,40%,window\n" /* 5 */
+                                  ",,manager,win_rate,0.5,month\n"
+                                  ",,ae,revenue,5,month\n"
+                                  "Zed,,,revenue,1,\n"
+                                  ",North,,revenue,1,\n"
+                                  ",,vp,revenue,1,\n" /* 10 */
+                                  ",,ae,attainment,1,\n"
+                                  "Alice Chen,East,,revenue,1,\n"
+                                  ",,ae,cycle,,\n"
+                                  ",,ae,cycle,abc,\n"
+                                  ",,ae,cycle,30,weekly\n" /* 15 */
+                                  ",,Account Executive,cycle,30,window\n";
     struct run r;
     run(&r, NULL, "targets = targets.csv\n", team_ok, DEALS_HDR, targets);
     assert_int_equal(r.rc, 0);
     assert_rejects(
-        &r.d,
-        "targets.csv:6:1:a monthly target needs a KPI that adds up over months (like "
-        "sum(revenue)); win_rate is sum(won) / (sum(won) + sum(lost)): write per = window\n"
-        "targets.csv:7:1:duplicate target for role \"ae\" revenue (first at line 2)\n"
-        "targets.csv:8:1:unknown person \"Zed\" (not in team.csv)\n"
-        "targets.csv:9:1:unknown team \"North\" (not in team.csv)\n"
-        "targets.csv:10:1:unknown role \"vp\" (known roles: ae, manager)\n"
-        "targets.csv:11:1:unknown kpi \"attainment\" (known KPIs: revenue, win_rate, cycle)\n"
-        "targets.csv:12:1:name one person, team or role (2 given)\n"
-        "targets.csv:13:1:empty target\n"
-        "targets.csv:14:1:bad number \"abc\" in column target\n"
-        "targets.csv:15:1:per \"weekly\": write month or window\n");
+        &r.d, "targets.csv:6:1:a monthly target needs a KPI that adds up over months (like "
+              "sum(revenue)); win_rate is sum(won) / (sum(won) + sum(lost)): write per = window\n"
+              "targets.csv:7:1:duplicate target for role \"ae\" revenue (first at line 2)\n"
+              "targets.csv:8:1:unknown person \"Zed\" (not in team.csv)\n"
+              "targets.csv:9:1:unknown team \"North\" (not in team.csv)\n"
+              "targets.csv:10:1:unknown role \"vp\" (known roles: ae, manager)\n"
+              "targets.csv:11:1:unknown kpi \"attainment\" (known KPIs: revenue, win_rate, cycle)\n"
+              "targets.csv:12:1:name one person, team or role (2 given)\n"
+              "targets.csv:13:1:empty target\n"
+              "targets.csv:14:1:bad number \"abc\" in column target\n"
+              "targets.csv:15:1:per \"weekly\": write month or window\n");
     /* a person's own row, else the team's, else the role's; per month x 3 */
     assert_true(target(&r, "alice-chen", "revenue") == 1000);
     assert_true(target(&r, "carol-diaz", "revenue") == 600);
@@ -732,10 +733,10 @@ static void test_roster_owners(void **state)
                                  "R1,Alice Chen,,East,ae,,,\n"
                                  "R2,Wei Wang,,East,ae,,,\n"
                                  "R3,wei  wang,,West,ae,,,\n";
-    static const char deals[] = DEALS_HDR
-        "1,ALICE CHEN,Starter,US,Won,2/2/2024,2/3/2024,2/4/2024,10\n"
-        "2,r2,Starter,US,Won,2/2/2024,2/3/2024,2/4/2024,20\n"
-        "3,Wei Wang,Starter,US,Won,2/2/2024,2/3/2024,2/4/2024,30\n";
+    static const char deals[] =
+        DEALS_HDR "1,ALICE CHEN,Starter,US,Won,2/2/2024,2/3/2024,2/4/2024,10\n"
+                  "2,r2,Starter,US,Won,2/2/2024,2/3/2024,2/4/2024,20\n"
+                  "3,Wei Wang,Starter,US,Won,2/2/2024,2/3/2024,2/4/2024,30\n";
     struct run r;
     run(&r, NULL, "", roster, deals, NULL);
     assert_int_equal(r.rc, 0);
@@ -751,8 +752,8 @@ static void test_roster_owners(void **state)
 static void test_with_metrics(void **state)
 {
     (void)state;
-    static const char deals[] = DEALS_HDR
-        "1,Alice Chen,Starter,US,Won,2/2/2024,2/3/2024,2/4/2024,10\n";
+    static const char deals[] =
+        DEALS_HDR "1,Alice Chen,Starter,US,Won,2/2/2024,2/3/2024,2/4/2024,10\n";
     metrics_text = "period,rep_id,quota,revenue,visits\n"
                    "2024-02,alice-chen,100,999,7\n";
     struct run r;
