@@ -1399,28 +1399,22 @@ static void team_row(struct kp_crm *k, const struct kp_csvrec *rec)
 
 /* ---- the people handed to ingest ---- */
 
-/* A manager named only in the manager column: the team of the people they
- * manage when all share one, else [crm] leaders_team. */
-static const char *placeholder_team(const struct kp_crm *k, const struct tperson *m)
+/* Who manages people (their rows' manager column names them), and the team
+ * of a manager named only there: the team of the people they manage when
+ * all share one, else [crm] leaders_team. */
+static void managers(const struct kp_crm *k, char *boss, const char **team)
 {
-    const char *team = NULL;
     for (size_t i = 0; i < k->ntp; i++) {
         const struct tperson *t = &k->tp[i];
-        if (!t->has_row || !str_eq(t->mgr_key, m->key))
+        int m = t->has_row && t->mgr_key ? smap_get(&k->tkey, t->mgr_key) : -1;
+        if (m < 0)
             continue;
-        if (team && strcmp(team, t->team) != 0)
-            return k->leaders_team;
-        team = t->team;
+        boss[m] = 1;
+        if (!team[m])
+            team[m] = t->team;
+        else if (strcmp(team[m], t->team) != 0)
+            team[m] = k->leaders_team;
     }
-    return team ? team : k->leaders_team;
-}
-
-static int manages(const struct kp_crm *k, const struct tperson *m)
-{
-    for (size_t i = 0; i < k->ntp; i++)
-        if (k->tp[i].has_row && str_eq(k->tp[i].mgr_key, m->key))
-            return 1;
-    return 0;
 }
 
 /* Everyone's rep_id: the id column, else made from the name; unique. */
@@ -1465,17 +1459,19 @@ static const char *manager_id(struct kp_crm *k, const struct tperson *t, char **
 static void hand_over(struct kp_crm *k)
 {
     char **ids = make_ids(k);
+    char *boss = xcalloc(k->ntp ? k->ntp : 1, 1);
+    const char **team = xcalloc(k->ntp ? k->ntp : 1, sizeof *team);
+    managers(k, boss, team);
     ingest_people_begin(k->in, k->team_name);
     for (size_t i = 0; i < k->ntp; i++) {
         struct tperson *t = &k->tp[i];
         if (!t->has_row && smap_get(&k->dropped, t->key) >= 0)
             continue; /* a manager whose own row was rejected */
-        int boss = manages(k, t);
         struct kp_person p = {0};
         p.rep_id = ids[i];
         p.name = t->name;
-        p.team = t->has_row ? t->team : (char *)placeholder_team(k, t);
-        p.role_idx = t->role >= 0 ? t->role : boss ? k->manager_role : k->default_role;
+        p.team = (char *)(t->has_row ? t->team : team[i] ? team[i] : k->leaders_team);
+        p.role_idx = t->role >= 0 ? t->role : boss[i] ? k->manager_role : k->default_role;
         p.email = t->email;
         p.locale = t->locale;
         p.hire_date = t->hire;
@@ -1484,6 +1480,8 @@ static void hand_over(struct kp_crm *k)
         p.line = t->line;
         ingest_person(k->in, &p);
     }
+    free(boss);
+    free(team);
     strv_free(ids, k->ntp);
 }
 
