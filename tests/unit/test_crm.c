@@ -216,6 +216,7 @@ static const char cfg_rules[] =
     "[derive.opportunities]\ndeals = all\ndate = engaged|created\nvalue = count\n"
     "[derive.cycle_days]\ndeals = won\ndate = closed\nvalue = mean(days(closed - engaged))\n"
     "[derive.pipeline]\ndeals = all\ndate = open_at_month_end\nvalue = sum(amount)\n"
+    "[derive.open_deals]\ndate = open_at_month_end(engaged|created)\nvalue = count\n"
     "[derive.big]\ndeals = closed\ndate = closed\nvalue = count\n"
     "where = Product = Enterprise, Mid Market & Region != Export\n";
 
@@ -396,7 +397,7 @@ static void test_aggregation(void **state)
     static const double rev[] = {1000, 500, 250, 2000}, won[] = {1, 1, 1, 1};
     static const double lost[] = {0, 0, 1, 0}, opp[] = {1, 3, 1, 1};
     static const double cyc[] = {52, 28, 1, 56}, pipe[] = {1200, 1350, 2400, 700};
-    static const double big[] = {1, 0, 1, 0};
+    static const double big[] = {1, 0, 1, 0}, open[] = {1, 3, 2, 2};
     for (int m = 0; m < 4; m++) {
         assert_cell(&r, "alice-chen", mon[m], "revenue", rev[m]);
         assert_cell(&r, "alice-chen", mon[m], "won", won[m]);
@@ -405,6 +406,7 @@ static void test_aggregation(void **state)
         assert_cell(&r, "alice-chen", mon[m], "cycle_days", cyc[m]);
         assert_cell(&r, "alice-chen", mon[m], "pipeline", pipe[m]);
         assert_cell(&r, "alice-chen", mon[m], "big", big[m]);
+        assert_cell(&r, "alice-chen", mon[m], "open_deals", open[m]);
         /* empty months: nothing won is 0, a mean of nothing is missing */
         assert_cell(&r, "dan-wu", mon[m], "revenue", 0);
         assert_cell(&r, "dan-wu", mon[m], "won", 0);
@@ -779,6 +781,30 @@ static void test_whole_file_errors(void **state)
     assert_int_equal(r.rc, -1);
     assert_msg(&r, "kpipress: deals.csv:1: error: missing column \"Closed\" ([crm] closed) (found: "
                    "ID, Owner, Product, Region, Stage, Created, Engaged, Amount)\n");
+    run_free(&r);
+    /* a column a rule names: sum(Qty), where Tier = … */
+    run(&r,
+        "[derive.units]\ndeals = won\ndate = closed\nvalue = sum(Qty)\n"
+        "[derive.gold]\ndate = closed\nvalue = count\nwhere = Tier = Gold\n",
+        "", team_ok,
+        "ID,Owner,Stage,Created,Engaged,Closed,Amount,qty\n"
+        "1,Alice Chen,Won,1/2/2024,1/3/2024,1/4/2024,10,\"1,500\"\n",
+        NULL);
+    assert_int_equal(r.rc, -1);
+    assert_msg(&r, "kpipress: deals.csv:1: error: missing column \"Tier\" ([derive.gold] where) "
+                   "(found: ID, Owner, Stage, Created, Engaged, Closed, Amount, qty)\n");
+    run_free(&r);
+    run(&r, "[derive.units]\ndeals = won\ndate = closed\nvalue = sum(Qty)\n", "", team_ok,
+        "ID,Owner,Stage,Created,Engaged,Closed,Amount,qty\n"
+        "1,Alice Chen,Won,1/2/2024,1/3/2024,1/4/2024,10,\"1,500\"\n"
+        "2,Alice Chen,Won,1/2/2024,1/3/2024,1/5/2024,10,x\n"
+        "3,Alice Chen,Closed Lost,1/2/2024,1/3/2024,1/5/2024,10,\n",
+        NULL);
+    assert_int_equal(r.rc, 0);
+    assert_cell(&r, "alice-chen", "2024-01", "units", 1500);
+    assert_rejects(&r.d, "deals.csv:3:1:bad number \"x\" in column Qty\n"
+                         "deals.csv:4:0:no [derive.*] rule counts this deal (a lost deal; see "
+                         "deals = and where = in the rules)\n");
     run_free(&r);
     run(&r, NULL, "", "Agent,Office,Agent\n", DEALS_HDR, NULL);
     assert_int_equal(r.rc, -1);
