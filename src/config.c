@@ -107,6 +107,16 @@ static const struct rule schema[] = {
     {"mail", "user"}, {"mail", "password_env"}, {"mail", "password_file"}, {"mail", "rate"},
     {"mail", "html"}, {"mail", "pdf_password"}, {"mail", "retries"}, {"mail", "timeout"},
     {"archive", "dir"},
+    /* The CRM export (crm.c reads these; see docs/crm.md). */
+    {"crm", "deals"}, {"crm", "owner"}, {"crm", "stage"}, {"crm", "amount"},
+    {"crm", "created"}, {"crm", "engaged"}, {"crm", "closed"}, {"crm", "deal_id"},
+    {"crm", "date_format"}, {"crm", "won"}, {"crm", "lost"}, {"crm", "open"},
+    {"crm", "since"}, {"crm", "encoding"}, {"crm", "targets"},
+    {"crm", "team_list"}, {"crm", "name"}, {"crm", "manager"}, {"crm", "team"},
+    {"crm", "role"}, {"crm", "default_role"}, {"crm", "manager_role"},
+    {"crm", "leaders_team"}, {"crm", "email"}, {"crm", "locale"}, {"crm", "hire_date"},
+    {"crm", "id"},
+    {"derive.*", "deals"}, {"derive.*", "date"}, {"derive.*", "value"}, {"derive.*", "where"},
 };
 
 static int pattern_match(const char *pat, const char *s)
@@ -421,6 +431,29 @@ static int delimiter_of(struct loader *L)
     return chars[i];
 }
 
+/* Columns the CRM export derives ([derive.ID], crm.c): a canonical column
+ * or a new one, appended after the others so formulas can name it. */
+static void read_derived_cols(struct loader *L)
+{
+    struct kp_config *c = L->c;
+    char **ids;
+    size_t n = sections_with_prefix(L, "derive.", &ids);
+    c->cols = xrealloc(c->cols, (c->ncols + n + 1) * sizeof *c->cols);
+    for (size_t i = 0; i < n; i++) {
+        char *sec = xasprintf("derive.%s", ids[i]);
+        int dup = 0;
+        for (size_t j = 0; j < c->ncols; j++)
+            dup |= strcmp(c->cols[j], ids[i]) == 0;
+        if (!valid_id(ids[i]))
+            key_error(L, sec, NULL, "a derived column's name is lower case letters, digits "
+                      "and _");
+        else if (!dup)
+            c->cols[c->ncols++] = xstrdup(ids[i]);
+        free(sec);
+    }
+    strv_free(ids, n);
+}
+
 static void read_input(struct loader *L)
 {
     struct kp_config *c = L->c;
@@ -461,6 +494,7 @@ static void read_input(struct loader *L)
     }
     strv_free(extra, nextra);
     c->nkeep_cols = str_split(get(L, "input", "keep"), ',', &c->keep_cols);
+    read_derived_cols(L);
 }
 
 static int is_column_name(const struct kp_config *c, const char *name)

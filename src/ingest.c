@@ -37,6 +37,7 @@ struct kp_ingest {
     char **hdr; /* trimmed header texts */
     int *col;   /* file column of each slot, -1 = absent */
     size_t ncol;
+    char *hskip; /* [nheader]: 1 = a derived column's header (not read, not "unused") */
     long shown, hidden, outside;
     /* Across files. */
     char *roster_name;
@@ -53,6 +54,7 @@ struct kp_ingest {
     size_t ndropped, dropped_cap;
     double *row; /* one metrics row's values */
     long *tline; /* [p * nkpis + k]: line of that target, 0 = none */
+    char *derived; /* [cfg->ncols]: 1 = filled by another stage (ingest_derived) */
 };
 
 /* ---- small helpers ---- */
@@ -285,6 +287,11 @@ static int check_duplicates(struct kp_ingest *in, long line)
     return dup;
 }
 
+static int is_derived(const struct kp_ingest *in, size_t slot)
+{
+    return in->which == KP_IN_METRICS && slot >= M_NFIXED && in->derived[slot - M_NFIXED];
+}
+
 static void map_columns(struct kp_ingest *in)
 {
     for (size_t s = 0; s < in->ncol; s++) {
@@ -294,6 +301,30 @@ static void map_columns(struct kp_ingest *in)
         if (in->col[s] < 0 && strcmp(h, canon) != 0)
             in->col[s] = find_header(in, canon);
     }
+}
+
+/* A column another stage derives: the file's copy is not read (a note). */
+static void skip_derived(struct kp_ingest *in, long line)
+{
+    struct kp_buf b = {0};
+    size_t count = 0;
+    for (size_t s = 0; s < in->ncol; s++) {
+        if (!is_derived(in, s))
+            continue;
+        if (in->col[s] >= 0) {
+            char *label = col_label(in, s);
+            add_name(&b, &count, label);
+            free(label);
+            in->hskip[in->col[s]] = 1;
+        }
+        in->col[s] = -1;
+    }
+    end_names(&b, count);
+    if (count)
+        diag(KP_NOTE, in->name, line, 0,
+             "columns derived from the CRM export ([derive.*]), so not read from this file: %s",
+             b.s);
+    buf_free(&b);
 }
 
 static void check_required(struct kp_ingest *in, long line)
@@ -323,7 +354,7 @@ static void report_columns(struct kp_ingest *in, long line)
     size_t count = 0;
     for (size_t s = 0; s < in->ncol; s++) {
         int wanted = in->which == KP_IN_METRICS || (in->which == KP_IN_ROSTER && s >= KP_NROSTER);
-        if (in->col[s] >= 0 || slot_required(in, s) || !wanted)
+        if (in->col[s] >= 0 || slot_required(in, s) || !wanted || is_derived(in, s))
             continue;
         char *label = col_label(in, s);
         add_name(&b, &count, label);
@@ -341,7 +372,7 @@ static void report_columns(struct kp_ingest *in, long line)
             used[in->col[s]] = 1;
     count = 0;
     for (size_t i = 0; i < in->nheader; i++)
-        if (!used[i] && *in->hdr[i])
+        if (!used[i] && !in->hskip[i] && *in->hdr[i])
             add_name(&b, &count, in->hdr[i]);
     end_names(&b, count);
     if (count)
@@ -363,6 +394,8 @@ static void header(struct kp_ingest *in, const struct kp_csvrec *rec)
     if (check_duplicates(in, rec->line))
         return;
     map_columns(in);
+    in->hskip = xcalloc(in->nheader ? in->nheader : 1, 1);
+    skip_derived(in, rec->line);
     check_required(in, rec->line);
     if (!in->failed)
         report_columns(in, rec->line);
@@ -785,7 +818,8 @@ static void metrics_row(struct kp_ingest *in, const struct kp_csvrec *rec)
     } else if (metric_values(in, rec) == 0) {
         int mi = m - d->m0;
         for (size_t k = 0; k < d->ncols; k++)
-            *data_cell(d, (size_t)p, mi, k) = in->row[k];
+            if (!in->derived[k])
+                *data_cell(d, (size_t)p, mi, k) = in->row[k];
         d->line[(size_t)p * d->nmonths + mi] = rec->line;
         cur_input(in)->used++;
         in->metrics_used++;
@@ -876,6 +910,7 @@ struct kp_ingest *ingest_new(const struct kp_config *cfg, struct kp_data *d)
     d->nextra = cfg->nkeep_cols;
     d->nkpis = cfg->nkpis;
     in->row = xcalloc(cfg->ncols ? cfg->ncols : 1, sizeof *in->row);
+    in->derived = xcalloc(cfg->ncols ? cfg->ncols : 1, 1);
     return in;
 }
 
@@ -888,6 +923,8 @@ static void file_reset(struct kp_ingest *in)
     in->hdr = NULL;
     free(in->col);
     in->col = NULL;
+    free(in->hskip);
+    in->hskip = NULL;
     in->nheader = 0;
     in->have_header = in->failed = in->skip = 0;
     in->shown = in->hidden = in->outside = 0;
@@ -980,6 +1017,78 @@ void ingest_fail(struct kp_ingest *in)
     in->failed_any = 1;
 }
 
+/* ---- people and values from another stage ---- */
+
+void ingest_people_begin(struct kp_ingest *in, const char *name)
+{
+    file_reset(in);
+    in->roster_seen = 1;
+    free(in->roster_name);
+    in->roster_name = xstrdup(name);
+}
+
+static char *opt_dup(const char *s)
+{
+    return str_empty(s) ? NULL : xstrdup(s);
+}
+
+int ingest_person(struct kp_ingest *in, const struct kp_person *src)
+{
+    struct kp_data *d = in->d;
+    if (in->roster_done || htab_get(in, src->rep_id) >= 0)
+        return -1;
+    xgrow(&d->people, &in->people_cap, d->npeople + 1, sizeof *d->people);
+    struct kp_person *p = &d->people[d->npeople];
+    memset(p, 0, sizeof *p);
+    p->rep_id = xstrdup(src->rep_id);
+    p->name = xstrdup(src->name);
+    p->team = xstrdup(src->team);
+    p->role_idx = src->role_idx;
+    p->role = xstrdup(in->cfg->roles[src->role_idx].id);
+    p->email = opt_dup(src->email);
+    p->manager_id = opt_dup(src->manager_id);
+    p->hire_date = opt_dup(src->hire_date);
+    p->locale = opt_dup(src->locale);
+    p->mgr = -1;
+    p->line = src->line;
+    if (in->cfg->nkeep_cols) {
+        p->extra = xcalloc(in->cfg->nkeep_cols, sizeof *p->extra);
+        for (size_t k = 0; src->extra && k < in->cfg->nkeep_cols; k++)
+            p->extra[k] = opt_dup(src->extra[k]);
+    }
+    htab_put(in, d->npeople++);
+    return 0;
+}
+
+int ingest_people_end(struct kp_ingest *in)
+{
+    roster_finish(in);
+    return in->roster_failed || !in->roster_seen ? -1 : 0;
+}
+
+void ingest_derived(struct kp_ingest *in, size_t col)
+{
+    if (col < in->cfg->ncols)
+        in->derived[col] = 1;
+}
+
+void ingest_value(struct kp_ingest *in, size_t person, int month, size_t col, double v)
+{
+    struct kp_data *d = in->d;
+    if (in->roster_done && person < d->npeople && month >= 0 && month < d->nmonths &&
+        col < d->ncols)
+        *data_cell(d, person, month, col) = v;
+}
+
+void ingest_target(struct kp_ingest *in, size_t person, size_t kpi, double t)
+{
+    struct kp_data *d = in->d;
+    if (!in->roster_done || person >= d->npeople || kpi >= in->cfg->nkpis)
+        return;
+    targets_alloc(in);
+    d->ptarget[person * in->cfg->nkpis + kpi] = t;
+}
+
 int ingest_finish(struct kp_ingest *in)
 {
     file_reset(in);
@@ -1007,6 +1116,7 @@ int ingest_finish(struct kp_ingest *in)
     free(in->dropped);
     free(in->row);
     free(in->tline);
+    free(in->derived);
     free(in);
     return rc;
 }

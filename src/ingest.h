@@ -68,6 +68,35 @@ void ingest_fail(struct kp_ingest *in);
  * Frees in; d stays the caller's (data_free). */
 int ingest_finish(struct kp_ingest *in);
 
+/* People and values from another stage (the CRM export, crm.h).
+ *
+ * Instead of a roster file, a stage that builds the people itself hands them
+ * over between ingest_people_begin and ingest_people_end; name is the file
+ * they came from (messages about managers and manager cycles name it, with
+ * each person's line). That stage counts its own rows and rejects
+ * (data_add_input, data_reject). ingest_person copies p's strings: rep_id,
+ * name and team are required, role_idx is an index into cfg->roles (p->role
+ * is ignored), manager_id a rep_id or NULL, hire_date YYYY-MM-DD or NULL,
+ * extra NULL or cfg->nkeep_cols strings; mgr and team_idx are ignored. It
+ * returns -1 (nothing added) when the rep_id is taken or the people are
+ * already closed.
+ * ingest_people_end closes the people, from a roster file or from
+ * ingest_person (managers linked, cycles broken, people sorted and indexed,
+ * months laid out; idempotent): 0, or -1 when there is no usable roster.
+ * ingest_derived marks a metric column as filled by the other stage, before
+ * any metrics file: a metrics file's column of that name is not read (a note
+ * says so) and no warning says it is missing. After ingest_people_end,
+ * ingest_value sets one cell (person index in d->people, month index from
+ * d->m0, column index) and ingest_target a person's target for a KPI, as a
+ * targets file row would. */
+void ingest_people_begin(struct kp_ingest *in, const char *name);
+struct kp_person;
+int ingest_person(struct kp_ingest *in, const struct kp_person *p);
+int ingest_people_end(struct kp_ingest *in);
+void ingest_derived(struct kp_ingest *in, size_t col);
+void ingest_value(struct kp_ingest *in, size_t person, int month, size_t col, double v);
+void ingest_target(struct kp_ingest *in, size_t person, size_t kpi, double t);
+
 /* Numbers as they come out of spreadsheets: "1,234.5", "$1,234", "¥1,234",
  * "1,234 USD", "12.5%" (-> 0.125), "(1,234)" (-> -1234), "-7", "+7", " 42 ",
  * "1.5e3". Thousands separators only in groups of three; currency signs and

@@ -130,6 +130,14 @@ long data_count_rejects(const struct kp_data *d)
     return n;
 }
 
+size_t data_add_input(struct kp_data *d, const char *name)
+{
+    d->inputs = xrealloc(d->inputs, (d->ninputs + 1) * sizeof *d->inputs);
+    memset(&d->inputs[d->ninputs], 0, sizeof *d->inputs);
+    d->inputs[d->ninputs].name = xstrdup(name);
+    return d->ninputs++;
+}
+
 static const struct kp_data *sort_data; /* qsort has no context argument */
 
 static int by_id_cmp(const void *a, const void *b)

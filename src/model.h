@@ -100,6 +100,8 @@ static inline double *data_cell(const struct kp_data *d, size_t p, int m, size_t
 void data_reject(struct kp_data *d, const char *file, long line, const char *raw, int counts,
                  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 long data_count_rejects(const struct kp_data *d); /* those with counts = 1 */
+/* A new entry in d->inputs for a file read (counts zero); returns its index. */
+size_t data_add_input(struct kp_data *d, const char *name);
 /* (Re)build by_id after people changed; then data_find_person is O(log n). */
 void data_index(struct kp_data *d);
 int data_find_person(const struct kp_data *d, const char *rep_id); /* -1 if none */

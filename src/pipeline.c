@@ -7,6 +7,7 @@
 #include "coach.h"
 #include "compute.h"
 #include "config.h"
+#include "crm.h"
 #include "diag.h"
 #include "figure.h"
 #include "ingest.h"
@@ -76,7 +77,49 @@ static int timings(void)
     return t && *t == '1';
 }
 
-/* Config and inputs; NULL (reported, exit status 2) when either is unusable. */
+static void crm_feed_cb(void *arg, const void *p, size_t n)
+{
+    crm_feed(arg, p, n);
+}
+
+/* Stream one file of the CRM export through crm. 0, or -1 (reported). */
+static int crm_file(struct kp_crm *k, enum kp_crm_file which)
+{
+    const char *path = crm_path(k, which);
+    int e = sys_readable(path);
+    if (e) {
+        diag(KP_FATAL, path, 0, 0, "cannot read: %s", strerror(e));
+        return -1;
+    }
+    crm_begin(k, which, path);
+    long long size = 0;
+    int err = sys_stream_file(path, crm_feed_cb, k, &size);
+    int rc = crm_end(k);
+    if (err) {
+        diag(KP_FATAL, path, 0, 0, "cannot read: %s", strerror(err));
+        return -1;
+    }
+    return rc;
+}
+
+/* The people: the roster, or the CRM team list (crm.h). 0 or -1. */
+static int load_people(const struct kp_opts *o, struct kp_config *c, struct kp_ingest *in,
+                       struct kp_crm *k)
+{
+    if (!k || !crm_path(k, KP_CRM_TEAM))
+        return ingest_file(in, KP_IN_ROSTER, c->roster);
+    if (o->roster) {
+        diag(KP_FATAL, c->path, 0, 0, "--roster: this config reads its people from the CRM "
+             "team list ([crm] team_list)");
+        ingest_fail(in);
+        return -1;
+    }
+    return crm_file(k, KP_CRM_TEAM);
+}
+
+/* Config and inputs; NULL (reported, exit status 2) when either is unusable.
+ * With a [crm] section the deals (and the team list, the CRM targets) are
+ * read too; metrics.csv then only when [input] metrics or --metrics names it. */
 static struct kp_config *load_inputs(const struct kp_opts *o, struct kp_data *d)
 {
     double t0 = seconds();
@@ -85,11 +128,20 @@ static struct kp_config *load_inputs(const struct kp_opts *o, struct kp_data *d)
         return NULL;
     memset(d, 0, sizeof *d);
     struct kp_ingest *in = ingest_new(c, d);
+    int failed = 0;
+    struct kp_crm *k = crm_new(c, d, in, &failed);
+    int metrics = !k || o->metrics || config_get(c, "input", "metrics");
     /* Stop at the first unusable file: the later ones depend on it. */
-    int bad = ingest_file(in, KP_IN_ROSTER, c->roster) != 0;
-    bad = bad || ingest_file(in, KP_IN_METRICS, c->metrics) != 0;
+    int bad = failed || load_people(o, c, in, k) != 0;
+    bad = bad || (k && crm_people(k) != 0);
+    bad = bad || (k && crm_file(k, KP_CRM_DEALS) != 0);
+    bad = bad || (metrics && ingest_file(in, KP_IN_METRICS, c->metrics) != 0);
     bad = bad || (c->targets && ingest_file(in, KP_IN_TARGETS, c->targets) != 0);
+    bad = bad || (k && crm_path(k, KP_CRM_TARGETS) && crm_file(k, KP_CRM_TARGETS) != 0);
+    if (bad)
+        ingest_fail(in);
     bad |= ingest_finish(in) != 0;
+    crm_free(k);
     if (bad) {
         data_free(d);
         config_free(c);
