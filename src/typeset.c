@@ -166,8 +166,8 @@ static void page_header_small(struct flow *f)
 {
     const struct kp_record *r = f->r;
     double y = f->h - MARGIN_TOP;
-    char *title = fill(L(f, "doc", "title_full"), "label", f->ts->meta->label, NULL, NULL, NULL,
-                       NULL);
+    const char *tmpl = f->packet ? L(f, "packet", "title") : L(f, "doc", "title_full");
+    char *title = fill(tmpl, "label", f->ts->meta->label, NULL, NULL, NULL, NULL);
     text_fitted(f, f->left, y - 9, 9, 1, C_TEXT, KP_START, (f->right - f->left) / 2, r->name);
     text_fitted(f, f->right, y - 9, 9, 0, C_MUTED, KP_END, (f->right - f->left) / 2, title);
     rule(f, f->left, y - 15, f->right, C_RULE, 0.6);
