@@ -14,6 +14,7 @@
 #include "sys.h"
 #include "util.h"
 
+#include "image.h"
 #include "ini.h"
 
 #include <ctype.h>
@@ -1002,10 +1003,42 @@ static void read_theme_charts(struct loader *L)
     strv_free(v, n);
 }
 
+/* [theme] page, accent and logo: the logo is decoded here (a bad PNG is a
+ * config error at its line, not a crash in libharu later). */
+static void read_theme_page(struct loader *L)
+{
+    struct kp_config *c = L->c;
+    static const char *const pages[] = {"a4", "letter", NULL};
+    c->letter = get_choice(L, "theme", "page", pages, 0) == 1;
+    const char *accent = get(L, "theme", "accent");
+    kp_color col;
+    if (accent && pdf_color_parse(accent, &col) != 0)
+        key_error(L, "theme", "accent", "\"%s\" is not a colour (write \"#1f4e79\" in quotes)",
+                  accent);
+    c->logo = get_path(L, "theme", "logo", NULL);
+    if (!c->logo)
+        return;
+    char *data, err[160];
+    size_t len;
+    int e = sys_read_file(c->logo, &data, &len);
+    if (e) {
+        key_error(L, "theme", "logo", "cannot read %s: %s", c->logo, strerror(e));
+        return;
+    }
+    char *clean;
+    size_t clen;
+    if (image_png_clean(data, len, &clean, &clen, err, sizeof err) != 0)
+        key_error(L, "theme", "logo", "%s: %s", c->logo, err);
+    else
+        free(clean);
+    free(data);
+}
+
 static void read_theme(struct loader *L)
 {
     static const char *const colors[] = {"accent", "second", "positive", "negative", "target",
                                          "grid",   "band",   "axis",     "text"};
+    read_theme_page(L);
     read_theme_charts(L);
     get_int(L, "theme", "chart_timeout", 5000, 100, 600000);
     get_number(L, "theme", "chart_font_size", 7, 4, 14);
@@ -1074,7 +1107,7 @@ void config_free(struct kp_config *c)
         return;
     free(c->path), free(c->dir), free(c->roster), free(c->metrics), free(c->targets);
     free(c->encoding), free(c->label), free(c->language), free(c->outdir);
-    free(c->org_name), free(c->currency);
+    free(c->org_name), free(c->currency), free(c->logo);
     strv_free(c->keep_cols, c->nkeep_cols);
     for (size_t i = 0; i < c->ncolmap; i++)
         free(c->colmap[i].canon), free(c->colmap[i].header);

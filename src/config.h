@@ -134,6 +134,10 @@ struct kp_config {
     char *org_name;
     char *currency;   /* symbol as shown, e.g. "$", "¥" */
 
+    /* [theme] (the chart keys are read by figure.c) */
+    int letter;       /* page = letter (else A4) */
+    char *logo;       /* resolved path of a PNG, checked at load; NULL = none */
+
     /* [scoring] */
     double cap;       /* ratio cap, e.g. 1.5 */
     enum kp_target_src precedence[3];

@@ -6,6 +6,7 @@
 #include "figure.h"
 #include "font.h"
 #include "hash.h"
+#include "image.h"
 #include "lang.h"
 #include "manifest.h"
 #include "pdf.h"
@@ -638,16 +639,25 @@ static int load_langs(struct render *R)
 static int load_theme(struct render *R)
 {
     struct kp_theme *th = &R->ts.theme;
-    const char *page = config_get(R->cfg, "theme", "page");
-    th->paper = page && str_ieq(page, "letter") ? KP_LETTER : KP_A4;
+    th->paper = R->cfg->letter ? KP_LETTER : KP_A4;
     const char *accent = config_get(R->cfg, "theme", "accent");
     th->accent = KP_RGB(0x1f4e79);
-    if (accent && pdf_color_parse(accent, &th->accent) != 0) {
-        diag(KP_FATAL, R->cfg->path, config_line(R->cfg, "theme", "accent"), 0,
-             "[theme] accent: \"%s\" is not a colour (write \"#1f4e79\" in quotes)", accent);
+    if (accent)
+        pdf_color_parse(accent, &th->accent); /* checked at config load */
+    if (!R->cfg->logo)
+        return 0;
+    char *data, err[160];
+    size_t len;
+    int e = sys_read_file(R->cfg->logo, &data, &len);
+    if (e) {
+        diag(KP_FATAL, R->cfg->logo, 0, 0, "cannot read the logo: %s", strerror(e));
         return -1;
     }
-    return 0;
+    int rc = image_png_clean(data, len, (char **)&th->logo, &th->logo_len, err, sizeof err);
+    if (rc != 0)
+        diag(KP_FATAL, R->cfg->logo, 0, 0, "the logo: %s", err);
+    free(data);
+    return rc;
 }
 
 /* SHA256SUMS and manifest.json for the documents written (in path order). */
