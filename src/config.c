@@ -103,6 +103,7 @@ static const struct rule schema[] = {
     {"mail", "from"}, {"mail", "reply_to"}, {"mail", "cc_manager"}, {"mail", "smtp"},
     {"mail", "user"}, {"mail", "password_env"}, {"mail", "password_file"}, {"mail", "rate"},
     {"mail", "html"}, {"mail", "pdf_password"}, {"mail", "retries"}, {"mail", "timeout"},
+    {"mail", "backoff"},
     {"archive", "dir"},
 };
 

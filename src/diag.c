@@ -100,3 +100,15 @@ void diag_raise(enum kp_level lvl)
     if ((int)lvl > worst)
         worst = lvl;
 }
+
+void diag_mark(struct kp_diag_mark *m)
+{
+    m->worst = worst;
+    memcpy(m->counts, counts, sizeof counts);
+}
+
+void diag_rewind(const struct kp_diag_mark *m)
+{
+    worst = m->worst;
+    memcpy(counts, m->counts, sizeof counts);
+}

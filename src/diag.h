@@ -39,4 +39,13 @@ void diag_capture(struct kp_buf *buf); /* NULL to stop */
 /* Raise the worst level without printing (e.g. a worker reported a failure). */
 void diag_raise(enum kp_level lvl);
 
+/* Save, then later restore, the worst level and the counts: around a step
+ * whose messages (captured) are not the caller's business. */
+struct kp_diag_mark {
+    int worst;
+    long counts[KP_SYSERR + 1];
+};
+void diag_mark(struct kp_diag_mark *m);
+void diag_rewind(const struct kp_diag_mark *m);
+
 #endif
