@@ -89,7 +89,6 @@ struct mail {
     size_t ntmpls;
     char *tdir;                 /* sys_datadir()/templates */
     char *dir, *ledger, *pending, *json;
-    int torn;                   /* the ledger's last line was cut short */
     int lock;
     struct kp_render *render;
     struct kp_smtp *smtp;
@@ -705,27 +704,45 @@ static void ledger_record(void *arg, const struct kp_csvrec *rec)
     }
 }
 
-/* The latest line of every person. 0, or -1 (reported: nothing may be sent). */
-static int ledger_read(struct mail *M)
+static int ledger_load(const struct mail *M, char **data, size_t *len)
 {
-    char *data = NULL;
-    size_t len = 0;
-    int e = sys_read_file(M->ledger, &data, &len);
-    if (e == ENOENT)
-        return 0;
-    if (e) {
+    *data = NULL, *len = 0;
+    int e = sys_read_file(M->ledger, data, len);
+    if (e && e != ENOENT)
         diag(KP_SYSERR, M->ledger, 0, 0, "cannot read: %s", strerror(e));
+    return e == ENOENT ? 0 : e ? -1 : 0;
+}
+
+/* A last line cut short by a crash while it was written: that attempt's
+ * marker (ledger.pending) was kept and stands for it. Drop the tail. */
+static int ledger_repair(struct mail *M)
+{
+    char *data;
+    size_t len;
+    if (ledger_load(M, &data, &len) != 0)
         return -1;
-    }
+    int rc = 0;
     if (len > 0 && data[len - 1] != '\n') {
         size_t keep = len;
         while (keep > 0 && data[keep - 1] != '\n')
             keep--;
         diag(KP_WARN, M->ledger, 0, 0, "its last line is incomplete (kpipress stopped while "
-             "writing it): ignored");
+             "writing it): removed (\"%.*s\")", (int)(len - keep > 80 ? 80 : len - keep),
+             data + keep);
         len = keep;
-        M->torn = 1;
+        rc = sys_write_atomic(M->ledger, data, len);
     }
+    free(data);
+    return rc;
+}
+
+/* The latest line of every person. 0, or -1 (reported: nothing may be sent). */
+static int ledger_read(struct mail *M)
+{
+    char *data;
+    size_t len;
+    if (ledger_load(M, &data, &len) != 0)
+        return -1;
     struct reading R = {M, M->ledger, 0};
     struct kp_csvread *r = csvread_new(NULL, ',', ledger_record, &R, NULL);
     csvread_feed(r, data, len);
@@ -756,12 +773,8 @@ static int ledger_append(struct mail *M, const char *line)
     struct kp_buf b = {0};
     if (!sys_exists(M->ledger))
         buf_adds(&b, LEDGER_HEADER "\r\n");
-    else if (M->torn)
-        buf_adds(&b, "\r\n");
     buf_adds(&b, line);
     int rc = sys_append_sync(M->ledger, b.s, b.len);
-    if (rc == 0)
-        M->torn = 0;
     buf_free(&b);
     return rc;
 }
@@ -1340,7 +1353,8 @@ static int prepare(struct mail *M)
         return -1;
     if (!tmpl_get(M, default_lang(M)))
         return -1;
-    if (open_dir(M) != 0 || ledger_recover(M) != 0 || ledger_read(M) != 0)
+    if (open_dir(M) != 0 || ledger_repair(M) != 0 || ledger_recover(M) != 0 ||
+        ledger_read(M) != 0)
         return -1;
     if (M->o->send && conf_password(M) != 0)
         return -1;

@@ -73,9 +73,12 @@ const char *mime_addr_check(const char *addr)
 {
     if (str_empty(addr))
         return "is empty";
-    for (const char *p = addr; *p; p++)
+    for (const char *p = addr; *p; p++) {
         if ((unsigned char)*p >= 0x80)
             return "has characters other than ASCII (not supported)";
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return "has a control character";
+    }
     if (strlen(addr) > 254)
         return "has more than 254 characters";
     const char *at = strchr(addr, '@');
