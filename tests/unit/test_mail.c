@@ -434,6 +434,8 @@ static void write_config(const char *mail_extra)
 static int group_setup(void **state)
 {
     (void)state;
+    const char *src = getenv("SRC_DIR");
+    setenv("KPIPRESS_DATADIR", src && *src ? src : ".", 0);
     setenv("SOURCE_DATE_EPOCH", "1782864000", 1);
     if (!mkdtemp(tmp))
         return -1;
@@ -447,6 +449,8 @@ static int group_setup(void **state)
     diag_capture(&said);
     int rc = pipeline_run(&o);
     diag_capture(NULL);
+    if (rc != 0 && said.s)
+        fputs(said.s, stderr);
     buf_free(&said);
     diag_reset();
     return rc == 0 ? 0 : -1;
