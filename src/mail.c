@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define LEDGER_HEADER "rep_id,address,sha256,status,time,reply"
@@ -59,6 +60,7 @@ struct who {
     char *rel;      /* the review, relative to OUTDIR */
     char *eml;      /* mail/<stem>.eml, relative to OUTDIR */
     const char *bad_addr; /* why the address cannot be used; NULL = fine */
+    long shared;    /* another person with this address, -1 = none */
     int mgr_warned;
     enum st last;   /* the latest ledger line */
     char *last_time;
@@ -94,7 +96,7 @@ struct mail {
     struct kp_smtp *smtp;
     double next_at;             /* pace: the next attempt not before (clock_ms) */
     char *stopped;              /* why the batch stopped sending; NULL = going */
-    size_t written, kept, sent, done, failed, skipped, noaddr, todo;
+    size_t written, sent, done, failed, skipped, noaddr, todo;
 };
 
 /* ------------------------------------------------------------------ */
@@ -485,6 +487,7 @@ static void add_person(struct mail *M, const struct kp_record *r)
     w->lang = dup_or_empty(r->lang);
     w->line = r->line;
     w->mgr = -1;
+    w->shared = -1;
     w->bad_addr = mime_addr_check(w->email);
 }
 
@@ -620,19 +623,30 @@ static int mark_resend(struct mail *M)
     return bad ? -1 : 0;
 }
 
-/* Two people with one address: each message goes there (said, not refused). */
-static void warn_shared_addresses(const struct mail *M)
+static int email_cmp(const void *a, const void *b)
 {
-    char **v = xcalloc(M->n + 1, sizeof *v);
-    size_t k = 0;
+    const struct who *x = &sort_ctx->people[*(const size_t *)a];
+    const struct who *y = &sort_ctx->people[*(const size_t *)b];
+    return strcasecmp(x->email, y->email);
+}
+
+/* Two people with one address: either would read the other's review, so
+ * neither gets a message (check_address says so). */
+static void mark_shared(struct mail *M)
+{
+    size_t *v = xmalloc((M->n + 1) * sizeof *v), k = 0;
     for (size_t i = 0; i < M->n; i++)
         if (!M->people[i].bad_addr)
-            v[k++] = M->people[i].email;
-    qsort(v, k, sizeof *v, (int (*)(const void *, const void *))strcmp);
-    for (size_t i = 1; i < k; i++)
-        if (str_ieq(v[i], v[i - 1]) && (i < 2 || !str_ieq(v[i], v[i - 2])))
-            diag(KP_WARN, NULL, 0, 0, "%s is the address of more than one person: each of their "
-                 "messages goes there", v[i]);
+            v[k++] = i;
+    sort_ctx = M;
+    qsort(v, k, sizeof *v, email_cmp);
+    sort_ctx = NULL;
+    for (size_t i = 0; i < k; i++) {
+        int prev = i > 0 && str_ieq(M->people[v[i]].email, M->people[v[i - 1]].email);
+        int next = i + 1 < k && str_ieq(M->people[v[i]].email, M->people[v[i + 1]].email);
+        if (prev || next)
+            M->people[v[i]].shared = (long)v[next ? i + 1 : i - 1];
+    }
     free(v);
 }
 
@@ -937,7 +951,7 @@ static int draft_cc(struct mail *M, struct draft *d)
     if (!M->c.cc_manager || w->mgr < 0)
         return 0;
     struct who *m = &M->people[w->mgr];
-    if (m->bad_addr) {
+    if (m->bad_addr || m->shared >= 0) {
         if (!m->mgr_warned)
             diag(KP_WARN, M->cfg->roster, m->line, 0, "%s (%s), a manager, has no usable e-mail "
                  "address: their people's messages go without Cc", m->id, m->name);
@@ -1162,12 +1176,12 @@ static enum st st_of(const struct kp_smtp_result *r)
  * status, or ST_NONE when the ledger cannot be written (reported). */
 static enum st attempt(struct mail *M, struct who *w, struct msg *m, struct kp_smtp_result *r)
 {
+    pace(M); /* before the marker: a run stopped while waiting sent nothing */
     char *line = ledger_line(w, m, ST_UNKNOWN, INTERRUPTED);
     int ok = sys_write_atomic(M->pending, line, strlen(line)) == 0;
     free(line);
     if (!ok)
         return ST_NONE;
-    pace(M);
     transmit(M, m, r);
     enum st st = st_of(r);
     line = ledger_line(w, m, st, r->reply);
@@ -1245,10 +1259,16 @@ static void say(const struct mail *M, const char *fmt, ...)
 
 static int check_address(struct mail *M, const struct who *w)
 {
-    if (!w->bad_addr)
+    if (!w->bad_addr && w->shared < 0)
         return 0;
     M->noaddr++;
-    if (!*w->email) {
+    if (w->shared >= 0) {
+        const struct who *o = &M->people[w->shared];
+        diag(KP_ERROR, M->cfg->roster, w->line, 0, "%s (%s): %s is also the address of %s (%s): "
+             "no message, or one would read the other's review", w->id, w->name, w->email, o->id,
+             o->name);
+        say(M, "none  %s  %s is also %s's address", w->id, w->email, o->id);
+    } else if (!*w->email) {
         diag(KP_WARN, M->cfg->roster, w->line, 0, "%s (%s) has no e-mail address: no message",
              w->id, w->name);
         say(M, "none  %s  no e-mail address", w->id);
@@ -1301,8 +1321,6 @@ static void person(struct mail *M, struct who *w)
         m.rcpt[m.nrcpt++] = xstrdup(d.cc.addr);
     msg_from_disk(M, w, &m);
     if (wanted(M, w, &m)) {
-        if (m.on_disk)
-            M->kept++;
         if (m.on_disk || msg_build(M, &d, &m) == 0) {
             hash_sha256_hex(m.bytes, m.len, m.hash);
             M->todo++;
@@ -1358,7 +1376,7 @@ static int prepare(struct mail *M)
         return -1;
     if (M->o->send && conf_password(M) != 0)
         return -1;
-    warn_shared_addresses(M);
+    mark_shared(M);
     return 0;
 }
 

@@ -10,7 +10,9 @@
       550) COUNT times (default: always), then accepts it. --auth requires
       AUTH with that user and password. --hangup: for a message to ADDR, the
       message is stored, then the connection is closed with no reply to the
-      end of DATA (the client cannot know it arrived).
+      end of DATA (the client cannot know it arrived). --die-after N: once N
+      messages are stored (and answered), the server exits at once, dropping
+      every connection (a server lost in the middle of a batch).
 
   smtp_server.py inspect DIR
       One line per stored message, tab-separated: number, To address, Cc
@@ -44,7 +46,9 @@ class Handler:
             code, _, count = spec.partition("x")
             self.rules[addr.lower()] = [int(code), int(count) if count else -1]
         self.hangup = {a.lower() for a in args.hangup}
+        self.die_after = args.die_after
         self.seq = len([f for f in os.listdir(self.dir) if f.endswith(".eml")])
+        self.first = self.seq
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         rule = self.rules.get(address.lower())
@@ -67,6 +71,8 @@ class Handler:
         if any(r.lower() in self.hangup for r in envelope.rcpt_tos):
             server.transport.abort()
             return "250 never sent"
+        if self.die_after and self.seq - self.first >= self.die_after:
+            asyncio.get_running_loop().call_later(0.05, os._exit, 0)
         return "250 2.0.0 Message %04d accepted" % self.seq
 
 
@@ -131,6 +137,7 @@ def main():
     s.add_argument("--reply", action="append", default=[])
     s.add_argument("--auth")
     s.add_argument("--hangup", action="append", default=[])
+    s.add_argument("--die-after", type=int, default=0)
     i = sub.add_parser("inspect")
     i.add_argument("dir")
     a = sub.add_parser("attachment")

@@ -230,11 +230,47 @@ if command -v flock >/dev/null; then
 fi
 
 # ---- addresses ----
-{ cat "$T/in/roster.csv"; echo "R5,Eve Bad,eve@@example.com,North,ae,M1,2022-01-01,en"; } >"$T/in/roster5.csv"
+{ cat "$T/in/roster.csv"; echo "R5,Eve Bad,eve@@example.com,North,ae,M1,2022-01-01,en"
+  echo "R6,Bo Twin,BO@example.com,North,ae,M1,2022-01-01,en"; } >"$T/in/roster5.csv"
 kp run -q -c "$CFG" -o "$T/addr" --roster "$T/in/roster5.csv"
-t_rc "an invalid address: exit 1" 1
+t_rc "an invalid or shared address: exit 1" 1
 t_grep "the invalid address is listed with its roster line" 'roster5.csv:7: error: R5 \(Eve Bad\): the e-mail address "eve@@example.com" has more than one @: no message' "$T/out"
-t_ok "no message for the invalid address" test ! -e "$T/addr/mail/R5.eml"
+t_grep "a shared address is listed" 'roster5.csv:8: error: R6 \(Bo Twin\): BO@example.com is also the address of R2 \(Bo Baker\): no message' "$T/out"
+t_eq "no message for either sharer, nor the invalid one" "M1.eml R1.eml R3.eml" \
+    "$(cd "$T/addr/mail" && ls *.eml | tr '\n' ' ' | sed 's/ $//')"
+
+# ---- a batch that loses its server halfway, run again: exactly one each ----
+"$KP" sample -q -o "$T/big" --reps 60 --seed 7
+sed -e "s|^roster  = roster.csv|roster  = $T/big/roster.csv|" \
+    -e "s|^metrics = metrics.csv|metrics = $T/big/metrics.csv|" "$CFG" >"$T/big/review.ini"
+kp run -q -c "$T/big/review.ini" -o "$T/big/out"
+want=$(find "$T/big/out/mail" -name '*.eml' | wc -l | tr -d ' ')
+PORT=""
+start_server big --die-after 20
+kp mail -c "$T/big/review.ini" -o "$T/big/out" --send --smtp "$URL"
+t_rc "the server lost halfway: exit 1" 1
+half=$(received big)
+t_ok "the server lost halfway: some arrived ($half of $want)" test "$half" -ge 20 -a "$half" -lt "$want"
+t_eq "the ledger's delivered lines are what arrived" "$half" "$(ledger_count "$T/big/out" delivered)"
+wait "$SRV" 2>/dev/null
+SRV=""
+start_server big
+kp mail -c "$T/big/review.ini" -o "$T/big/out" --send --smtp "$URL"
+t_rc "the same command again: exit 0" 0
+t_eq "every message has arrived" "$want" "$(received big)"
+inspect big
+t_eq "nobody got two" "$want" "$(cut -f2 "$T/inspect.big" | sort -u | wc -l | tr -d ' ')"
+cut -f1,2,6 "$T/inspect.big" >"$T/big.got"
+bad=0
+while read -r n to got; do
+    id=$(awk -F, -v a="$to" '$3 == a { print $1 }' "$T/big/roster.csv")
+    want_h=$(sha256sum "$(find "$T/big/out/reviews" -name "$id.pdf")" | cut -d' ' -f1)
+    [ "$got" = "$want_h" ] || { bad=1; echo "# $n $to ($id): $got, review $want_h"; }
+done <"$T/big.got"
+t_eq "each holds exactly that person's review" 0 "$bad"
+kp mail -c "$T/big/review.ini" -o "$T/big/out" --send --smtp "$URL"
+t_eq "and a third run sends nothing" "$want" "$(received big)"
+stop_server
 
 # ---- per-person PDF password ----
 awk -F, 'BEGIN { OFS = "," } NR == 1 { print $0, "pdf_pw"; next } { print $0, "pw-" $1 }' \
