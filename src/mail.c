@@ -266,8 +266,8 @@ static char *password_from_file(const struct kp_config *cfg, const char *name)
     } else {
         if (sys_file_mode(path, &mode) == 0 && (mode & 077))
             diag(KP_WARN, path, 0, 0, "the SMTP password file can be read by others: chmod 600 it");
-        len = strcspn(data, "\r\n");
-        data[len] = '\0';
+        size_t first = strcspn(data, "\r\n");
+        explicit_bzero(data + first, len - first); /* only the first line is the password */
     }
     free(path);
     return data;
@@ -964,6 +964,16 @@ static int draft_cc(struct mail *M, struct draft *d)
     return d->has_cc = 1;
 }
 
+/* What PDF 1.4 passwords can be: printable ASCII, at most 32 bytes. */
+static int pdf_password_ok(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (s[n] < 0x20 || s[n] > 0x7e)
+            return 0;
+    return n <= 32;
+}
+
 /* The person's PDF password from the roster: NULL when none is needed;
  * sets *bad when one is needed and missing (reported). */
 static const char *draft_password(struct mail *M, const struct who *w, int *bad)
@@ -982,8 +992,7 @@ static const char *draft_password(struct mail *M, const struct who *w, int *bad)
     else if (str_empty(pw))
         diag(KP_ERROR, M->cfg->roster, w->line, 0, "%s: no PDF password in column %s: no message",
              w->id, col);
-    else if (strlen(pw) > 32 || strspn(pw, " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRST"
-                                           "UVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~") != strlen(pw))
+    else if (!pdf_password_ok(pw))
         diag(KP_ERROR, M->cfg->roster, w->line, 0, "%s: the PDF password in column %s must be "
              "printable ASCII of at most 32 characters: no message", w->id, col);
     else
