@@ -948,6 +948,9 @@ static void draft_texts(struct mail *M, struct draft *d)
 static int draft_cc(struct mail *M, struct draft *d)
 {
     struct who *w = d->w;
+    if (M->c.cc_manager && w->mgr < 0 && *w->manager_id)
+        diag(KP_WARN, NULL, 0, 0, "%s: the manager %s is not in %s (computed with --only?): no Cc",
+             w->id, w->manager_id, M->json);
     if (!M->c.cc_manager || w->mgr < 0)
         return 0;
     struct who *m = &M->people[w->mgr];

@@ -239,6 +239,10 @@ t_grep "a shared address is listed" 'roster5.csv:8: error: R6 \(Bo Twin\): BO@ex
 t_eq "no message for either sharer, nor the invalid one" "M1.eml R1.eml R3.eml" \
     "$(cd "$T/addr/mail" && ls *.eml | tr '\n' ' ' | sed 's/ $//')"
 
+kp run -q -c "$CFG" -o "$T/only" --only R1
+t_grep "run --only R1: the manager is not there, so no Cc, and that is said" 'R1: the manager M1 is not in .*only/results.json \(computed with --only\?\): no Cc' "$T/out"
+t_nogrep "run --only R1: no Cc header" '^Cc:' "$T/only/mail/R1.eml"
+
 # ---- a batch that loses its server halfway, run again: exactly one each ----
 "$KP" sample -q -o "$T/big" --reps 60 --seed 7
 sed -e "s|^roster  = roster.csv|roster  = $T/big/roster.csv|" \
