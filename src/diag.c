@@ -114,3 +114,15 @@ void diag_log_only(const char *fmt, ...)
     free(clean);
     free(msg);
 }
+
+void diag_mark(struct kp_diag_mark *m)
+{
+    m->worst = worst;
+    memcpy(m->counts, counts, sizeof counts);
+}
+
+void diag_rewind(const struct kp_diag_mark *m)
+{
+    worst = m->worst;
+    memcpy(counts, m->counts, sizeof counts);
+}

@@ -44,4 +44,13 @@ void diag_raise(enum kp_level lvl);
  * For a child's chatter, e.g. gnuplot's stderr. Printed as diag prints a note. */
 void diag_log_only(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Save, then later restore, the worst level and the counts: around a step
+ * whose messages (captured) are not the caller's business. */
+struct kp_diag_mark {
+    int worst;
+    long counts[KP_SYSERR + 1];
+};
+void diag_mark(struct kp_diag_mark *m);
+void diag_rewind(const struct kp_diag_mark *m);
+
 #endif

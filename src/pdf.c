@@ -89,6 +89,7 @@ struct kp_pdf {
     char *info[KP_NINFO];
     int has_date;
     time_t date;
+    char *user_pw, *owner_pw; /* pdf_set_password; NULL = not encrypted */
     uint8_t used[KP_NFACES][0x10000 / 8];
     uint32_t *missing;
     size_t nmissing, cap_missing;
@@ -164,6 +165,8 @@ void pdf_free(struct kp_pdf *d)
     free(d->labels);
     free(d->missing);
     free(d->misuse);
+    free(d->user_pw);
+    free(d->owner_pw);
     free(d);
 }
 
@@ -577,6 +580,31 @@ void pdf_set_date(struct kp_pdf *d, time_t t)
 {
     d->has_date = 1;
     d->date = t;
+}
+
+static int pdf_password_ok(const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 0x20 || s[i] > 0x7e)
+            return 0;
+    return n <= 32;
+}
+
+void pdf_set_password(struct kp_pdf *d, const char *user_pw, const char *owner_pw)
+{
+    free(d->user_pw), free(d->owner_pw);
+    d->user_pw = d->owner_pw = NULL;
+    if (!user_pw)
+        return;
+    if (!owner_pw || !*owner_pw || strcmp(user_pw, owner_pw) == 0 || !pdf_password_ok(user_pw) ||
+        !pdf_password_ok(owner_pw)) {
+        misuse(d, "pdf_set_password(): passwords must be printable ASCII of at most 32 bytes, "
+                  "the owner's non-empty and different from the user's");
+        return;
+    }
+    d->user_pw = xstrdup(user_pw);
+    d->owner_pw = xstrdup(owner_pw);
 }
 
 size_t pdf_missing(const struct kp_pdf *d, const uint32_t **cps)
@@ -1139,6 +1167,18 @@ static void add_info(struct rp *r)
     }
 }
 
+/* After the info dictionary: libharu encrypts it with the rest. */
+static void add_encryption(struct rp *r)
+{
+    struct kp_pdf *d = r->d;
+    if (!d->user_pw || r->err)
+        return;
+    r->stage = "setting the password";
+    HPDF_SetPassword(r->pdf, d->owner_pw, d->user_pw);
+    if (!r->err)
+        HPDF_SetEncryptionMode(r->pdf, HPDF_ENCRYPT_R3, 16);
+}
+
 static int write_out(struct rp *r, char **data, size_t *len)
 {
     r->stage = "writing the PDF";
@@ -1215,6 +1255,7 @@ static int build(struct rp *r, char **data, size_t *len)
     add_outline(r);
     add_labels(r);
     add_info(r);
+    add_encryption(r);
     if (check(r))
         return -1;
     return write_out(r, data, len);

@@ -180,6 +180,14 @@ enum kp_info {
 void pdf_set_info(struct kp_pdf *d, enum kp_info key, const char *value);
 void pdf_set_date(struct kp_pdf *d, time_t t);
 
+/* Encrypt the rendered file (libharu: RC4, 128-bit key, revision 3): it
+ * opens only with user_pw (or owner_pw, which must be non-empty and differ
+ * from it; both ASCII, at most 32 bytes, as PDF 1.4 passwords are). NULL
+ * user_pw = no encryption again. libharu puts the clock into an encrypted
+ * file's /ID, so encrypted output is not reproducible: use it for copies
+ * (mail), never for the documents of record. */
+void pdf_set_password(struct kp_pdf *d, const char *user_pw, const char *owner_pw);
+
 /* The code points no face could draw (drawn as U+FFFD), each once, in order
  * of first use. Valid until the next drawing call or pdf_free(). */
 size_t pdf_missing(const struct kp_pdf *d, const uint32_t **cps);

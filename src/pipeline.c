@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "figure.h"
 #include "ingest.h"
+#include "mail.h"
 #include "model.h"
 #include "record.h"
 #include "render.h"
@@ -322,12 +323,55 @@ static int render_outputs(const struct kp_opts *o, const struct kp_config *c, co
     return render_run(c, &ro);
 }
 
+/* mail's per-person PDF passwords are a roster column ([mail] pdf_password,
+ * kept by [input] keep), read again here rather than carried in
+ * results.json, so no password ever lands in an output file. The roster's
+ * row messages were compute's business (rejects.csv): they are dropped,
+ * unless the roster cannot be used at all. */
+static int load_roster(const struct kp_config *c, struct kp_data *d)
+{
+    struct kp_buf said = {0};
+    struct kp_diag_mark mark;
+    diag_mark(&mark);
+    diag_capture(&said);
+    memset(d, 0, sizeof *d);
+    struct kp_ingest *in = ingest_new(c, d);
+    int bad = ingest_file(in, KP_IN_ROSTER, c->roster) != 0;
+    bad |= ingest_finish(in) != 0;
+    diag_capture(NULL);
+    if (bad && said.s)
+        fputs(said.s, stderr);
+    if (!bad)
+        diag_rewind(&mark);
+    buf_free(&said);
+    return bad ? -1 : 0;
+}
+
+/* The mail stage: `kpipress mail`, and the dry run that ends `kpipress run`
+ * (in_run: never sends, prints nothing on stdout). */
+static void mail_outputs(const struct kp_opts *o, const struct kp_config *c, const char *outdir,
+                         int in_run)
+{
+    struct kp_data d;
+    memset(&d, 0, sizeof d);
+    int roster = mail_wants_roster(c);
+    if (roster && load_roster(c, &d) != 0)
+        return;
+    struct kp_mail_opts mo = {outdir,          !in_run && o->send, !in_run && !o->send,
+                              o->smtp,         o->resend,          o->nresend,
+                              roster ? &d : NULL, in_run};
+    mail_run(c, &mo);
+    data_free(&d);
+}
+
 int pipeline_run(const struct kp_opts *o)
 {
     struct prep p;
     if (prepare(o, &p, !o->no_charts) == 0 && tables_stage(o, &p) == 0) {
         data_free(&p.d); /* rendering needs only the tables */
         render_outputs(o, p.c, p.outdir);
+        if (mail_configured(p.c) && o->shard_n == 0)
+            mail_outputs(o, p.c, p.outdir, 1);
     }
     prep_free(&p);
     return diag_status();
@@ -379,7 +423,12 @@ static int not_yet(const struct kp_opts *o)
 
 int pipeline_mail(const struct kp_opts *o)
 {
-    return not_yet(o);
+    struct kp_config *c = load_config(o);
+    if (!c)
+        return diag_status();
+    mail_outputs(o, c, outdir_of(o, c), 0);
+    config_free(c);
+    return diag_status();
 }
 
 int pipeline_archive(const struct kp_opts *o)

@@ -10,11 +10,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
 #include <sys/resource.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -900,6 +902,85 @@ long long sys_source_date_epoch(void)
     if (str_empty(s) || parse_long(s, &v) != 0 || v < 0)
         return -1;
     return v;
+}
+
+int sys_append_sync(const char *path, const void *data, size_t n)
+{
+    int created = !sys_exists(path);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    int err = fd < 0 ? errno : 0;
+    for (size_t done = 0; !err && done < n;) {
+        ssize_t w = write(fd, (const char *)data + done, n - done);
+        if (w < 0 && errno != EINTR)
+            err = errno;
+        else if (w > 0)
+            done += (size_t)w;
+    }
+    if (!err && fsync(fd) != 0 && errno != EINVAL)
+        err = errno;
+    if (fd >= 0 && close(fd) != 0 && !err)
+        err = errno;
+    if (!err && created) {
+        char *dir = path_dir(path);
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+        free(dir);
+    }
+    if (err)
+        diag(KP_SYSERR, path, 0, 0, "cannot write: %s", strerror(err));
+    return err ? -1 : 0;
+}
+
+int sys_lock(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int e = errno;
+        diag(KP_SYSERR, path, 0, 0, "cannot open: %s", strerror(e));
+        errno = e;
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(fd);
+        if (e != EWOULDBLOCK)
+            diag(KP_SYSERR, path, 0, 0, "cannot lock: %s", strerror(e));
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+void sys_unlock(int handle)
+{
+    if (handle >= 0)
+        close(handle);
+}
+
+void sys_sleep_ms(double ms)
+{
+    if (ms <= 0)
+        return;
+    struct timespec ts = {(time_t)(ms / 1000), (long)(fmod(ms, 1000) * 1e6)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+const char *sys_env(const char *name)
+{
+    return getenv(name);
+}
+
+int sys_file_mode(const char *path, unsigned *mode)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return errno;
+    *mode = (unsigned)st.st_mode & 07777u;
+    return 0;
 }
 
 static void on_signal(int sig)

@@ -131,6 +131,22 @@ time_t sys_now(void);
 /* SOURCE_DATE_EPOCH when set and valid, else -1. */
 long long sys_source_date_epoch(void);
 
+/* Append n bytes to path (created 0644 if missing) and fsync it (and its
+ * folder when it was created), so the bytes survive a crash once this
+ * returns. 0, or -1 (reported). */
+int sys_append_sync(const char *path, const void *data, size_t n);
+/* An exclusive advisory lock (flock) on path, created if missing; held until
+ * sys_unlock or exit. Returns a handle >= 0; -1 when another process holds it
+ * (errno EWOULDBLOCK, nothing reported) or on error (errno set, reported). */
+int sys_lock(const char *path);
+void sys_unlock(int handle);
+/* Sleep for ms milliseconds (signals do not cut it short). */
+void sys_sleep_ms(double ms);
+/* An environment variable, or NULL. */
+const char *sys_env(const char *name);
+/* The permission bits of path (st_mode & 07777): 0, or the errno value. */
+int sys_file_mode(const char *path, unsigned *mode);
+
 /* Install the signal handlers that remove temporary files (call once). */
 void sys_init(void);
 
