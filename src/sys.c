@@ -5,8 +5,6 @@
 #include "util.h"
 
 #include <dirent.h>
-#include <poll.h>
-#include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
