@@ -85,6 +85,17 @@ static const char *L(const struct flow *f, const char *sec, const char *key)
     return lang_text(f->lang, sec, key);
 }
 
+/* The review's title and confidentiality line: [theme] title.<lang> and
+ * confidential.<lang> in the config override the templates' texts. */
+static const char *themed(const struct flow *f, const char *theme_key, const char *sec,
+                          const char *key)
+{
+    char *k = xasprintf("%s.%s", theme_key, lang_code(f->lang));
+    const char *v = config_get(f->ts->cfg, "theme", k);
+    free(k);
+    return v && *v ? v : L(f, sec, key);
+}
+
 /* Fill a label template with up to three name/value pairs. */
 struct pairs {
     const char *k[4], *v[4];
@@ -166,7 +177,7 @@ static void page_header_small(struct flow *f)
 {
     const struct kp_record *r = f->r;
     double y = f->h - MARGIN_TOP;
-    const char *tmpl = f->packet ? L(f, "packet", "title") : L(f, "doc", "title_full");
+    const char *tmpl = f->packet ? L(f, "packet", "title") : themed(f, "title", "doc", "title_full");
     char *title = fill(tmpl, "label", f->ts->meta->label, NULL, NULL, NULL, NULL);
     text_fitted(f, f->left, y - 9, 9, 1, C_TEXT, KP_START, (f->right - f->left) / 2, r->name);
     text_fitted(f, f->right, y - 9, 9, 0, C_MUTED, KP_END, (f->right - f->left) / 2, title);
@@ -220,7 +231,8 @@ static void header_band(struct flow *f)
     }
     if (*org)
         text_fitted(f, f->left, f->h - 26, 9.5, 1, C_WHITE, KP_START, right - f->left, org);
-    char *title = fill(L(f, "doc", "title_full"), "label", ts->meta->label, NULL, NULL, NULL, NULL);
+    char *title =
+        fill(themed(f, "title", "doc", "title_full"), "label", ts->meta->label, NULL, NULL, NULL, NULL);
     text_fitted(f, f->left, f->h - 54, 20, 1, C_WHITE, KP_START, right - f->left, title);
     free(title);
     f->y = f->h - bh - 18;
@@ -810,7 +822,7 @@ static void footers(struct flow *f)
     lang_date(f->lang, &date, f->ts->meta->doc_date);
     char *conf = f->packet ? fill(L(f, "packet", "confidential"), "team", f->r->name, NULL, NULL,
                                   NULL, NULL)
-                           : fill(L(f, "doc", "confidential"), "name", f->r->name, NULL, NULL,
+                           : fill(themed(f, "confidential", "doc", "confidential"), "name", f->r->name, NULL, NULL,
                                   NULL, NULL);
     char *gen = fill(L(f, "doc", "generated"), "date", date.s, NULL, NULL, NULL, NULL);
     char *id = fill(L(f, "doc", "docid"), "id", docid, NULL, NULL, NULL, NULL);
