@@ -3,11 +3,14 @@
  * diagnostic's (diag.h). */
 #include "pipeline.h"
 
+#include "archive.h"
 #include "cli.h"
 #include "compute.h"
 #include "config.h"
 #include "diag.h"
+#include "hash.h"
 #include "ingest.h"
+#include "manifest.h"
 #include "model.h"
 #include "record.h"
 #include "render.h"
@@ -34,14 +37,23 @@ static struct kp_config *load_config(const struct kp_opts *o)
     return c;
 }
 
+struct feed {
+    struct kp_ingest *in;
+    struct kp_hasher *h;
+};
+
 static void feed(void *arg, const void *p, size_t n)
 {
-    ingest_feed(arg, p, n);
+    struct feed *f = arg;
+    hash_update(f->h, p, n);
+    ingest_feed(f->in, p, n);
 }
 
-/* Stream one input file through ingest. 0, or -1 when it could not be read
- * (reported: one line naming the file and the reason). */
-static int ingest_file(struct kp_ingest *in, enum kp_input which, const char *path)
+/* Stream one input file through ingest, hashing it on the way (the manifest
+ * records each input's size and SHA-256). 0, or -1 when it could not be
+ * read (reported: one line naming the file and the reason). */
+static int ingest_file(struct kp_ingest *in, struct kp_data *d, enum kp_input which,
+                       const char *path)
 {
     int e = sys_readable(path);
     if (e) {
@@ -51,7 +63,11 @@ static int ingest_file(struct kp_ingest *in, enum kp_input which, const char *pa
     }
     ingest_begin(in, which, path);
     long long size = 0;
-    int err = sys_stream_file(path, feed, in, &size);
+    struct feed f = {in, hash_begin()};
+    int err = sys_stream_file(path, feed, &f, &size);
+    struct kp_input_file *file = &d->inputs[d->ninputs - 1];
+    hash_end(f.h, file->sha256);
+    file->size = size, file->hashed = !err;
     int rc = ingest_end(in);
     if (err) {
         diag(KP_FATAL, path, 0, 0, "cannot read: %s", strerror(err));
@@ -75,11 +91,13 @@ static struct kp_config *load_inputs(const struct kp_opts *o, struct kp_data *d)
     if (!c)
         return NULL;
     memset(d, 0, sizeof *d);
+    if (hash_file_hex(c->path, d->config_sha256, NULL) != 0)
+        d->config_sha256[0] = '\0';
     struct kp_ingest *in = ingest_new(c, d);
     /* Stop at the first unusable file: the later ones depend on it. */
-    int bad = ingest_file(in, KP_IN_ROSTER, c->roster) != 0;
-    bad = bad || ingest_file(in, KP_IN_METRICS, c->metrics) != 0;
-    bad = bad || (c->targets && ingest_file(in, KP_IN_TARGETS, c->targets) != 0);
+    int bad = ingest_file(in, d, KP_IN_ROSTER, c->roster) != 0;
+    bad = bad || ingest_file(in, d, KP_IN_METRICS, c->metrics) != 0;
+    bad = bad || (c->targets && ingest_file(in, d, KP_IN_TARGETS, c->targets) != 0);
     bad |= ingest_finish(in) != 0;
     if (bad) {
         data_free(d);
@@ -216,8 +234,28 @@ int pipeline_compute(const struct kp_opts *o)
     return diag_status();
 }
 
+/* run: file the documents when the config names an archive ([archive] dir,
+ * relative to the config's folder) and the run wrote its documents. */
+static void archive_outputs(const struct kp_opts *o, const struct kp_config *c, const char *outdir)
+{
+    const char *dir = config_get(c, "archive", "dir");
+    if (!dir || !*dir || diag_status() > 1)
+        return;
+    char *base = path_dir(c->path), *to = path_resolve(base, dir);
+    char *name = manifest_json_name(o->shard_k, o->shard_n);
+    archive_run(outdir, name, to, NULL);
+    free(base), free(to), free(name);
+}
+
 static int render_outputs(const struct kp_opts *o, const struct kp_config *c, const char *outdir)
 {
+    /* Temporary files a killed run left; not when sharding (shards may render
+     * into one folder at once, and would remove each other's). */
+    if (o->shard_n == 0) {
+        char *r = path_join(outdir, "reviews"), *p = path_join(outdir, "packets");
+        sys_sweep_tmp_tree(r), sys_sweep_tmp_tree(p);
+        free(r), free(p);
+    }
     struct kp_render_opts ro = {outdir, o->jobs, o->shard_k, o->shard_n, o->only, o->nonly,
                                 o->no_charts, o->quiet};
     return render_run(c, &ro);
@@ -237,6 +275,7 @@ int pipeline_run(const struct kp_opts *o)
             summarize_inputs(&d, rej);
             data_free(&d); /* rendering needs only the tables */
             render_outputs(o, c, outdir);
+            archive_outputs(o, c, outdir);
         }
         free(rej);
     }
@@ -296,12 +335,12 @@ int pipeline_mail(const struct kp_opts *o)
 
 int pipeline_archive(const struct kp_opts *o)
 {
-    return not_yet(o);
+    return archive_run(o->outdir, NULL, o->archive_to, o->supersede);
 }
 
 int pipeline_verify(const struct kp_opts *o)
 {
-    return not_yet(o);
+    return archive_verify(o->verify_dir);
 }
 
 int pipeline_sample(const struct kp_opts *o)

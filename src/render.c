@@ -581,7 +581,8 @@ static void write_manifest(struct render *R)
         docs[n].packet = j->kind == JOB_PACKET;
         docs[n++].id = j->kind == JOB_PACKET ? R->groups[j->idx]->id : R->people[j->idx].id;
     }
-    manifest_write(R->o->outdir, R->cfg, &R->meta, docs, n);
+    manifest_write(R->o->outdir, R->cfg, &R->meta, docs, n, R->o->shard_k, R->o->shard_n,
+                   sys_now());
     free(docs);
 }
 
