@@ -773,15 +773,21 @@ struct tally {
 
 /* One report line on stdout: KIND PATH[: why]; control characters in
  * names from disk are shown as '?'. */
+static FILE *out; /* verify's report */
+
+static void put_name(const char *s)
+{
+    for (; s && *s; s++)
+        putc((unsigned char)*s < 32 || *s == 127 ? '?' : *s, out);
+}
+
 static void report(const char *kind, const char *folder, const char *rel, const char *why)
 {
-    printf("%-10s ", kind);
-    for (const char *s = folder; s && *s; s++)
-        putchar((unsigned char)*s < 32 || *s == 127 ? '?' : *s);
-    printf("%s", folder && rel && *rel ? "/" : "");
-    for (const char *s = rel; s && *s; s++)
-        putchar((unsigned char)*s < 32 || *s == 127 ? '?' : *s);
-    printf("%s%s\n", why ? ": " : "", why ? why : "");
+    fprintf(out, "%-10s ", kind);
+    put_name(folder);
+    fputs(folder && rel && *rel ? "/" : "", out);
+    put_name(rel);
+    fprintf(out, "%s%s\n", why ? ": " : "", why ? why : "");
 }
 
 struct check {
@@ -949,14 +955,14 @@ static void summarize(const struct check *C)
 {
     const struct tally *t = &C->t;
     if (t->missing + t->altered + t->unexpected + t->broken) {
-        printf("%s: NOT intact: %zu missing, %zu altered, %zu unexpected, %zu broken\n",
+        fprintf(out, "%s: NOT intact: %zu missing, %zu altered, %zu unexpected, %zu broken\n",
                C->folder, t->missing, t->altered, t->unexpected, t->broken);
         return;
     }
     size_t old = 0;
     for (size_t i = 0; i < C->P.ndocs; i++)
         old += C->P.docs[i].superseded != 0;
-    printf("%s: intact: %zu documents (%zu superseded), version %ld, manifest sha256 %s\n",
+    fprintf(out, "%s: intact: %zu documents (%zu superseded), version %ld, manifest sha256 %s\n",
            C->folder, C->P.ndocs - old, old, C->P.version, C->manifest_sha);
 }
 
@@ -1023,8 +1029,9 @@ static void verify_verdict(const char *dir, const struct tally *t, size_t period
              periods == 1 ? "period" : "periods", nfiles);
 }
 
-int archive_verify(const char *dir)
+int archive_verify(const char *dir, FILE *report_to)
 {
+    out = report_to;
     if (!sys_is_dir(dir)) {
         diag(KP_FATAL, dir, 0, 0, "is not a folder");
         return diag_status();
@@ -1058,6 +1065,6 @@ int archive_verify(const char *dir)
     }
     verify_verdict(dir, &t, periods, n);
     strv_free(v, n);
-    fflush(stdout);
+    fflush(out);
     return diag_status();
 }

@@ -258,7 +258,8 @@ static int sync_folders(const char *outdir, const struct kp_doc_entry *docs, siz
         prev = docs[i].path, prevlen = len;
         char *rel = xstrndup(docs[i].path, len);
         char *dir = path_join(outdir, rel);
-        rc |= sys_fsync_dir(dir);
+        if (sys_is_dir(dir)) /* else the document was not written */
+            rc |= sys_fsync_dir(dir);
         free(dir), free(rel);
     }
     return rc;

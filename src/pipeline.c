@@ -340,7 +340,7 @@ int pipeline_archive(const struct kp_opts *o)
 
 int pipeline_verify(const struct kp_opts *o)
 {
-    return archive_verify(o->verify_dir);
+    return archive_verify(o->verify_dir, stdout);
 }
 
 int pipeline_sample(const struct kp_opts *o)
