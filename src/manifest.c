@@ -389,8 +389,11 @@ static char **shard_names(const char *outdir, size_t *n)
     char **v;
     size_t nv;
     *n = 0;
-    if (sys_list_files(outdir, 0, &v, &nv) != 0)
+    int err = sys_list_files(outdir, 0, &v, &nv);
+    if (err) {
+        diag(KP_FATAL, outdir, 0, 0, "cannot read: %s", strerror(err));
         return NULL;
+    }
     long total = 0;
     char **out = xcalloc(nv + 1, sizeof *out);
     for (size_t i = 0; i < nv; i++) {
