@@ -263,8 +263,8 @@ enum what { ADD, SAME, CHANGE };
 
 struct item {
     const struct kp_doc_entry *src;
-    char *target;      /* relative to the period folder */
-    long cur;          /* index of the current archived version at target, or -1 */
+    char *target; /* relative to the period folder */
+    long cur;     /* index of the current archived version at target, or -1 */
     enum what what;
 };
 
@@ -273,7 +273,7 @@ struct job {
     struct kp_run run;
     char *pdir; /* ARCHIVE/<folder> */
     struct period P;
-    int fresh;  /* no manifest.json yet */
+    int fresh;       /* no manifest.json yet */
     struct sums old; /* the period's SHA256SUMS as found */
     char manifest_sha[KP_SHA256_HEX];
     struct item *items;
@@ -331,13 +331,16 @@ static int check_sources(struct job *J)
         if (err)
             diag(KP_ERROR, p, 0, 0, "cannot read: %s", strerror(err));
         else if (strcmp(hex, d->sha256) != 0)
-            diag(KP_ERROR, p, 0, 0, "has changed since the run wrote it (its hash is not the "
-                 "one in %s)", J->run.files[0]);
+            diag(KP_ERROR, p, 0, 0,
+                 "has changed since the run wrote it (its hash is not the "
+                 "one in %s)",
+                 J->run.files[0]);
         bad |= err || strcmp(hex, d->sha256) != 0;
         free(p);
     }
     if (bad)
-        diag(KP_ERROR, J->outdir, 0, 0, "nothing archived: run kpipress again to rebuild the "
+        diag(KP_ERROR, J->outdir, 0, 0,
+             "nothing archived: run kpipress again to rebuild the "
              "documents and their manifest");
     return bad ? -1 : 0;
 }
@@ -385,10 +388,11 @@ static int load_period(struct job *J)
         const struct sum *e = sums_find(&J->old, "manifest.json");
         char *hn = history_name(J->P.version), *hp = full(J, hn), *hdata = NULL;
         size_t hlen;
-        int same = sys_read_file(hp, &hdata, &hlen) == 0 && hlen == len &&
-                   memcmp(hdata, data, len) == 0;
+        int same =
+            sys_read_file(hp, &hdata, &hlen) == 0 && hlen == len && memcmp(hdata, data, len) == 0;
         if (!same || (!(e && strcmp(e->sha256, J->manifest_sha) == 0) && !sums_one_behind(J)))
-            rc = refuse(J, "manifest.json", "was altered since the last archive run (it does not "
+            rc = refuse(J, "manifest.json",
+                        "was altered since the last archive run (it does not "
                         "match SHA256SUMS or its history): nothing archived; run kpipress verify");
         free(hn), free(hp), free(hdata);
     }
@@ -462,12 +466,13 @@ static int refuse_changes(const struct job *J)
             continue;
         const struct adoc *cur = cur_of(J, it);
         char *msg = xasprintf("differs from the archived copy (version %d, sha256 %.12s…; the "
-                              "run's %s has %.12s…)", cur->version, cur->sha256, it->src->path,
-                              it->src->sha256);
+                              "run's %s has %.12s…)",
+                              cur->version, cur->sha256, it->src->path, it->src->sha256);
         refuse(J, it->target, msg);
         free(msg);
     }
-    diag(KP_ERROR, J->to, 0, 0, "nothing archived: %zu %s differ%s from the archived copies; "
+    diag(KP_ERROR, J->to, 0, 0,
+         "nothing archived: %zu %s differ%s from the archived copies; "
          "to replace them, keeping the old versions, run again with --supersede \"reason\"",
          J->nchange, J->nchange == 1 ? "document" : "documents", J->nchange == 1 ? "s" : "");
     return -1;
@@ -506,8 +511,9 @@ static int disk_checks(const struct job *J)
         int done = !err && strcmp(hex, it->src->sha256) == 0 &&
                    hash_file_hex(op, ohex, NULL) == 0 && strcmp(ohex, cur->sha256) == 0;
         if (!done && (err || strcmp(hex, cur->sha256) != 0))
-            rc |= refuse(J, it->target, err ? "is missing from the archive (run kpipress verify)"
-                                            : "was altered in the archive (run kpipress verify)");
+            rc |= refuse(J, it->target,
+                         err ? "is missing from the archive (run kpipress verify)"
+                             : "was altered in the archive (run kpipress verify)");
         free(p), free(op);
         rc |= in_the_way(J, old, cur->sha256, "is in the way of the old version");
         free(old);
@@ -736,9 +742,11 @@ static int file_run(struct job *J)
     update_period(J);
     if (commit(J) != 0)
         return -1;
-    diag(KP_NOTE, J->pdir, 0, 0, "archived %zu new and %zu superseded %s (version %ld); "
-         "manifest sha256 %s", J->nadd, J->nchange, J->nadd + J->nchange == 1 ? "document"
-         : "documents", J->P.version, J->manifest_sha);
+    diag(KP_NOTE, J->pdir, 0, 0,
+         "archived %zu new and %zu superseded %s (version %ld); "
+         "manifest sha256 %s",
+         J->nadd, J->nchange, J->nadd + J->nchange == 1 ? "document" : "documents", J->P.version,
+         J->manifest_sha);
     return 0;
 }
 
@@ -885,14 +893,15 @@ static void check_append_only(struct check *C, const char *hn, const struct peri
             struct adoc key = {.path = (char *)names[k]};
             const struct adoc *e =
                 b->ndocs ? bsearch(&key, b->docs, b->ndocs, sizeof key, adoc_cmp) : NULL;
-            found = e && strcmp(e->sha256, d->sha256) == 0 && strcmp(e->id, d->id) == 0 &&
-                    e->version == d->version && e->archived == d->archived &&
-                    (e->superseded == d->superseded || (!d->superseded && e->superseded == b->version));
+            found =
+                e && strcmp(e->sha256, d->sha256) == 0 && strcmp(e->id, d->id) == 0 &&
+                e->version == d->version && e->archived == d->archived &&
+                (e->superseded == d->superseded || (!d->superseded && e->superseded == b->version));
         }
         free(old);
         if (!found) {
-            char *why = xasprintf("drops or changes %s (version %d) of the version before",
-                                  d->path, d->version);
+            char *why = xasprintf("drops or changes %s (version %d) of the version before", d->path,
+                                  d->version);
             broken(C, hn, why);
             free(why);
             return;
@@ -956,14 +965,14 @@ static void summarize(const struct check *C)
     const struct tally *t = &C->t;
     if (t->missing + t->altered + t->unexpected + t->broken) {
         fprintf(out, "%s: NOT intact: %zu missing, %zu altered, %zu unexpected, %zu broken\n",
-               C->folder, t->missing, t->altered, t->unexpected, t->broken);
+                C->folder, t->missing, t->altered, t->unexpected, t->broken);
         return;
     }
     size_t old = 0;
     for (size_t i = 0; i < C->P.ndocs; i++)
         old += C->P.docs[i].superseded != 0;
     fprintf(out, "%s: intact: %zu documents (%zu superseded), version %ld, manifest sha256 %s\n",
-           C->folder, C->P.ndocs - old, old, C->P.version, C->manifest_sha);
+            C->folder, C->P.ndocs - old, old, C->P.version, C->manifest_sha);
 }
 
 static void verify_period(const char *root, const char *folder, char **files, size_t n,
@@ -1019,11 +1028,14 @@ static void verify_verdict(const char *dir, const struct tally *t, size_t period
 {
     size_t bad = t->missing + t->altered + t->unexpected + t->broken;
     if (periods == 0)
-        diag(KP_FATAL, dir, 0, 0, "is not a kpipress archive (no period folder with a "
+        diag(KP_FATAL, dir, 0, 0,
+             "is not a kpipress archive (no period folder with a "
              "manifest.json)");
     else if (bad)
-        diag(KP_ERROR, dir, 0, 0, "NOT intact: %zu missing, %zu altered, %zu unexpected, "
-             "%zu broken", t->missing, t->altered, t->unexpected, t->broken);
+        diag(KP_ERROR, dir, 0, 0,
+             "NOT intact: %zu missing, %zu altered, %zu unexpected, "
+             "%zu broken",
+             t->missing, t->altered, t->unexpected, t->broken);
     else
         diag(KP_NOTE, dir, 0, 0, "intact: %zu %s, %zu files checked", periods,
              periods == 1 ? "period" : "periods", nfiles);

@@ -120,13 +120,39 @@ static json_t *config_json(const struct kp_config *cfg, const struct kp_meta *m)
 {
     json_t *o = json_object();
     json_object_set_new(o, "name", manifest_str(cfg ? path_base(cfg->path) : NULL));
-    json_object_set_new(o, "sha256", manifest_str(m->config_hash && *m->config_hash ? m->config_hash
-                                                                               : NULL));
+    json_object_set_new(o, "sha256",
+                        manifest_str(m->config_hash && *m->config_hash ? m->config_hash : NULL));
     char hex[KP_SHA256_HEX];
     if (cfg && hash_file_hex(cfg->path, hex, NULL) == 0 && !str_eq(hex, m->config_hash)) {
-        diag(KP_WARN, cfg->path, 0, 0, "is not the config the tables were computed with "
+        diag(KP_WARN, cfg->path, 0, 0,
+             "is not the config the tables were computed with "
              "(its hash differs from results.json's): the manifest records both");
         json_object_set_new(o, "render_sha256", json_string(hex));
+    }
+    return o;
+}
+
+/* The templates and fonts the documents were set with: for each folder the
+ * SHA-256 of its listing "<sha256>  <path>\n" (sorted, like SHA256SUMS). */
+static json_t *resources_json(void)
+{
+    static const char *const dirs[] = {"templates", "fonts"};
+    json_t *o = json_object();
+    for (size_t i = 0; i < KP_NELEM(dirs); i++) {
+        char *dir = path_join(sys_datadir(), dirs[i]), **v = NULL;
+        size_t n = 0;
+        int err = sys_list_files(dir, 1, &v, &n);
+        struct kp_buf b = {0};
+        for (size_t k = 0; k < n && !err; k++) {
+            char *p = path_join(dir, v[k]), hex[KP_SHA256_HEX];
+            err = hash_file_hex(p, hex, NULL);
+            buf_printf(&b, "%s  %s\n", hex, v[k]);
+            free(p);
+        }
+        char hex[KP_SHA256_HEX];
+        hash_sha256_hex(b.s ? b.s : "", b.len, hex);
+        json_object_set_new(o, dirs[i], err ? json_null() : json_string(hex));
+        strv_free(v, n), buf_free(&b), free(dir);
     }
     return o;
 }
@@ -266,8 +292,7 @@ static int sync_folders(const char *outdir, const struct kp_doc_entry *docs, siz
 }
 
 int manifest_write(const char *outdir, const struct kp_config *cfg, const struct kp_meta *meta,
-                   struct kp_doc_entry *docs, size_t ndocs, long shard_k, long shard_n,
-                   time_t now)
+                   struct kp_doc_entry *docs, size_t ndocs, long shard_k, long shard_n, time_t now)
 {
     qsort(docs, ndocs, sizeof *docs, by_path);
     int rc = sync_folders(outdir, docs, ndocs);
@@ -289,6 +314,7 @@ int manifest_write(const char *outdir, const struct kp_config *cfg, const struct
     manifest_put(&js, "review", review_json(meta), 0);
     manifest_put(&js, "config", config_json(cfg, meta), 0);
     manifest_put(&js, "inputs", inputs_json(meta), 0);
+    manifest_put(&js, "resources", resources_json(), 0);
     manifest_put(&js, "tables", tables_json(outdir, &sums, &rc), 0);
     manifest_put(&js, "documents", docs_json(docs, ndocs, &sums, totals), 0);
     manifest_put(&js, "totals", totals, 1);
@@ -409,8 +435,10 @@ static char **shard_names(const char *outdir, size_t *n)
     strv_free(v, nv);
     for (long k = 0; k < total; k++)
         if (!out[k]) {
-            diag(KP_FATAL, outdir, 0, 0, "has shard manifests of %ld shards, but not "
-                 "manifest.shard-%ld-of-%ld.json: render every shard first", total, k + 1, total);
+            diag(KP_FATAL, outdir, 0, 0,
+                 "has shard manifests of %ld shards, but not "
+                 "manifest.shard-%ld-of-%ld.json: render every shard first",
+                 total, k + 1, total);
             strv_free(out, (size_t)total);
             return NULL;
         }
@@ -425,7 +453,8 @@ static int same_tables(const char *outdir, const char *name, const json_t *a, co
         json_equal(json_object_get(a, "inputs"), json_object_get(b, "inputs")))
         return 0;
     char *p = path_join(outdir, name);
-    diag(KP_FATAL, p, 0, 0, "was rendered from other tables than the first shard: render "
+    diag(KP_FATAL, p, 0, 0,
+         "was rendered from other tables than the first shard: render "
          "every shard from the same compute");
     free(p);
     return -1;
@@ -441,7 +470,6 @@ static void set_window(struct kp_run *run)
     run->from = xstrdup(from ? from : "");
     run->to = xstrdup(to ? to : "");
     json_object_del(run->provenance, "documents");
-    json_object_del(run->provenance, "tables");
 }
 
 static int load_shards(const char *outdir, struct kp_run *run)

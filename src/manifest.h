@@ -9,7 +9,8 @@
  * SHA256SUMS holds content only (tables and documents): two runs of the same
  * inputs and config write the same SHA256SUMS. manifest.json adds the
  * provenance: tool, config hash, each input file's name, size, hash and row
- * counts, the window, and the wall-clock time of the run (so it differs from
+ * counts, the window, the hashes of the templates and fonts the documents
+ * were set with, and the wall-clock time of the run (so it differs from
  * run to run; it is not listed in SHA256SUMS). One document or input per
  * line; docs/archive.md shows an example.
  *
@@ -37,9 +38,9 @@ struct json_t;
 #define KP_MANIFEST_FORMAT "kpipress-manifest/1"
 
 struct kp_doc_entry {
-    char *path;   /* relative to OUTDIR, e.g. reviews/East/R0003.pdf */
-    char *id;     /* rep_id or team */
-    int packet;   /* 1 for a team packet */
+    char *path; /* relative to OUTDIR, e.g. reviews/East/R0003.pdf */
+    char *id;   /* rep_id or team */
+    int packet; /* 1 for a team packet */
     int pages;
     long long bytes;
     char sha256[KP_SHA256_HEX];
@@ -49,8 +50,7 @@ struct kp_doc_entry {
  * names), then fsyncs the folders the documents are in. now: the time of
  * the run (recorded in manifest.json only). 0, or -1 (reported). */
 int manifest_write(const char *outdir, const struct kp_config *cfg, const struct kp_meta *meta,
-                   struct kp_doc_entry *docs, size_t ndocs, long shard_k, long shard_n,
-                   time_t now);
+                   struct kp_doc_entry *docs, size_t ndocs, long shard_k, long shard_n, time_t now);
 
 /* "SHA256SUMS" / "manifest.json", or "SHA256SUMS.shard-K-of-N" /
  * "manifest.shard-K-of-N.json" (new strings). */
@@ -59,11 +59,11 @@ char *manifest_json_name(long shard_k, long shard_n);
 
 /* A run as its manifest describes it. */
 struct kp_run {
-    char *label, *from, *to;    /* the review window */
-    struct kp_doc_entry *docs;  /* sorted by path */
+    char *label, *from, *to;   /* the review window */
+    struct kp_doc_entry *docs; /* sorted by path */
     size_t ndocs;
-    struct json_t *provenance;  /* the manifest without tables and documents */
-    char **files;               /* the manifest files read (names in OUTDIR) */
+    struct json_t *provenance; /* the manifest without its documents */
+    char **files;              /* the manifest files read (names in OUTDIR) */
     size_t nfiles;
     char sha256[KP_SHA256_HEX]; /* of the manifest file; of the sorted shard
                                  * files' hashes, one per line, for a set */

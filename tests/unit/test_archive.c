@@ -61,8 +61,8 @@ static void make_run(const char *outdir, const char *r1)
     struct kp_doc_entry docs[4];
     for (int i = 0; i < 4; i++) {
         put_file(outdir, paths[i], texts[i]);
-        docs[i] = (struct kp_doc_entry){(char *)paths[i], (char *)ids[i], i == 3, 1,
-                                        (long long)strlen(texts[i]), ""};
+        docs[i] = (struct kp_doc_entry){
+            (char *)paths[i], (char *)ids[i], i == 3, 1, (long long)strlen(texts[i]), ""};
         hash_sha256_hex(texts[i], strlen(texts[i]), docs[i].sha256);
     }
     struct kp_meta m;
@@ -117,7 +117,8 @@ static char *intact_line(const char *arch, int docs, int old, int version)
 {
     char *m = slurp(arch, "2026_Q2/manifest.json"), *h = sha_of(m);
     char *s = xasprintf("2026_Q2: intact: %d documents (%d superseded), version %d, manifest "
-                        "sha256 %s\n", docs, old, version, h);
+                        "sha256 %s\n",
+                        docs, old, version, h);
     free(m), free(h);
     return s;
 }
@@ -167,11 +168,13 @@ static void test_layout(void **state)
     char *m = slurp(f->arch, "2026_Q2/manifest.json");
     char *h1 = slurp(f->arch, "2026_Q2/history/0001.json");
     assert_string_equal(m, h1);
-    assert_non_null(strstr(m, "{\n\"format\": \"kpipress-archive/1\",\n\"period\": \"2026 Q2\",\n"
-                              "\"folder\": \"2026_Q2\",\n\"version\": 1,\n\"previous\": null,\n"
-                              "\"documents\": [\n{\"path\":\"East/+packet.pdf\",\"kind\":\"packet\","
-                              "\"id\":\"East\",\"version\":1,\"pages\":1,\"bytes\":11,"));
-    assert_non_null(strstr(m, "\"archived\":1,\"superseded\":null,\"source\":\"reviews/East/R1.pdf\"}"));
+    assert_non_null(strstr(m,
+                           "{\n\"format\": \"kpipress-archive/1\",\n\"period\": \"2026 Q2\",\n"
+                           "\"folder\": \"2026_Q2\",\n\"version\": 1,\n\"previous\": null,\n"
+                           "\"documents\": [\n{\"path\":\"East/+packet.pdf\",\"kind\":\"packet\","
+                           "\"id\":\"East\",\"version\":1,\"pages\":1,\"bytes\":11,"));
+    assert_non_null(
+        strstr(m, "\"archived\":1,\"superseded\":null,\"source\":\"reviews/East/R1.pdf\"}"));
     assert_non_null(strstr(m, "\"events\": [\n{\"seq\":1,\"time\":\""));
     assert_non_null(strstr(m, "\"who\":\"tester\",\"why\":null,\"run_manifest_sha256\":\""));
     assert_non_null(strstr(m, "\"added\":[\"East/+packet.pdf\",\"East/R1.pdf\",\"East/R2.pdf\","
@@ -196,7 +199,8 @@ static void test_idempotent(void **state)
     do_archive(&f->o, f->outdir, f->arch, NULL);
     assert_int_equal(f->o.status, 0);
     char *want = xasprintf("kpipress: %s/2026_Q2: note: nothing new: all 4 documents are archived "
-                           "already\n", f->arch);
+                           "already\n",
+                           f->arch);
     assert_string_equal(f->o.msgs.s, want);
     char *m2 = slurp(f->arch, "2026_Q2/manifest.json");
     char *s2 = slurp(f->arch, "2026_Q2/SHA256SUMS");
@@ -240,7 +244,8 @@ static void test_verify_problems(void **state)
                         "2026_Q2: NOT intact: 1 missing, 1 altered, 1 unexpected, 0 broken\n"
                         "unexpected README\n");
     char *want = xasprintf("kpipress: %s: error: NOT intact: 1 missing, 1 altered, 2 unexpected, "
-                           "0 broken\n", f->arch);
+                           "0 broken\n",
+                           f->arch);
     assert_string_equal(f->o.msgs.s, want);
     free(r2), free(want);
 }
@@ -272,7 +277,8 @@ static void test_verify_tampered_manifest(void **state)
     assert_int_equal(f->o.status, 1);
     char *want = xasprintf("kpipress: %s/2026_Q2/manifest.json: error: was altered since the last "
                            "archive run (it does not match SHA256SUMS or its history): nothing "
-                           "archived; run kpipress verify\n", f->arch);
+                           "archived; run kpipress verify\n",
+                           f->arch);
     assert_string_equal(f->o.msgs.s, want);
     free(m), free(sums), free(old), free(new), free(want);
 }
@@ -308,7 +314,8 @@ static void test_supersede(void **state)
     make_run(f->outdir, "review R1, corrected");
     do_archive(&f->o, f->outdir, f->arch, "quota for R1 was wrong");
     assert_int_equal(f->o.status, 0);
-    char *old = slurp(f->arch, "2026_Q2/East/R1+v1.pdf"), *cur = slurp(f->arch, "2026_Q2/East/R1.pdf");
+    char *old = slurp(f->arch, "2026_Q2/East/R1+v1.pdf"),
+         *cur = slurp(f->arch, "2026_Q2/East/R1.pdf");
     assert_string_equal(old, "review R1");
     assert_string_equal(cur, "review R1, corrected");
     char *m2 = slurp(f->arch, "2026_Q2/manifest.json");
@@ -316,7 +323,8 @@ static void test_supersede(void **state)
     assert_non_null(strstr(m2, prev));
     assert_non_null(strstr(m2, "{\"path\":\"East/R1+v1.pdf\",\"kind\":\"review\",\"id\":\"R1\","
                                "\"version\":1,"));
-    assert_non_null(strstr(m2, "\"archived\":1,\"superseded\":2,\"source\":\"reviews/East/R1.pdf\"}"));
+    assert_non_null(
+        strstr(m2, "\"archived\":1,\"superseded\":2,\"source\":\"reviews/East/R1.pdf\"}"));
     assert_non_null(strstr(m2, "{\"path\":\"East/R1.pdf\",\"kind\":\"review\",\"id\":\"R1\","
                                "\"version\":2,"));
     assert_non_null(strstr(m2, "{\"seq\":2,\"time\":\""));
@@ -346,7 +354,8 @@ static void test_verify_history(void **state)
     do_archive(&f->o, f->outdir, f->arch, NULL);
     make_run(f->outdir, "review R1, corrected");
     do_archive(&f->o, f->outdir, f->arch, "fix");
-    char *h = slurp(f->arch, "2026_Q2/history/0001.json"), *sums = slurp(f->arch, "2026_Q2/SHA256SUMS");
+    char *h = slurp(f->arch, "2026_Q2/history/0001.json"),
+         *sums = slurp(f->arch, "2026_Q2/SHA256SUMS");
     char *old = sha_of(h);
     memcpy(strstr(h, "\"tester\""), "\"mallet\"", 8);
     char *new = sha_of(h);
@@ -422,7 +431,8 @@ static void test_not_an_archive(void **state)
     do_verify(&f->o, f->arch);
     assert_int_equal(f->o.status, 2);
     char *want = xasprintf("kpipress: %s: error: is not a kpipress archive (no period folder with "
-                           "a manifest.json)\n", f->arch);
+                           "a manifest.json)\n",
+                           f->arch);
     assert_string_equal(f->o.msgs.s, want);
     free(want);
     char *none = path_join(f->arch, "nope");

@@ -124,9 +124,9 @@ static void make_meta(struct kp_meta *m, int with_inputs)
         return;
     struct kp_data d;
     memset(&d, 0, sizeof d);
-    struct kp_input_file f[2] = {{.name = "in/dir/roster.csv", .size = 120, .rows = 3, .used = 3},
-                                 {.name = "metrics.csv", .size = 999, .rows = 9, .used = 8,
-                                  .rejected = 1}};
+    struct kp_input_file f[2] = {
+        {.name = "in/dir/roster.csv", .size = 120, .rows = 3, .used = 3},
+        {.name = "metrics.csv", .size = 999, .rows = 9, .used = 8, .rejected = 1}};
     f[0].hashed = 1;
     memset(f[0].sha256, 0xab, 32);
     d.inputs = f;
@@ -210,11 +210,12 @@ static void test_write(void **state)
     char *js = slurp(dir, "manifest.json");
     assert_non_null(strstr(js, "{\n\"format\": \"kpipress-manifest/1\",\n\"tool\": \"kpipress "));
     assert_non_null(strstr(js, "\n\"time\": \"2026-07-01T00:00:00Z\",\n\"shard\": null,\n"));
-    assert_non_null(strstr(js, "\n\"computed_by\": \"kpipress 0.1.0\",\n\"review\": {\"label\":"
-                               "\"2026-Q2\",\"from\":\"2026-04\",\"to\":\"2026-06\",\"as_of\":"
-                               "\"2026-06-30\",\"doc_date\":\"2026-06-30\",\"org\":\"Acme Corp\"},\n"
-                               "\"config\": {\"name\":null,\"sha256\":\"c0ffee\"},\n\"inputs\": [\n"
-                               "{\"name\":\"roster.csv\",\"size\":120,"));
+    assert_non_null(strstr(js,
+                           "\n\"computed_by\": \"kpipress 0.1.0\",\n\"review\": {\"label\":"
+                           "\"2026-Q2\",\"from\":\"2026-04\",\"to\":\"2026-06\",\"as_of\":"
+                           "\"2026-06-30\",\"doc_date\":\"2026-06-30\",\"org\":\"Acme Corp\"},\n"
+                           "\"config\": {\"name\":null,\"sha256\":\"c0ffee\"},\n\"inputs\": [\n"
+                           "{\"name\":\"roster.csv\",\"size\":120,"));
     assert_non_null(strstr(js, "\n{\"path\":\"reviews/East/R1.pdf\",\"kind\":\"review\",\"id\":"
                                "\"R1\",\"pages\":2,\"bytes\":1000,\"sha256\":\"aaaa"));
     assert_non_null(strstr(js, "\n\"totals\": {\"documents\":3,\"pages\":6,\"bytes\":3000}\n}\n"));
@@ -289,9 +290,10 @@ static void test_load_errors(void **state)
     diag_reset();
     diag_capture(&msgs);
     assert_int_equal(manifest_load(dir, NULL, &run), -1);
-    put_file(dir, "manifest.json", "{\"format\":\"kpipress-manifest/1\",\"review\":{},"
-                                   "\"documents\":[{\"path\":\"../x.pdf\",\"kind\":\"review\","
-                                   "\"id\":\"R1\",\"pages\":1,\"bytes\":1,\"sha256\":\"00\"}]}");
+    put_file(dir, "manifest.json",
+             "{\"format\":\"kpipress-manifest/1\",\"review\":{},"
+             "\"documents\":[{\"path\":\"../x.pdf\",\"kind\":\"review\","
+             "\"id\":\"R1\",\"pages\":1,\"bytes\":1,\"sha256\":\"00\"}]}");
     assert_int_equal(manifest_load(dir, NULL, &run), -1);
     put_file(dir, "manifest.json", "[]");
     assert_int_equal(manifest_load(dir, NULL, &run), -1);
