@@ -728,6 +728,10 @@ static int file_run(struct job *J)
         return -1;
     if (J->nchange && !J->why)
         return refuse_changes(J);
+    if (J->why && !J->nchange)
+        diag(KP_NOTE, J->pdir, 0, 0,
+             "--supersede: no archived document differs; nothing to "
+             "supersede");
     if (J->nadd + J->nchange == 0) {
         diag(KP_NOTE, J->pdir, 0, 0, "nothing new: all %zu documents are archived already",
              J->nitems);

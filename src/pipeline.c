@@ -37,14 +37,14 @@ static struct kp_config *load_config(const struct kp_opts *o)
     return c;
 }
 
-struct feed {
+struct feed_ctx {
     struct kp_ingest *in;
     struct kp_hasher *h;
 };
 
 static void feed(void *arg, const void *p, size_t n)
 {
-    struct feed *f = arg;
+    struct feed_ctx *f = arg;
     hash_update(f->h, p, n);
     ingest_feed(f->in, p, n);
 }
@@ -63,7 +63,7 @@ static int ingest_file(struct kp_ingest *in, struct kp_data *d, enum kp_input wh
     }
     ingest_begin(in, which, path);
     long long size = 0;
-    struct feed f = {in, hash_begin()};
+    struct feed_ctx f = {in, hash_begin()};
     int err = sys_stream_file(path, feed, &f, &size);
     struct kp_input_file *file = &d->inputs[d->ninputs - 1];
     hash_end(f.h, file->sha256);
