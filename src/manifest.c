@@ -416,6 +416,8 @@ static char **shard_names(const char *outdir, size_t *n)
     size_t nv;
     *n = 0;
     int err = sys_list_files(outdir, 0, &v, &nv);
+    if (err == ENOENT || err == ENOTDIR)
+        return xcalloc(1, sizeof(char *)); /* no shards: "has no manifest.json" */
     if (err) {
         diag(KP_FATAL, outdir, 0, 0, "cannot read: %s", strerror(err));
         return NULL;
