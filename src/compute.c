@@ -668,7 +668,8 @@ static void build_meta(struct kp_compute *k, long doc_date)
     m->cols = xcalloc(k->nc ? k->nc : 1, sizeof *m->cols);
     for (size_t i = 0; i < k->nc; i++)
         m->cols[i] = xstrdup(k->d->cols[i]);
-    m->config_hash = xstrdup("");
+    m->config_hash = xstrdup(k->d->config_sha256);
+    meta_set_inputs(m, k->d);
     pacing_clock(k);
 }
 

@@ -90,6 +90,7 @@ struct kp_data {
     size_t nrejects, rejects_cap;
     struct kp_input_file *inputs;
     size_t ninputs;
+    char config_sha256[65]; /* hex SHA-256 of the config file ("" = not hashed) */
 };
 
 static inline double *data_cell(const struct kp_data *d, size_t p, int m, size_t c)

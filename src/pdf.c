@@ -4,6 +4,7 @@
 
 #include "diag.h"
 #include "font.h"
+#include "hash.h"
 #include "sys.h"
 #include "text.h"
 #include "util.h"
@@ -1179,6 +1180,42 @@ static void add_encryption(struct rp *r)
         HPDF_SetEncryptionMode(r->pdf, HPDF_ENCRYPT_R3, 16);
 }
 
+/* The last occurrence of the n bytes of s in data[0..len), or NULL. */
+static const char *find_last(const char *data, size_t len, const char *s, size_t n)
+{
+    for (size_t i = len >= n ? len - n + 1 : 0; i-- > 0;)
+        if (memcmp(data + i, s, n) == 0)
+            return data + i;
+    return NULL;
+}
+
+char *pdf_add_id(const char *data, size_t len, size_t *outlen)
+{
+    const char *t = find_last(data, len, "trailer", 7);
+    const char *end = data + len;
+    const char *open = t ? t + 7 : NULL;
+    while (open && open < end && strchr(" \t\r\n", *open))
+        open++;
+    if (!open || end - open < 2 || memcmp(open, "<<", 2) != 0)
+        return NULL;
+    const char *close = find_last(open, (size_t)(end - open), ">>", 2);
+    if (!close || find_last(open, (size_t)(close - open), "/ID", 3))
+        return NULL;
+    unsigned char h[32];
+    char hex[KP_SHA256_HEX];
+    hash_sha256(data, len, h);
+    hash_to_hex(h, hex);
+    char ins[80];
+    int n = snprintf(ins, sizeof ins, "\n/ID [<%.32s><%.32s>]", hex, hex);
+    size_t at = (size_t)(open + 2 - data);
+    char *out = xmalloc(len + (size_t)n);
+    memcpy(out, data, at);
+    memcpy(out + at, ins, (size_t)n);
+    memcpy(out + at + n, data + at, len - at);
+    *outlen = len + (size_t)n;
+    return out;
+}
+
 static int write_out(struct rp *r, char **data, size_t *len)
 {
     r->stage = "writing the PDF";
@@ -1198,8 +1235,21 @@ static int write_out(struct rp *r, char **data, size_t *len)
                  (unsigned)got, (unsigned)size);
         return -1;
     }
-    *data = buf;
-    *len = size;
+    if (r->d->user_pw) { /* encrypted: libharu wrote an /ID of its own */
+        *data = buf;
+        *len = size;
+        return 0;
+    }
+    size_t idlen;
+    char *withid = pdf_add_id(buf, size, &idlen);
+    if (!withid) {
+        free(buf);
+        diag(KP_ERROR, r->name, 0, 0, "cannot build the PDF: libharu wrote no trailer");
+        return -1;
+    }
+    free(buf);
+    *data = withid;
+    *len = idlen;
     return 0;
 }
 

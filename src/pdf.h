@@ -201,6 +201,15 @@ int pdf_render(struct kp_pdf *d, const char *name, char **data, size_t *len);
  * 0, or -1 after a diagnostic (KP_ERROR, or KP_SYSERR for I/O). A failed save
  * writes nothing at path: no partial file, and an older file there stays. */
 int pdf_save(struct kp_pdf *d, const char *path);
+/* The document's /ID, derived from its content (pdf_render does this to
+ * every document): a copy of the PDF in data[0..len) with
+ * `/ID [<h><h>]` added to its trailer dictionary, h = the first 16 bytes of
+ * the SHA-256 of data as it is, in hex. The trailer follows the
+ * cross-reference table, so no object offset moves and startxref stays
+ * right. Returns a new buffer (*outlen bytes), or NULL when data has no
+ * trailer dictionary or its trailer has an /ID already. */
+char *pdf_add_id(const char *data, size_t len, size_t *outlen);
+
 /* Bytes of the last successful render/save (0 before). */
 size_t pdf_size(const struct kp_pdf *d);
 

@@ -3,6 +3,7 @@
  * diagnostic's (diag.h). */
 #include "pipeline.h"
 
+#include "archive.h"
 #include "cli.h"
 #include "coach.h"
 #include "compute.h"
@@ -10,8 +11,10 @@
 #include "crm.h"
 #include "diag.h"
 #include "figure.h"
+#include "hash.h"
 #include "ingest.h"
 #include "mail.h"
+#include "manifest.h"
 #include "model.h"
 #include "record.h"
 #include "render.h"
@@ -38,14 +41,44 @@ static struct kp_config *load_config(const struct kp_opts *o)
     return c;
 }
 
+/* A stage's feed function and its argument, plus the input's hash. */
+struct feed_ctx {
+    void (*fn)(void *arg, const void *p, size_t n);
+    void *arg;
+    struct kp_hasher *h;
+};
+
 static void feed(void *arg, const void *p, size_t n)
+{
+    struct feed_ctx *f = arg;
+    hash_update(f->h, p, n);
+    f->fn(f->arg, p, n);
+}
+
+/* Stream one input file through ingest, hashing it on the way (the manifest
+ * records each input's size and SHA-256). 0, or -1 when it could not be
+ * read (reported: one line naming the file and the reason). */
+/* Stream an input file through feed, hashing it into the newest entry of
+ * d->inputs (the stage adds it at begin). 0, or the errno value. */
+static int stream_hashed(struct kp_data *d, const char *path,
+                         void (*feed_fn)(void *arg, const void *p, size_t n), void *arg)
+{
+    long long size = 0;
+    struct feed_ctx f = {feed_fn, arg, hash_begin()};
+    int err = sys_stream_file(path, feed, &f, &size);
+    struct kp_input_file *file = &d->inputs[d->ninputs - 1];
+    hash_end(f.h, file->sha256);
+    file->size = size, file->hashed = !err;
+    return err;
+}
+
+static void ingest_feed_cb(void *arg, const void *p, size_t n)
 {
     ingest_feed(arg, p, n);
 }
 
-/* Stream one input file through ingest. 0, or -1 when it could not be read
- * (reported: one line naming the file and the reason). */
-static int ingest_file(struct kp_ingest *in, enum kp_input which, const char *path)
+static int ingest_file(struct kp_ingest *in, struct kp_data *d, enum kp_input which,
+                       const char *path)
 {
     int e = sys_readable(path);
     if (e) {
@@ -54,8 +87,7 @@ static int ingest_file(struct kp_ingest *in, enum kp_input which, const char *pa
         return -1;
     }
     ingest_begin(in, which, path);
-    long long size = 0;
-    int err = sys_stream_file(path, feed, in, &size);
+    int err = stream_hashed(d, path, ingest_feed_cb, in);
     int rc = ingest_end(in);
     if (err) {
         diag(KP_FATAL, path, 0, 0, "cannot read: %s", strerror(err));
@@ -84,7 +116,7 @@ static void crm_feed_cb(void *arg, const void *p, size_t n)
 }
 
 /* Stream one file of the CRM export through crm. 0, or -1 (reported). */
-static int crm_file(struct kp_crm *k, enum kp_crm_file which)
+static int crm_file(struct kp_crm *k, struct kp_data *d, enum kp_crm_file which)
 {
     const char *path = crm_path(k, which);
     int e = sys_readable(path);
@@ -93,8 +125,7 @@ static int crm_file(struct kp_crm *k, enum kp_crm_file which)
         return -1;
     }
     crm_begin(k, which, path);
-    long long size = 0;
-    int err = sys_stream_file(path, crm_feed_cb, k, &size);
+    int err = stream_hashed(d, path, crm_feed_cb, k);
     int rc = crm_end(k);
     if (err) {
         diag(KP_FATAL, path, 0, 0, "cannot read: %s", strerror(err));
@@ -105,17 +136,17 @@ static int crm_file(struct kp_crm *k, enum kp_crm_file which)
 
 /* The people: the roster, or the CRM team list (crm.h). 0 or -1. */
 static int load_people(const struct kp_opts *o, struct kp_config *c, struct kp_ingest *in,
-                       struct kp_crm *k)
+                       struct kp_crm *k, struct kp_data *d)
 {
     if (!k || !crm_path(k, KP_CRM_TEAM))
-        return ingest_file(in, KP_IN_ROSTER, c->roster);
+        return ingest_file(in, d, KP_IN_ROSTER, c->roster);
     if (o->roster) {
         diag(KP_FATAL, c->path, 0, 0, "--roster: this config reads its people from the CRM "
              "team list ([crm] team_list)");
         ingest_fail(in);
         return -1;
     }
-    return crm_file(k, KP_CRM_TEAM);
+    return crm_file(k, d, KP_CRM_TEAM);
 }
 
 /* Config and inputs; NULL (reported, exit status 2) when either is unusable.
@@ -128,17 +159,19 @@ static struct kp_config *load_inputs(const struct kp_opts *o, struct kp_data *d)
     if (!c)
         return NULL;
     memset(d, 0, sizeof *d);
+    if (hash_file_hex(c->path, d->config_sha256, NULL) != 0)
+        d->config_sha256[0] = '\0';
     struct kp_ingest *in = ingest_new(c, d);
     int failed = 0;
     struct kp_crm *k = crm_new(c, d, in, &failed);
     int metrics = !k || o->metrics || config_get(c, "input", "metrics");
     /* Stop at the first unusable file: the later ones depend on it. */
-    int bad = failed || load_people(o, c, in, k) != 0;
+    int bad = failed || load_people(o, c, in, k, d) != 0;
     bad = bad || (k && crm_people(k) != 0);
-    bad = bad || (k && crm_file(k, KP_CRM_DEALS) != 0);
-    bad = bad || (metrics && ingest_file(in, KP_IN_METRICS, c->metrics) != 0);
-    bad = bad || (c->targets && ingest_file(in, KP_IN_TARGETS, c->targets) != 0);
-    bad = bad || (k && crm_path(k, KP_CRM_TARGETS) && crm_file(k, KP_CRM_TARGETS) != 0);
+    bad = bad || (k && crm_file(k, d, KP_CRM_DEALS) != 0);
+    bad = bad || (metrics && ingest_file(in, d, KP_IN_METRICS, c->metrics) != 0);
+    bad = bad || (c->targets && ingest_file(in, d, KP_IN_TARGETS, c->targets) != 0);
+    bad = bad || (k && crm_path(k, KP_CRM_TARGETS) && crm_file(k, d, KP_CRM_TARGETS) != 0);
     if (bad)
         ingest_fail(in);
     bad |= ingest_finish(in) != 0;
@@ -316,8 +349,28 @@ int pipeline_compute(const struct kp_opts *o)
     return diag_status();
 }
 
+/* run: file the documents when the config names an archive ([archive] dir,
+ * relative to the config's folder) and the run wrote its documents. */
+static void archive_outputs(const struct kp_opts *o, const struct kp_config *c, const char *outdir)
+{
+    const char *dir = config_get(c, "archive", "dir");
+    if (!dir || !*dir || diag_status() > 1)
+        return;
+    char *base = path_dir(c->path), *to = path_resolve(base, dir);
+    char *name = manifest_json_name(o->shard_k, o->shard_n);
+    archive_run(outdir, name, to, NULL);
+    free(base), free(to), free(name);
+}
+
 static int render_outputs(const struct kp_opts *o, const struct kp_config *c, const char *outdir)
 {
+    /* Temporary files a killed run left; not when sharding (shards may render
+     * into one folder at once, and would remove each other's). */
+    if (o->shard_n == 0) {
+        char *r = path_join(outdir, "reviews"), *p = path_join(outdir, "packets");
+        sys_sweep_tmp_tree(r), sys_sweep_tmp_tree(p);
+        free(r), free(p);
+    }
     struct kp_render_opts ro = {outdir, o->jobs, o->shard_k, o->shard_n, o->only, o->nonly,
                                 o->no_charts, o->quiet};
     return render_run(c, &ro);
@@ -336,7 +389,7 @@ static int load_roster(const struct kp_config *c, struct kp_data *d)
     diag_capture(&said);
     memset(d, 0, sizeof *d);
     struct kp_ingest *in = ingest_new(c, d);
-    int bad = ingest_file(in, KP_IN_ROSTER, c->roster) != 0;
+    int bad = ingest_file(in, d, KP_IN_ROSTER, c->roster) != 0;
     bad |= ingest_finish(in) != 0;
     diag_capture(NULL);
     if (bad && said.s)
@@ -372,6 +425,7 @@ int pipeline_run(const struct kp_opts *o)
         render_outputs(o, p.c, p.outdir);
         if (mail_configured(p.c) && o->shard_n == 0)
             mail_outputs(o, p.c, p.outdir, 1);
+        archive_outputs(o, p.c, p.outdir);
     }
     prep_free(&p);
     return diag_status();
@@ -415,12 +469,6 @@ int pipeline_explain(const struct kp_opts *o)
     return diag_status() == 1 ? 0 : diag_status();
 }
 
-static int not_yet(const struct kp_opts *o)
-{
-    diag_fatal("'%s' is not implemented yet", o->cmd);
-    return diag_status();
-}
-
 int pipeline_mail(const struct kp_opts *o)
 {
     struct kp_config *c = load_config(o);
@@ -433,12 +481,12 @@ int pipeline_mail(const struct kp_opts *o)
 
 int pipeline_archive(const struct kp_opts *o)
 {
-    return not_yet(o);
+    return archive_run(o->outdir, NULL, o->archive_to, o->supersede);
 }
 
 int pipeline_verify(const struct kp_opts *o)
 {
-    return not_yet(o);
+    return archive_verify(o->verify_dir, stdout);
 }
 
 int pipeline_sample(const struct kp_opts *o)

@@ -6,6 +6,7 @@
  * the line with jansson and checks every value against the meta. */
 #include "record.h"
 
+#include "hash.h"
 #include "util.h"
 
 #include <jansson.h>
@@ -114,6 +115,9 @@ void meta_free(struct kp_meta *m)
              6);
     strv_free(m->kpis, m->nkpis);
     strv_free(m->cols, m->ncols);
+    for (size_t i = 0; i < m->ninputs; i++)
+        free(m->inputs[i].name), free(m->inputs[i].sha256);
+    free(m->inputs);
     memset(m, 0, sizeof *m);
 }
 
@@ -237,6 +241,42 @@ static void put_strs(struct kp_buf *b, char *const *v, size_t n)
     buf_addc(b, ']');
 }
 
+static void put_inputs(struct kp_buf *b, const struct kp_meta *m)
+{
+    if (m->ninputs == 0)
+        return; /* the key is optional: older results.json files have none */
+    put_key(b, "inputs");
+    buf_addc(b, '[');
+    for (size_t i = 0; i < m->ninputs; i++) {
+        const struct kp_meta_input *f = &m->inputs[i];
+        buf_adds(b, i ? ",{\"name\":" : "{\"name\":");
+        put_str(b, f->name);
+        buf_printf(b, ",\"size\":%lld,\"sha256\":", f->size);
+        put_str(b, f->sha256);
+        buf_printf(b, ",\"rows\":%ld,\"used\":%ld,\"rejected\":%ld}", f->rows, f->used,
+                   f->rejected);
+    }
+    buf_addc(b, ']');
+}
+
+void meta_set_inputs(struct kp_meta *m, const struct kp_data *d)
+{
+    m->inputs = xcalloc(d->ninputs + 1, sizeof *m->inputs);
+    m->ninputs = d->ninputs;
+    for (size_t i = 0; i < d->ninputs; i++) {
+        const struct kp_input_file *f = &d->inputs[i];
+        const char *slash = f->name ? strrchr(f->name, '/') : NULL;
+        struct kp_meta_input *o = &m->inputs[i];
+        o->name = xstrdup(slash ? slash + 1 : f->name ? f->name : "");
+        o->size = f->size;
+        o->rows = f->rows, o->used = f->used, o->rejected = f->rejected;
+        if (f->hashed) {
+            o->sha256 = xmalloc(KP_SHA256_HEX);
+            hash_to_hex(f->sha256, o->sha256);
+        }
+    }
+}
+
 void meta_write_json(const struct kp_meta *m, struct kp_buf *out)
 {
     buf_adds(out, "{\"tool\":");
@@ -271,6 +311,7 @@ void meta_write_json(const struct kp_meta *m, struct kp_buf *out)
     put_strs(out, m->cols, m->ncols);
     put_key(out, "config_sha256");
     put_str(out, m->config_hash);
+    put_inputs(out, m);
     buf_addc(out, '}');
 }
 
@@ -897,6 +938,34 @@ static int check_size(struct rd *c, const struct kp_meta *m)
     return 0;
 }
 
+/* "inputs": optional; each entry an object with a non-empty name. */
+static int read_inputs(struct rd *c, const json_t *o, struct kp_meta *m)
+{
+    const json_t *a = json_object_get(o, "inputs");
+    if (!a)
+        return 0;
+    if (!json_is_array(a) || json_array_size(a) > 1000)
+        return bad(c, "meta: \"inputs\" must be an array of at most 1000 files");
+    m->inputs = xcalloc(json_array_size(a) + 1, sizeof *m->inputs);
+    for (; m->ninputs < json_array_size(a); m->ninputs++) {
+        const json_t *e = json_array_get(a, m->ninputs);
+        struct kp_meta_input *f = &m->inputs[m->ninputs];
+        const json_t *size = json_object_get(e, "size");
+        if (!json_is_object(e) || get_str(c, e, "name", &f->name) < 0 || !f->name || !*f->name ||
+            get_str(c, e, "sha256", &f->sha256) < 0 || (size && !json_is_integer(size)) ||
+            get_long(c, e, "rows", 0, LONG_MAX, &f->rows) < 0 ||
+            get_long(c, e, "used", 0, LONG_MAX, &f->used) < 0 ||
+            get_long(c, e, "rejected", 0, LONG_MAX, &f->rejected) < 0) {
+            m->ninputs++; /* free what was read */
+            return bad(c, "meta: \"inputs\"[%zu] must be {\"name\":s, \"size\":N, "
+                          "\"sha256\":s, \"rows\":N, \"used\":N, \"rejected\":N}",
+                       m->ninputs - 1);
+        }
+        f->size = size ? (long long)json_integer_value(size) : 0;
+    }
+    return 0;
+}
+
 int meta_read_json(const char *line, struct kp_meta *m, char *err, size_t errlen)
 {
     struct rd c = {.err = err, .errlen = errlen, .m = m};
@@ -923,6 +992,8 @@ int meta_read_json(const char *line, struct kp_meta *m, char *err, size_t errlen
         goto out;
     }
     m->pacing = json_is_true(p);
+    if (read_inputs(&c, o, m) < 0)
+        goto out;
     rc = 0;
 out:
     json_decref(o);

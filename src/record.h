@@ -29,7 +29,10 @@
  * meta: {"tool":s, "label":s, "from":"2026-04", "to":"2026-06", "m0":"2025-10",
  *   "nmonths":9, "as_of":"2026-06-30", "doc_date":"2026-06-30", "pacing":false,
  *   "months_elapsed":3, "org":s, "currency":s, "language":s, "kpis":[ids],
- *   "cols":[names], "config_sha256":s}
+ *   "cols":[names], "config_sha256":s, "inputs":[{"name":s, "size":N,
+ *   "sha256":s, "rows":N, "used":N, "rejected":N}, …]}
+ * ("inputs" only when there are any: the input files' base names, sizes and
+ * hashes with their row counts, for the manifest's provenance.)
  *
  * record: {"kind":"person"|"team"|"org", "id":s, "name":s, "email":s, "team":s,
  *   "role":s, "manager_id":s, "manager_name":s, "hire_date":s, "lang":s,
@@ -76,6 +79,15 @@ struct kp_buf;
 enum kp_status { KP_ST_OK, KP_ST_NA, KP_ST_INSUFFICIENT };
 extern const char *const kp_status_names[]; /* "ok", "na", "insufficient" */
 
+/* One input file as the meta records it (no path: the base name, so that
+ * results.json does not depend on where the files were read from). */
+struct kp_meta_input {
+    char *name;   /* base name, e.g. "metrics.csv" */
+    long long size;
+    char *sha256; /* hex, or NULL when not hashed */
+    long rows, used, rejected;
+};
+
 /* The run's metadata: shared by every record of one results.json. */
 struct kp_meta {
     char *tool_version;
@@ -95,6 +107,8 @@ struct kp_meta {
     char **cols; /* metric column names */
     size_t ncols;
     char *config_hash; /* hex sha256 of the config file, or "" */
+    struct kp_meta_input *inputs; /* the input files, in reading order */
+    size_t ninputs;
 };
 
 struct kp_kpival {
@@ -171,6 +185,9 @@ struct kp_record *record_new(const struct kp_meta *m, enum kp_rec_kind kind);
 void record_free(struct kp_record *r);
 /* Frees what m holds (not m itself) and zeroes it. */
 void meta_free(struct kp_meta *m);
+
+/* Copy d's input files (base names, sizes, hashes, row counts) into m. */
+void meta_set_inputs(struct kp_meta *m, const struct kp_data *d);
 
 /* Serialise: one line, no trailing newline or comma. */
 void meta_write_json(const struct kp_meta *m, struct kp_buf *out);

@@ -673,7 +673,8 @@ static void write_manifest(struct render *R)
         docs[n].packet = i >= R->npeople;
         docs[n++].id = i < R->npeople ? R->people[i].id : R->groups[R->team_group[i - R->npeople]]->id;
     }
-    manifest_write(R->o->outdir, R->cfg, &R->meta, docs, n);
+    manifest_write(R->o->outdir, R->cfg, &R->meta, docs, n, R->o->shard_k, R->o->shard_n,
+                   sys_now());
     free(docs);
 }
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -201,6 +202,135 @@ void sys_sweep_tmp(const char *dir)
         }
     }
     closedir(d);
+}
+
+int sys_is_tmp(const char *path)
+{
+    const char *b = path_base(path);
+    return b[0] == '.' && strstr(b, TMP_TAG) != NULL;
+}
+
+void sys_sweep_tmp_tree(const char *dir)
+{
+    sys_sweep_tmp(dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char *p = path_join(dir, e->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            sys_sweep_tmp_tree(p);
+        free(p);
+    }
+    closedir(d);
+}
+
+int sys_fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int err = fd < 0 ? errno : 0;
+    if (!err && fsync(fd) != 0 && errno != EINVAL)
+        err = errno;
+    if (fd >= 0)
+        close(fd);
+    if (err)
+        diag(KP_SYSERR, dir, 0, 0, "cannot sync the folder: %s", strerror(err));
+    return err ? -1 : 0;
+}
+
+int sys_link(const char *oldpath, const char *newpath)
+{
+    return link(oldpath, newpath) == 0 ? 0 : errno;
+}
+
+static int list_into(const char *root, const char *rel, int rec, char ***v, size_t *n,
+                     size_t *cap)
+{
+    char *dir = rel ? path_join(root, rel) : xstrdup(root);
+    DIR *d = opendir(dir);
+    int err = d ? 0 : errno;
+    struct dirent *e;
+    while (!err && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char *r = rel ? path_join(rel, e->d_name) : xstrdup(e->d_name);
+        char *full = path_join(root, r);
+        struct stat st;
+        if (lstat(full, &st) != 0) {
+            err = errno;
+        } else if (S_ISDIR(st.st_mode)) {
+            err = rec ? list_into(root, r, rec, v, n, cap) : 0;
+        } else {
+            xgrow(v, cap, *n + 1, sizeof **v);
+            (*v)[(*n)++] = r;
+            r = NULL;
+        }
+        free(r), free(full);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+    return err;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int sys_list_files(const char *dir, int recursive, char ***out, size_t *n)
+{
+    size_t cap = 0;
+    *out = NULL, *n = 0;
+    int err = list_into(dir, NULL, recursive, out, n, &cap);
+    if (err) {
+        strv_free(*out, *n);
+        *out = NULL, *n = 0;
+        return err;
+    }
+    if (*n)
+        qsort(*out, *n, sizeof **out, str_cmp);
+    return 0;
+}
+
+int sys_is_regular(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int sys_lock_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || flock(fd, LOCK_EX) != 0) {
+        diag(KP_SYSERR, dir, 0, 0, "cannot lock: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+void sys_unlock(int handle)
+{
+    if (handle >= 0)
+        close(handle); /* releases the flock */
+}
+
+char *sys_user_name(void)
+{
+    const char *u = getenv("USER");
+    if (str_empty(u))
+        u = getenv("LOGNAME");
+    if (str_empty(u))
+        u = getlogin();
+    if (str_empty(u))
+        return xasprintf("uid %ld", (long)getuid());
+    return xstrdup(u);
 }
 
 int sys_mkdirs(const char *path)
@@ -950,12 +1080,6 @@ int sys_lock(const char *path)
         return -1;
     }
     return fd;
-}
-
-void sys_unlock(int handle)
-{
-    if (handle >= 0)
-        close(handle);
 }
 
 void sys_sleep_ms(double ms)

@@ -35,6 +35,31 @@ int sys_write_atomic(const char *path, const void *data, size_t n);
 
 /* Remove leftover temporary files of killed runs directly inside dir. */
 void sys_sweep_tmp(const char *dir);
+/* The same in dir and every folder below it. */
+void sys_sweep_tmp_tree(const char *dir);
+/* Is path's last component the name of such a temporary file? */
+int sys_is_tmp(const char *path);
+
+/* fsync a folder, so that the renames done in it last. 0 or -1 (reported). */
+int sys_fsync_dir(const char *dir);
+/* A second name for a file (hard link; fails if newpath exists). 0 or the
+ * errno value (nothing reported). */
+int sys_link(const char *oldpath, const char *newpath);
+/* Every entry below dir (recursive = 0: directly in dir) that is not a
+ * folder (files, links, devices...), as paths relative to dir ("a/b.pdf"),
+ * sorted bytewise, in a new array of new strings (strv_free). Symbolic
+ * links to folders are not followed. 0, or the errno value (nothing
+ * reported). */
+int sys_list_files(const char *dir, int recursive, char ***out, size_t *n);
+/* A regular file (not a link, folder or device)? */
+int sys_is_regular(const char *path);
+/* Take an exclusive lock on a folder (flock), waiting for other holders.
+ * Returns a handle for sys_unlock, or -1 (reported). */
+int sys_lock_dir(const char *dir);
+void sys_unlock(int handle);
+/* Who runs this: $USER, else $LOGNAME, else getlogin(), else "uid N"
+ * (a new string). Self-reported: any user can set $USER. */
+char *sys_user_name(void);
 
 /* mkdir -p; 0 or -1 (reported). */
 int sys_mkdirs(const char *path);
@@ -139,7 +164,6 @@ int sys_append_sync(const char *path, const void *data, size_t n);
  * sys_unlock or exit. Returns a handle >= 0; -1 when another process holds it
  * (errno EWOULDBLOCK, nothing reported) or on error (errno set, reported). */
 int sys_lock(const char *path);
-void sys_unlock(int handle);
 /* Sleep for ms milliseconds (signals do not cut it short). */
 void sys_sleep_ms(double ms);
 /* An environment variable, or NULL. */

@@ -30,12 +30,12 @@ for k in 1 2 3 4; do
     kp render -q -c "$T/data/review.ini" -o "$T/shard$k" --shard "$k/4" -j 1
     t_rc "render --shard $k/4: exit 0" 0
 done
-cat "$T"/shard?/SHA256SUMS | sort -k 2 >"$T/union"
+cat "$T"/shard?/SHA256SUMS.shard-*-of-4 | sort -u -k 2 >"$T/union"
 sort -k 2 "$T/j1/SHA256SUMS" >"$T/single"
 t_same "the union of 4 shards equals one run, byte for byte" "$T/single" "$T/union"
-n1=$(wc -l <"$T/shard1/SHA256SUMS")
+n1=$(wc -l <"$T/shard1/SHA256SUMS.shard-1-of-4")
 t_ok "shards split the work (shard 1 has some but not all)" test "$n1" -gt 0 -a "$n1" -lt "$(wc -l <"$T/single")"
-dups=$(cat "$T"/shard?/SHA256SUMS | awk '{ print $2 }' | sort | uniq -d | wc -l)
+dups=$(cat "$T"/shard?/SHA256SUMS.shard-*-of-4 | awk '$2 ~ /\.pdf$/ { print $2 }' | sort | uniq -d | wc -l)
 t_eq "no document is rendered by two shards" 0 "$dups"
 
 # A worker killed mid-batch: its document goes to another worker.

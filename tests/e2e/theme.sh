@@ -30,7 +30,7 @@ confidential.en = \"Personal and confidential: {name}\""
 kp run -q -c "$T/logo.ini" -o "$T/doc" --only R0003 --no-charts
 t_rc "a logo, Letter, a title: exit 0" 0
 pdfimages -list "$T/doc/reviews/East/R0003.pdf" >"$T/images" 2>/dev/null
-t_eq "the logo is the one image in the review (its alpha is a soft mask)" 1 "$(grep -c ' image ' "$T/images")"
+t_eq "the logo is the one image in the review (its alpha is a soft mask)" 1 "$(awk '$3 == "image"' "$T/images" | wc -l)"
 t_grep "Letter paper" 'Page size: +612 x 792' "$(pdfinfo "$T/doc/reviews/East/R0003.pdf" >"$T/info" 2>/dev/null; echo "$T/info")"
 pdftotext "$T/doc/reviews/East/R0003.pdf" "$T/text" 2>/dev/null
 t_grep "the configured title" 'Quarterly performance review: 2026-Q2' "$T/text"
