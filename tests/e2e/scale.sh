@@ -38,6 +38,16 @@ t_ok "shards split the work (shard 1 has some but not all)" test "$n1" -gt 0 -a 
 dups=$(cat "$T"/shard?/SHA256SUMS.shard-*-of-4 | awk '$2 ~ /\.pdf$/ { print $2 }' | sort | uniq -d | wc -l)
 t_eq "no document is rendered by two shards" 0 "$dups"
 
+# The GNU parallel recipe of docs/scale.md, run here on this machine.
+KPIPRESS=$KP sh "$SRC/docs/shard-parallel.sh" "$T/data/review.ini" "$T/par" 3 >"$T/par.log" 2>&1
+rc=$?
+t_rc "docs/shard-parallel.sh: exit 0" 0
+t_grep "docs/shard-parallel.sh: checksums verified" 'merged 3 shards: .* documents, checksums verified' "$T/par.log"
+t_same "the recipe's merged SHA256SUMS equals one run's" "$T/j1/SHA256SUMS" "$T/par/SHA256SUMS"
+jq -c '.documents' "$T/j1/manifest.json" >"$T/docs.single"
+jq -c '.documents' "$T/par/manifest.json" >"$T/docs.merged"
+t_same "the recipe's merged manifest lists the same documents" "$T/docs.single" "$T/docs.merged"
+
 # A worker killed mid-batch: its document goes to another worker.
 "$KP" run -c "$T/data/review.ini" -o "$T/killed" -j 2 >"$T/killed.log" 2>&1 &
 pid=$!
