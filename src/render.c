@@ -57,6 +57,7 @@ struct render {
     struct kp_doc_entry *docs;   /* [npeople + nteams] what the workers reported */
     unsigned char *written;      /* [npeople + nteams] */
     size_t expected;             /* documents this run (shard) writes */
+    double ms[5];                /* time per stage (KPIPRESS_TIMINGS): see stage_names */
     struct kp_record **groups;   /* teams in order, then the org */
     size_t ngroups, cap_groups;
     struct kp_record *org;
@@ -438,15 +439,37 @@ static void report_missing(const struct kp_pdf *doc, const char *who)
     buf_free(&b);
 }
 
+/* Where a worker's time goes, summed by the parent for KPIPRESS_TIMINGS=1:
+ * reading records, layout (ours), charts (gnuplot and the replay), writing
+ * the PDF (libharu, zlib), writing the files (and their hashes). */
+enum { ST_READ, ST_LAYOUT, ST_CHARTS, ST_PDF, ST_FILES, ST_COUNT };
+static const char *const stage_names[ST_COUNT] = {"read records", "layout", "charts",
+                                                  "PDF (libharu)", "files"};
+
+static double charts_ms(const struct render *R)
+{
+    double engine = 0, replay = 0;
+    long n = 0, failed = 0;
+    if (R->ts.figures)
+        figures_stats(R->ts.figures, &engine, &replay, &n, &failed);
+    return engine + replay;
+}
+
 /* One person's review, built into its own document (NULL when the record
  * cannot be read: reported). */
 static struct kp_pdf *build_review(struct render *R, size_t person, struct kp_record **rec)
 {
+    double t0 = sys_clock_ms();
     struct kp_record *r = read_person(R, person);
+    double t1 = sys_clock_ms(), c0 = charts_ms(R);
+    R->ms[ST_READ] += t1 - t0;
     if (!r)
         return NULL;
     struct kp_pdf *doc = pdf_new(R->ts.theme.paper);
     typeset_review(&R->ts, doc, r, team_record(R, r->team));
+    double dc = charts_ms(R) - c0;
+    R->ms[ST_CHARTS] += dc;
+    R->ms[ST_LAYOUT] += sys_clock_ms() - t1 - dc;
     typeset_info(&R->ts, doc, r);
     report_missing(doc, r->id);
     if (rec)
@@ -463,11 +486,16 @@ static int emit(struct render *R, size_t which, struct kp_pdf *doc, struct kp_bu
     char *path = path_join(R->o->outdir, R->paths[which]), *data = NULL;
     size_t len = 0;
     int rc = -1;
-    if (doc && pdf_render(doc, path, &data, &len) == 0 && sys_write_atomic(path, data, len) == 0) {
+    double t0 = sys_clock_ms();
+    int built = doc && pdf_render(doc, path, &data, &len) == 0;
+    double t1 = sys_clock_ms();
+    R->ms[ST_PDF] += t1 - t0;
+    if (built && sys_write_atomic_nosync(path, data, len) == 0) {
         char hex[KP_SHA256_HEX];
         hash_sha256_hex(data, len, hex);
         buf_printf(result, "%zu:%d:%zu:%s ", which, pdf_page_count(doc), len, hex);
         rc = 0;
+        R->ms[ST_FILES] += sys_clock_ms() - t1;
     } else {
         buf_printf(result, "%zu:fail ", which);
     }
@@ -482,8 +510,12 @@ static int team_job(struct render *R, const struct job *j, struct kp_buf *result
     struct kp_record **teams = xcalloc(R->nteams + 1, sizeof *teams);
     for (size_t k = 0; k < R->nteams; k++)
         teams[k] = R->groups[R->team_group[k]];
+    double t0 = sys_clock_ms(), c0 = charts_ms(R);
     struct kp_pdf *packet = pdf_new(R->ts.theme.paper);
     int top = typeset_packet_begin(&R->ts, packet, t, t->nmembers, R->org, teams, R->nteams);
+    double dc = charts_ms(R) - c0;
+    R->ms[ST_CHARTS] += dc;
+    R->ms[ST_LAYOUT] += sys_clock_ms() - t0 - dc;
     int bad = 0;
     for (size_t m = 0; m < t->nmembers; m++) { /* in the team's rank order */
         long p = find_person(R, t->members[m].rep_id);
@@ -511,11 +543,26 @@ static int team_job(struct render *R, const struct job *j, struct kp_buf *result
     return bad;
 }
 
+static int worker_job_run(struct render *R, const struct job *j, struct kp_buf *result);
+
 static int worker_job(void *arg, size_t job, struct kp_buf *result)
 {
     struct render *R = arg;
     const struct job *j = &R->jobs[job];
     long before = diag_count(KP_ERROR) + diag_count(KP_SYSERR);
+    memset(R->ms, 0, sizeof R->ms);
+    int st = worker_job_run(R, j, result);
+    buf_printf(result, "T:%.3f:%.3f:%.3f:%.3f:%.3f ", R->ms[0], R->ms[1], R->ms[2], R->ms[3],
+               R->ms[4]);
+    /* 2: written, but something was reported (a chart that failed): the run
+     * is not clean. */
+    if (!st && diag_count(KP_ERROR) + diag_count(KP_SYSERR) > before)
+        return 2;
+    return st;
+}
+
+static int worker_job_run(struct render *R, const struct job *j, struct kp_buf *result)
+{
     int bad;
     if (j->kind == JOB_TEAM) {
         bad = team_job(R, j, result);
@@ -524,10 +571,6 @@ static int worker_job(void *arg, size_t job, struct kp_buf *result)
         bad = emit(R, j->idx, doc, result) != 0;
         pdf_free(doc);
     }
-    /* 2: written, but something was reported (a chart that failed): the run
-     * is not clean. */
-    if (!bad && diag_count(KP_ERROR) + diag_count(KP_SYSERR) > before)
-        return 2;
     return bad;
 }
 
@@ -590,6 +633,15 @@ static void job_done(void *arg, size_t job, int status, const char *result)
         diag_raise(KP_ERROR);
     const char *p = result;
     while (*p) {
+        if (p[0] == 'T' && p[1] == ':') {
+            double v[ST_COUNT] = {0};
+            if (sscanf(p, "T:%lf:%lf:%lf:%lf:%lf", &v[0], &v[1], &v[2], &v[3], &v[4]) == 5)
+                for (int i = 0; i < ST_COUNT; i++)
+                    R->ms[i] += v[i];
+            p += strcspn(p, " ");
+            p += *p == ' ';
+            continue;
+        }
         char *end;
         size_t which = (size_t)strtoull(p, &end, 10);
         if (end == p || *end != ':' || which >= R->npeople + R->nteams)
@@ -723,6 +775,7 @@ int render_run(const struct kp_config *cfg, const struct kp_render_opts *o)
         if (sys_pool(workers, R.njobs, &ops, &R) != 0)
             rc = -1;
         progress(&R, 1);
+        sys_sync_fs(o->outdir); /* the documents were written without fsync each */
         write_manifest(&R);
         double dt = now_s() - R.t0;
         diag(KP_NOTE, NULL, 0, 0, "%zu documents (%zu pages, %.1f MB) in %.2f s = %.1f/s%s%s",
@@ -730,6 +783,15 @@ int render_run(const struct kp_config *cfg, const struct kp_render_opts *o)
              R.failed ? "; not written: " : "", R.failed ? "see above" : "");
         diag(KP_NOTE, NULL, 0, 0, "peak memory: %.1f MB (parent), %.1f MB (largest worker)",
              sys_peak_rss_kb(0) / 1024.0, sys_peak_rss_kb(1) / 1024.0);
+        const char *t = getenv("KPIPRESS_TIMINGS");
+        if (t && *t == '1' && R.ok) {
+            struct kp_buf b = {0};
+            for (int i = 0; i < ST_COUNT; i++)
+                buf_printf(&b, "%s%s %.2f ms", i ? ", " : "", stage_names[i],
+                           R.ms[i] / (double)R.npeople);
+            diag(KP_NOTE, NULL, 0, 0, "timing: worker time per person: %s", b.s);
+            buf_free(&b);
+        }
     }
     render_free(&R);
     return diag_status();

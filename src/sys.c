@@ -1,4 +1,5 @@
-/* sys — see sys.h. */
+/* sys — see sys.h. Linux: syncfs() needs _GNU_SOURCE (this file only). */
+#define _GNU_SOURCE
 #include "sys.h"
 
 #include "diag.h"
@@ -34,6 +35,7 @@ struct kp_out {
     FILE *f;
     char *path, *tmp;
     int slot;
+    int nosync;
 };
 
 int sys_read_file(const char *path, char **data, size_t *len)
@@ -152,7 +154,7 @@ int out_commit(struct kp_out *o)
     int err = 0;
     if (fflush(o->f) != 0 || ferror(o->f))
         err = errno ? errno : EIO;
-    if (!err && fsync(fileno(o->f)) != 0 && errno != EINVAL)
+    if (!err && !o->nosync && fsync(fileno(o->f)) != 0 && errno != EINVAL)
         err = errno;
     if (fclose(o->f) != 0 && !err)
         err = errno ? errno : EIO;
@@ -175,17 +177,41 @@ void out_abort(struct kp_out *o)
     out_free(o);
 }
 
-int sys_write_atomic(const char *path, const void *data, size_t n)
+static int write_atomic(const char *path, const void *data, size_t n, int nosync)
 {
     struct kp_out *o = out_open(path);
     if (!o)
         return -1;
+    o->nosync = nosync;
     if (n && fwrite(data, 1, n, o->f) != n) {
         diag(KP_SYSERR, path, 0, 0, "cannot write: %s", strerror(errno));
         out_abort(o);
         return -1;
     }
     return out_commit(o);
+}
+
+int sys_write_atomic(const char *path, const void *data, size_t n)
+{
+    return write_atomic(path, data, n, 0);
+}
+
+int sys_write_atomic_nosync(const char *path, const void *data, size_t n)
+{
+    return write_atomic(path, data, n, 1);
+}
+
+int sys_sync_fs(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || syncfs(fd) != 0) {
+        diag(KP_SYSERR, dir, 0, 0, "cannot flush to disk: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
 }
 
 void sys_sweep_tmp(const char *dir)

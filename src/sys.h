@@ -32,6 +32,13 @@ int out_commit(struct kp_out *o); /* frees o; 0 or -1 (reported) */
 void out_abort(struct kp_out *o); /* frees o; removes the temporary file */
 /* Whole-buffer convenience over out_open/out_commit. */
 int sys_write_atomic(const char *path, const void *data, size_t n);
+/* The same without the fsync: still never a half-written file at path (the
+ * rename is atomic), but durable only after sys_sync_fs(). For the thousands
+ * of documents of a batch, which one sync at the end makes durable at once. */
+int sys_write_atomic_nosync(const char *path, const void *data, size_t n);
+/* Flush everything of the filesystem holding dir to disk (syncfs). 0 or -1
+ * (reported). */
+int sys_sync_fs(const char *dir);
 
 /* Remove leftover temporary files of killed runs directly inside dir. */
 void sys_sweep_tmp(const char *dir);
