@@ -1297,10 +1297,20 @@ static int wanted(struct mail *M, const struct who *w, const struct msg *m)
 {
     if (w->resend || w->last == ST_NONE || w->last == ST_DEFERRED || w->last == ST_REJECTED)
         return 1;
+    if (w->last == ST_UNKNOWN && m->on_disk) {
+        /* The connection was lost after the message was sent and before the
+         * server answered. Without a "250" the server has not taken it on
+         * (RFC 5321 6.1): send it again, the very same bytes and Message-ID,
+         * which mail systems recognise as one message if both arrived. */
+        diag(KP_WARN, M->ledger, 0, 0, "%s: the attempt of %s got no answer from the server: "
+             "sending the identical message (same Message-ID) again", w->id, w->last_time);
+        return 1;
+    }
     M->skipped++;
     if (w->last == ST_UNKNOWN) {
         diag(KP_ERROR, M->ledger, 0, 0, "%s: the attempt of %s may or may not have reached the "
-             "server: not sent again; check the mailbox, then --resend %s if it is not there",
+             "server, and the message would differ now: not sent again; check the mailbox, "
+             "then --resend %s if it is not there",
              w->id, w->last_time, w->id);
         say(M, "hold  %s  outcome of %s unknown (--resend %s)", w->id, w->last_time, w->id);
     } else if (!m->on_disk) {

@@ -172,7 +172,7 @@ t_eq "a re-run tries only the undelivered R2" "rejected rejected" \
 t_eq "a re-run sends nothing else" 3 "$(received codes)"
 stop_server
 
-# ---- no reply to the end of DATA: held, never sent twice ----
+# ---- no reply to the end of DATA: status unknown, sent again identically ----
 PORT=""
 start_server hang --hangup chen@example.com
 kp run -q -c "$CFG" -o "$T/hang"
@@ -180,25 +180,27 @@ kp mail -c "$CFG" -o "$T/hang" --send --smtp "$URL"
 t_rc "no reply after the message: exit 1" 1
 t_grep "no reply after the message: status unknown" '^R3,.*,unknown,' "$T/hang/mail/ledger.csv"
 t_eq "the server has that message once" 4 "$(received hang)"
-kp mail -c "$CFG" -o "$T/hang" --send --smtp "$URL"
-t_rc "a re-run with an unknown outcome: exit 1" 1
-t_grep "and says to check, then --resend" 'R3: the attempt of .* may or may not have reached the server.*--resend R3' "$T/out"
-t_eq "a re-run does not send it again" 4 "$(received hang)"
+first_id=$(grep -i -m1 '^Message-ID:' "$(grep -l 'chen@example.com' "$T"/srv/hang/*.eml | head -n 1)" | tr -d '\r')
 stop_server
 PORT=""
 start_server hang2
-kp mail -c "$CFG" -o "$T/hang" --send --smtp "$URL" --resend R3
-t_rc "--resend R3 exits 0" 0
-t_eq "--resend R3 sends it" 1 "$(received hang2)"
+kp mail -c "$CFG" -o "$T/hang" --send --smtp "$URL"
+t_rc "a re-run after the lost reply: exit 0" 0
+t_grep "and says the identical message goes again" 'R3: the attempt of .* got no answer from the server: sending the identical message \(same Message-ID\) again' "$T/out"
+t_eq "only that message is sent again" 1 "$(received hang2)"
+again_id=$(grep -i -m1 '^Message-ID:' "$T"/srv/hang2/*.eml | tr -d '\r')
+t_eq "with the same Message-ID (mail systems file it once)" "$first_id" "$again_id"
+kp mail -c "$CFG" -o "$T/hang" --send --smtp "$URL"
+t_eq "a third run sends nothing" 1 "$(received hang2)"
 stop_server
 
-# ---- a run stopped during an attempt: recorded as unknown, held ----
+# ---- a run stopped during an attempt: recorded as unknown, then sent again ----
 printf 'R2,bo@example.com,%s,unknown,2026-07-01T00:00:00Z,interrupted\r\n' "$(printf '%064d' 0)" \
     >"$T/hang/mail/ledger.pending"
 kp mail -c "$CFG" -o "$T/hang"
 t_grep "an interrupted attempt is recorded" 'the last run stopped while sending \(R2\): recorded as unknown' "$T/out"
 t_ok "and its marker is gone" test ! -e "$T/hang/mail/ledger.pending"
-t_grep "and R2 is held" '^hold  R2' "$T/out"
+t_grep "and R2 would be sent again" '^send +R2 ' "$T/out"
 
 # ---- AUTH ----
 PORT=""
