@@ -30,11 +30,15 @@ static const char *part_name(const struct assembly *a, size_t i, char *tmp, size
     return tmp;
 }
 
-/* After a qpdf call: report qpdf's error (if any) as a KP_ERROR and say so. */
+static void report_warnings(const struct assembly *a, qpdf_data q);
+
+/* After a qpdf call: report qpdf's error (if any) as a KP_ERROR, after the
+ * warnings that led to it, and say so. */
 static int failed(const struct assembly *a, qpdf_data q, const char *what)
 {
     if (!qpdf_has_error(q))
         return 0;
+    report_warnings(a, q);
     qpdf_error e = qpdf_get_error(q);
     diag(KP_ERROR, a->p->name, 0, 0, "cannot assemble the packet: %s: %s", what,
          e ? qpdf_get_error_full_text(q, e) : "unknown qpdf error");
