@@ -15,11 +15,11 @@
  * page's stream data from its source only then). */
 struct assembly {
     const struct kp_packet *p;
-    qpdf_data q;      /* the packet = part 0 */
-    qpdf_data *src;   /* [nparts]: src[0] = q */
-    size_t *first;    /* [nparts] each part's first page in the packet */
-    size_t *npages;   /* [nparts] */
-    size_t total;     /* pages */
+    qpdf_data q;    /* the packet = part 0 */
+    qpdf_data *src; /* [nparts]: src[0] = q */
+    size_t *first;  /* [nparts] each part's first page in the packet */
+    size_t *npages; /* [nparts] */
+    size_t total;   /* pages */
 };
 
 static const char *part_name(const struct assembly *a, size_t i, char *tmp, size_t n)

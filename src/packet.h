@@ -38,7 +38,7 @@
 
 /* One document of the packet. */
 struct kp_packet_part {
-    const char *pdf;   /* a whole PDF file */
+    const char *pdf; /* a whole PDF file */
     size_t len;
     const char *name;  /* what messages call it (e.g. the review's path); NULL = "part N" */
     const char *title; /* its bookmark under the top one (UTF-8); NULL = none */

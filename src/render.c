@@ -32,8 +32,9 @@ struct line {
 };
 
 /* A job is one person's review, or a whole team: every member's review
- * built once, written when it belongs to this shard, and appended to the
- * team's packet (so charts and layout are not done twice). */
+ * built and rendered once, written when it belongs to this shard, and the
+ * same bytes assembled into the team's packet (so charts, layout and PDF
+ * writing are not done twice). */
 enum { JOB_REVIEW, JOB_TEAM };
 struct job {
     int kind;
@@ -615,7 +616,8 @@ static int team_job(struct render *R, const struct job *j, struct kp_buf *result
     size_t len = 0;
     int pages = -1;
     if (!bad) {
-        struct kp_packet pk = {path, t->name, "Cover-", ps.v, ps.n};
+        struct kp_packet pk = {
+            .name = path, .title = t->name, .cover_label = "Cover-", .parts = ps.v, .nparts = ps.n};
         double t0 = sys_clock_ms();
         pages = packet_assemble(&pk, &data, &len);
         R->ms[ST_PDF] += sys_clock_ms() - t0;

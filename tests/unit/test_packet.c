@@ -172,8 +172,8 @@ static void check_dest(qpdf_data q, qpdf_oh item, size_t page)
 static void check_outline(qpdf_data q)
 {
     qpdf_oh root = qpdf_get_root(q);
-    assert_true(qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, root, "/PageMode"),
-                                           "/UseOutlines"));
+    assert_true(
+        qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, root, "/PageMode"), "/UseOutlines"));
     qpdf_oh ol = qpdf_oh_get_key(q, root, "/Outlines");
     assert_true(qpdf_oh_is_indirect(q, ol));
     assert_true(qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, ol, "/Type"), "/Outlines"));
@@ -478,7 +478,8 @@ static void test_damaged(void **state)
     const char *W = "kpipress: packets/East.pdf: warning: qpdf: ";
     char *m = assemble_bad("not a PDF at all", 16);
     char *want = xasprintf("%sR0013.pdf: can't find PDF header\n"
-                           "%scannot read: R0013.pdf: can't find startxref\n", W, E);
+                           "%scannot read: R0013.pdf: can't find startxref\n",
+                           W, E);
     assert_string_equal(m, want);
     free(m), free(want);
     /* A real review cut in half: no cross-reference table, no recovery. */
@@ -562,8 +563,8 @@ static void test_rendered(void **state)
     assert_true(same_pixels(pk, 4, janet, 1));
     assert_true(same_pixels(pk, 5, janet, 2));
     assert_false(same_pixels(pk, 4, janet, 2)); /* the check can fail */
-    char *cmd = xasprintf("pdftotext '%s' - 2>/dev/null | tr '\\f' '\\n' | grep . >'%s/text'", pk,
-                          outdir);
+    char *cmd =
+        xasprintf("pdftotext '%s' - 2>/dev/null | tr '\\f' '\\n' | grep . >'%s/text'", pk, outdir);
     assert_int_equal(run(cmd), 0);
     char *text, *path = xasprintf("%s/text", outdir);
     size_t n;
