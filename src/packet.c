@@ -97,6 +97,101 @@ static int add_pages(struct assembly *a, size_t i)
     return 0;
 }
 
+/* ---- font subset tags ---- */
+
+/* Every document tags its font subsets as its library likes (libharu:
+ * HPDFAA+, HPDFAB+ … in each), but different subsets in one file must have
+ * different tags (ISO 32000-1, 9.6.4). So the members' fonts get new ones,
+ * KPAAAA+ on, in page order; the head keeps its own. */
+struct retag {
+    int *seen; /* object ids done (fonts are shared by pages) */
+    size_t nseen, cap;
+    unsigned next; /* the packet's next tag number */
+};
+
+/* "/XXXXXX+Name" -> "/KPxxxx+Name" (xxxx = n in base 26), or NULL when the
+ * name has no subset tag. */
+static char *new_tag(const char *name, unsigned n)
+{
+    if (strlen(name) < 8 || name[7] != '+')
+        return NULL;
+    for (int i = 1; i < 7; i++)
+        if (name[i] < 'A' || name[i] > 'Z')
+            return NULL;
+    char *s = xstrdup(name);
+    s[1] = 'K', s[2] = 'P';
+    for (int i = 6; i >= 3; i--, n /= 26)
+        s[i] = (char)('A' + n % 26);
+    return s;
+}
+
+/* Rename d's key (a tagged name) as the subset n. */
+static void retag_key(qpdf_data q, qpdf_oh d, const char *key, unsigned n)
+{
+    qpdf_oh v = qpdf_oh_get_key_if_dict(q, d, key);
+    char *t = qpdf_oh_is_name(q, v) ? new_tag(qpdf_oh_get_name(q, v), n) : NULL;
+    if (t)
+        qpdf_oh_replace_key(q, d, key, qpdf_oh_new_name(q, t));
+    free(t);
+}
+
+/* A font and what names it: its descendant (Type0) and their descriptors. */
+static void retag_font(qpdf_data q, qpdf_oh font, unsigned n)
+{
+    retag_key(q, font, "/BaseFont", n);
+    retag_key(q, qpdf_oh_get_key_if_dict(q, font, "/FontDescriptor"), "/FontName", n);
+    qpdf_oh kids = qpdf_oh_get_key_if_dict(q, font, "/DescendantFonts");
+    for (int k = 0; qpdf_oh_is_array(q, kids) && k < qpdf_oh_get_array_n_items(q, kids); k++) {
+        qpdf_oh d = qpdf_oh_get_array_item(q, kids, k);
+        retag_key(q, d, "/BaseFont", n);
+        retag_key(q, qpdf_oh_get_key_if_dict(q, d, "/FontDescriptor"), "/FontName", n);
+    }
+}
+
+static int seen(struct retag *rt, int id)
+{
+    for (size_t i = 0; i < rt->nseen; i++)
+        if (rt->seen[i] == id)
+            return 1;
+    xgrow(&rt->seen, &rt->cap, rt->nseen + 1, sizeof *rt->seen);
+    rt->seen[rt->nseen++] = id;
+    return 0;
+}
+
+/* The fonts of one page of q (its own resources). */
+static void retag_page(qpdf_data q, qpdf_oh page, struct retag *rt)
+{
+    qpdf_oh fonts =
+        qpdf_oh_get_key_if_dict(q, qpdf_oh_get_key_if_dict(q, page, "/Resources"), "/Font");
+    if (!qpdf_oh_is_dictionary(q, fonts))
+        return;
+    char **keys = NULL;
+    size_t n = 0, cap = 0;
+    qpdf_oh_begin_dict_key_iter(q, fonts);
+    while (qpdf_oh_dict_more_keys(q)) {
+        xgrow(&keys, &cap, n + 1, sizeof *keys);
+        keys[n++] = xstrdup(qpdf_oh_dict_next_key(q));
+    }
+    for (size_t i = 0; i < n; i++) {
+        qpdf_oh f = qpdf_oh_get_key(q, fonts, keys[i]);
+        if (!qpdf_oh_is_indirect(q, f) || !seen(rt, qpdf_oh_get_object_id(q, f)))
+            retag_font(q, f, rt->next++);
+        free(keys[i]);
+    }
+    free(keys);
+}
+
+/* Part i's fonts renamed in its own copy, before its pages are copied. */
+static int retag_part(struct assembly *a, size_t i, struct retag *rt)
+{
+    qpdf_data q = a->src[i];
+    qpdf_push_inherited_attributes_to_page(q);
+    rt->nseen = 0;
+    for (size_t k = 0; k < a->npages[i]; k++)
+        retag_page(q, qpdf_get_page_n(q, k), rt);
+    return failed(a, q, "cannot rename its fonts") ? -1 : 0;
+}
+
 /* ---- outline ---- */
 
 static qpdf_oh name_obj(qpdf_data q, const char *name)
@@ -249,9 +344,13 @@ static int assemble(struct assembly *a, char **out, size_t *outlen)
         if (open_part(a, i) != 0)
             return -1;
     a->q = a->src[0];
-    for (size_t i = 0; i < a->p->nparts; i++)
-        if (add_pages(a, i) != 0)
-            return -1;
+    struct retag rt = {0};
+    int rc = 0;
+    for (size_t i = 0; i < a->p->nparts && rc == 0; i++)
+        rc = (i > 0 ? retag_part(a, i, &rt) : 0) || add_pages(a, i) ? -1 : 0;
+    free(rt.seen);
+    if (rc != 0)
+        return -1;
     qpdf_oh root = qpdf_get_root(a->q);
     make_outline(a, root);
     make_labels(a, root);

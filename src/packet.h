@@ -17,7 +17,9 @@
  * their streams (contents, fonts, images) keep their compression, byte for
  * byte (no decoding, no recompressing); only the small objects around them
  * are rewritten (into object streams). So every member's fonts come along:
- * a packet is about the sum of its parts' sizes.
+ * a packet is about the sum of its parts' sizes. The members' font subsets
+ * get new tags (KPAAAA+NotoSans-Regular …): every document names its own
+ * HPDFAA+…, and different subsets in one file must have different tags.
  *
  * The output is a function of the inputs only: no dates are added, and the
  * /ID is qpdf's deterministic one (an MD5 over the written file), so the same
@@ -26,7 +28,7 @@
  * Ownership: the parts' bytes and strings are the caller's and are only read
  * during the call. *out is malloc'd; the caller frees it.
  *
- * Errors: a part qpdf cannot read (damaged, encrypted, no pages), or a
+ * Errors: a part qpdf cannot read (damaged, password-protected, no pages), or a
  * failure to write, is reported as a KP_ERROR naming the packet and the
  * part, and the call returns -1 (nothing in *out). qpdf prints nothing
  * itself: its warnings are reported as KP_WARN. No recovery of damaged

@@ -106,7 +106,7 @@ static void inputs(struct inputs *in)
     memset(in, 0, sizeof *in);
     in->pdf[0] = make_head(&in->len[0]);
     in->pdf[1] = make_pdf("Janet Johnson", 2, &in->len[1]);
-    in->pdf[2] = make_pdf("Zhang Min", 1, &in->len[2]);
+    in->pdf[2] = make_pdf("张敏 Zhang Min", 1, &in->len[2]);
     const char *names[3] = {"head.pdf", "R0003.pdf", "R0013.pdf"};
     const char *titles[3] = {"Team summary", "Janet Johnson", "张敏"};
     const char *labels[3] = {"Team-", "R0003-", "R\xC3\xA9\x01-"};
@@ -262,6 +262,43 @@ static void check_info(qpdf_data q)
     free(a), free(b);
 }
 
+/* A font's name, the same in its descendant and their descriptors. */
+static char *font_name(qpdf_data q, qpdf_oh f)
+{
+    char *name = xstrdup(qpdf_oh_get_name(q, qpdf_oh_get_key(q, f, "/BaseFont")));
+    qpdf_oh d = qpdf_oh_get_array_item(q, qpdf_oh_get_key(q, f, "/DescendantFonts"), 0);
+    assert_string_equal(qpdf_oh_get_name(q, qpdf_oh_get_key(q, d, "/BaseFont")), name);
+    qpdf_oh fd = qpdf_oh_get_key(q, d, "/FontDescriptor");
+    assert_string_equal(qpdf_oh_get_name(q, qpdf_oh_get_key(q, fd, "/FontName")), name);
+    return name;
+}
+
+/* Every font of the packet, once, in page order: "name name …". */
+static char *fonts(qpdf_data q)
+{
+    struct kp_buf b = {0};
+    int seen[64], nseen = 0;
+    for (int p = 0; p < qpdf_get_num_pages(q); p++) {
+        qpdf_oh res = qpdf_oh_get_key(q, qpdf_get_page_n(q, (size_t)p), "/Resources");
+        qpdf_oh dict = qpdf_oh_get_key(q, res, "/Font");
+        for (const char *k = "/F1"; k; k = strcmp(k, "/F1") == 0 ? "/F2" : NULL) {
+            qpdf_oh f = qpdf_oh_get_key(q, dict, k);
+            if (qpdf_oh_is_null(q, f))
+                continue;
+            int id = qpdf_oh_get_object_id(q, f), dup = 0;
+            for (int i = 0; i < nseen; i++)
+                dup |= seen[i] == id;
+            if (dup)
+                continue;
+            seen[nseen++] = id;
+            char *name = font_name(q, f);
+            buf_printf(&b, "%s%s", b.len ? " " : "", name);
+            free(name);
+        }
+    }
+    return buf_steal(&b);
+}
+
 static void test_assemble(void **state)
 {
     (void)state;
@@ -279,6 +316,11 @@ static void test_assemble(void **state)
                                 "/D /St 1 >> ] >>");
     free(labels);
     check_info(q);
+    /* Different subsets, different tags: the members' fonts renamed. */
+    char *f = fonts(q);
+    assert_string_equal(f, "/HPDFAA+NotoSans-Regular /KPAAAA+NotoSans-Regular "
+                           "/KPAAAB+WenQuanYiMicroHei /KPAAAC+NotoSans-Regular");
+    free(f);
     assert_memory_equal(out, "%PDF-1.5\n", 9);
     assert_int_equal(count_titled(q, "Janet Johnson"), 1);
     assert_int_equal(count_titled(q, "own bookmark"), 0); /* the parts' outlines dropped */
@@ -570,7 +612,7 @@ static void test_rendered(void **state)
     size_t n;
     assert_int_equal(sys_read_file(path, &text, &n), 0);
     assert_string_equal(text, "Cover East\nTeam summary 1\nTeam summary 2\nJanet Johnson page "
-                              "1\nJanet Johnson page 2\nZhang Min page 1\n");
+                              "1\nJanet Johnson page 2\n张敏 Zhang Min page 1\n");
     free(text), free(path), free(cmd);
     free(pk), free(janet), free(head), free(out);
     inputs_free(&in);
