@@ -619,54 +619,6 @@ size_t pdf_size(const struct kp_pdf *d)
     return d->size;
 }
 
-int pdf_append(struct kp_pdf *dst, const struct kp_pdf *src)
-{
-    if (dst->in_path || src->in_path || src->misuse) {
-        misuse(dst, "pdf_append() with an open path or a faulty source");
-        return -1;
-    }
-    int first = (int)dst->npages;
-    uint32_t pool0 = (uint32_t)dst->pool.len;
-    buf_add(&dst->pool, src->pool.s ? src->pool.s : "", src->pool.len);
-    int32_t paint0 = (int32_t)dst->npaints, image0 = (int32_t)dst->nimages;
-    xgrow(&dst->paints, &dst->cap_paints, dst->npaints + src->npaints, sizeof *dst->paints);
-    memcpy(dst->paints + dst->npaints, src->paints, src->npaints * sizeof *src->paints);
-    dst->npaints += src->npaints;
-    for (size_t i = 0; i < src->nimages; i++) {
-        xgrow(&dst->images, &dst->cap_images, dst->nimages + 1, sizeof *dst->images);
-        struct image *im = &dst->images[dst->nimages++];
-        im->data = xmalloc(src->images[i].len);
-        memcpy(im->data, src->images[i].data, src->images[i].len);
-        im->len = src->images[i].len;
-    }
-    for (size_t p = 0; p < src->npages; p++) {
-        pdf_add_page(dst);
-        struct page *pg = &dst->pages[dst->cur];
-        const struct page *sp = &src->pages[p];
-        xgrow(&pg->ops, &pg->cap, sp->n, sizeof *pg->ops);
-        for (size_t i = 0; i < sp->n; i++) {
-            struct op o = sp->ops[i];
-            if (o.str != NO_STR)
-                o.str += pool0;
-            if (o.kind == OP_PAINT)
-                o.ref += paint0;
-            else if (o.kind == OP_IMAGE)
-                o.ref += image0;
-            else if (o.kind == OP_LINK_PAGE)
-                o.ref += first;
-            pg->ops[pg->n++] = o;
-        }
-        pg->depth = sp->depth;
-    }
-    if (src->max_link_page >= 0 && src->max_link_page + first > dst->max_link_page)
-        dst->max_link_page = src->max_link_page + first;
-    for (int f = 0; f < KP_NFACES; f++)
-        for (size_t i = 0; i < sizeof dst->used[f]; i++)
-            dst->used[f][i] |= src->used[f][i];
-    note_missing(dst, src->missing, src->nmissing);
-    return first;
-}
-
 /* ---- replay ---- */
 
 /* What the PDF's graphics state holds (mirrored to write only changes). */

@@ -213,11 +213,4 @@ char *pdf_add_id(const char *data, size_t len, size_t *outlen);
 /* Bytes of the last successful render/save (0 before). */
 size_t pdf_size(const struct kp_pdf *d);
 
-/* Append copies of all of src's pages (their drawing, images and links; not
- * its bookmarks, page labels or info) to dst, after its last page; the
- * current page becomes dst's last. Both must be the same paper size. Returns
- * the index in dst of src's first page, or -1 (a misuse, reported at render)
- * when a path is open in either. A packet is its members' reviews appended. */
-int pdf_append(struct kp_pdf *dst, const struct kp_pdf *src);
-
 #endif

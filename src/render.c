@@ -9,6 +9,7 @@
 #include "image.h"
 #include "lang.h"
 #include "manifest.h"
+#include "packet.h"
 #include "pdf.h"
 #include "record.h"
 #include "sys.h"
@@ -31,8 +32,9 @@ struct line {
 };
 
 /* A job is one person's review, or a whole team: every member's review
- * built once, written when it belongs to this shard, and appended to the
- * team's packet (so charts and layout are not done twice). */
+ * built and rendered once, written when it belongs to this shard, and the
+ * same bytes assembled into the team's packet (so charts, layout and PDF
+ * writing are not done twice). */
 enum { JOB_REVIEW, JOB_TEAM };
 struct job {
     int kind;
@@ -441,10 +443,11 @@ static void report_missing(const struct kp_pdf *doc, const char *who)
 
 /* Where a worker's time goes, summed by the parent for KPIPRESS_TIMINGS=1:
  * reading records, layout (ours), charts (gnuplot and the replay), writing
- * the PDF (libharu, zlib), writing the files (and their hashes). */
+ * the PDF (libharu, zlib; a packet assembled by qpdf), writing the files
+ * (and their hashes). */
 enum { ST_READ, ST_LAYOUT, ST_CHARTS, ST_PDF, ST_FILES, ST_COUNT };
 static const char *const stage_names[ST_COUNT] = {"read records", "layout", "charts",
-                                                  "PDF (libharu)", "files"};
+                                                  "PDF (libharu, qpdf)", "files"};
 
 static double charts_ms(const struct render *R)
 {
@@ -479,67 +482,149 @@ static struct kp_pdf *build_review(struct render *R, size_t person, struct kp_re
     return doc;
 }
 
-/* Render doc, write it as document `which` and note "which:pages:bytes:hash"
- * (or "which:fail") in the job's result. Returns 0 or -1. */
+/* Render doc (NULL: it could not be built: reported) into *data, *len.
+ * Returns 0 or -1 (after a diagnostic). */
+static int render_doc(struct render *R, struct kp_pdf *doc, const char *path, char **data,
+                      size_t *len)
+{
+    double t0 = sys_clock_ms();
+    int rc = doc && pdf_render(doc, path, data, len) == 0 ? 0 : -1;
+    R->ms[ST_PDF] += sys_clock_ms() - t0;
+    return rc;
+}
+
+/* Write data (built: 0 = it could not be made) as document `which` and
+ * note "which:pages:bytes:hash" (or "which:fail") in the job's result.
+ * Returns 0 or -1. */
+static int write_doc(struct render *R, size_t which, const char *path, int built,
+                     const char *data, size_t len, int pages, struct kp_buf *result)
+{
+    double t0 = sys_clock_ms();
+    if (!built || sys_write_atomic_nosync(path, data, len) != 0) {
+        buf_printf(result, "%zu:fail ", which);
+        return -1;
+    }
+    char hex[KP_SHA256_HEX];
+    hash_sha256_hex(data, len, hex);
+    buf_printf(result, "%zu:%d:%zu:%s ", which, pages, len, hex);
+    R->ms[ST_FILES] += sys_clock_ms() - t0;
+    return 0;
+}
+
+/* Render doc, write it as document `which` and report it (write_doc). */
 static int emit(struct render *R, size_t which, struct kp_pdf *doc, struct kp_buf *result)
 {
     char *path = path_join(R->o->outdir, R->paths[which]), *data = NULL;
     size_t len = 0;
-    int rc = -1;
-    double t0 = sys_clock_ms();
-    int built = doc && pdf_render(doc, path, &data, &len) == 0;
-    double t1 = sys_clock_ms();
-    R->ms[ST_PDF] += t1 - t0;
-    if (built && sys_write_atomic_nosync(path, data, len) == 0) {
-        char hex[KP_SHA256_HEX];
-        hash_sha256_hex(data, len, hex);
-        buf_printf(result, "%zu:%d:%zu:%s ", which, pdf_page_count(doc), len, hex);
-        rc = 0;
-        R->ms[ST_FILES] += sys_clock_ms() - t1;
-    } else {
-        buf_printf(result, "%zu:fail ", which);
-    }
+    int built = render_doc(R, doc, path, &data, &len) == 0;
+    int rc = write_doc(R, which, path, built, data, len, doc ? pdf_page_count(doc) : 0, result);
     free(data);
     free(path);
     return rc;
 }
 
-static int team_job(struct render *R, const struct job *j, struct kp_buf *result)
+/* A packet's parts as rendered (owned here), for packet_assemble. */
+struct parts {
+    struct kp_packet_part *v; /* [0] the head, then the members */
+    char **own;               /* what v points to: freed with it */
+    size_t n, nown;
+};
+
+static const char *parts_own(struct parts *ps, char *s)
 {
-    const struct kp_record *t = R->groups[j->idx];
+    ps->own[ps->nown++] = s;
+    return s;
+}
+
+static void parts_free(struct parts *ps)
+{
+    for (size_t i = 0; i < ps->nown; i++)
+        free(ps->own[i]);
+    free(ps->own), free(ps->v);
+}
+
+/* The packet's head (cover, summary) rendered as part 0. Returns 0 or -1. */
+static int packet_head(struct render *R, const struct kp_record *t, const char *path,
+                       struct parts *ps)
+{
     struct kp_record **teams = xcalloc(R->nteams + 1, sizeof *teams);
     for (size_t k = 0; k < R->nteams; k++)
         teams[k] = R->groups[R->team_group[k]];
     double t0 = sys_clock_ms(), c0 = charts_ms(R);
-    struct kp_pdf *packet = pdf_new(R->ts.theme.paper);
-    int top = typeset_packet_begin(&R->ts, packet, t, t->nmembers, R->org, teams, R->nteams);
+    struct kp_pdf *head = pdf_new(R->ts.theme.paper);
+    typeset_packet_begin(&R->ts, head, t, t->nmembers, R->org, teams, R->nteams);
     double dc = charts_ms(R) - c0;
     R->ms[ST_CHARTS] += dc;
     R->ms[ST_LAYOUT] += sys_clock_ms() - t0 - dc;
-    int bad = 0;
+    typeset_info(&R->ts, head, t);
+    report_missing(head, t->id);
+    char *data = NULL;
+    size_t len = 0;
+    int rc = render_doc(R, head, path, &data, &len);
+    struct kp_packet_part *p = &ps->v[ps->n++];
+    p->pdf = parts_own(ps, data), p->len = len, p->name = path;
+    p->title = typeset_packet_summary(&R->ts, t), p->label = "Team-";
+    pdf_free(head);
+    free(teams);
+    return rc;
+}
+
+/* Member p's review: built and rendered once, written (and reported) when
+ * it is in this shard, and kept as a part of the packet. Returns 0 or -1. */
+static int packet_member(struct render *R, size_t p, struct parts *ps, struct kp_buf *result)
+{
+    struct kp_record *r = NULL;
+    struct kp_pdf *review = build_review(R, p, &r);
+    char *path = path_join(R->o->outdir, R->paths[p]), *data = NULL;
+    size_t len = 0;
+    int built = render_doc(R, review, path, &data, &len) == 0, rc = built ? 0 : -1;
+    if (in_shard(R->o, R->people[p].id) &&
+        write_doc(R, p, path, built, data, len, review ? pdf_page_count(review) : 0, result) != 0)
+        rc = -1;
+    struct kp_packet_part *pt = &ps->v[ps->n++];
+    pt->pdf = parts_own(ps, data), pt->len = len, pt->name = parts_own(ps, path);
+    if (r) {
+        char *safe = safe_name(r->id);
+        pt->title = parts_own(ps, xstrdup(r->name));
+        pt->label = parts_own(ps, xasprintf("%s-", safe));
+        free(safe);
+    }
+    pdf_free(review);
+    record_free(r);
+    return rc;
+}
+
+/* A team: its members' reviews (written when in this shard), then its
+ * packet assembled from the head and those same bytes (packet.h). All the
+ * members' PDFs are held at once: ~40 KB each. A packet missing a member is
+ * not written. */
+static int team_job(struct render *R, const struct job *j, struct kp_buf *result)
+{
+    const struct kp_record *t = R->groups[j->idx];
+    size_t which = R->npeople + j->team;
+    char *path = path_join(R->o->outdir, R->paths[which]);
+    struct parts ps = {0};
+    ps.v = xcalloc(t->nmembers + 1, sizeof *ps.v);
+    ps.own = xcalloc(4 * t->nmembers + 1, sizeof *ps.own); /* data, path, title, label */
+    int bad = packet_head(R, t, path, &ps) != 0;
     for (size_t m = 0; m < t->nmembers; m++) { /* in the team's rank order */
         long p = find_person(R, t->members[m].rep_id);
-        if (p < 0)
-            continue;
-        struct kp_record *r = NULL;
-        struct kp_pdf *review = build_review(R, (size_t)p, &r);
-        if (in_shard(R->o, R->people[p].id))
-            bad |= emit(R, (size_t)p, review, result) != 0;
-        if (review)
-            typeset_packet_add(packet, top, r, review);
-        else
-            bad = 1; /* a packet without a member is not written */
-        pdf_free(review);
-        record_free(r);
+        if (p >= 0)
+            bad |= packet_member(R, (size_t)p, &ps, result) != 0;
     }
-    typeset_info(&R->ts, packet, t);
-    report_missing(packet, t->id);
-    if (bad)
-        buf_printf(result, "%zu:fail ", R->npeople + j->team);
-    else
-        bad |= emit(R, R->npeople + j->team, packet, result) != 0;
-    pdf_free(packet);
-    free(teams);
+    char *data = NULL;
+    size_t len = 0;
+    int pages = -1;
+    if (!bad) {
+        struct kp_packet pk = {
+            .name = path, .title = t->name, .cover_label = "Cover-", .parts = ps.v, .nparts = ps.n};
+        double t0 = sys_clock_ms();
+        pages = packet_assemble(&pk, &data, &len);
+        R->ms[ST_PDF] += sys_clock_ms() - t0;
+    }
+    bad |= write_doc(R, which, path, pages >= 0, data, len, pages, result) != 0;
+    free(data), free(path);
+    parts_free(&ps);
     return bad;
 }
 

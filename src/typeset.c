@@ -996,43 +996,26 @@ static void packet_members(struct flow *f, const struct kp_record *t)
     f->y -= GAP;
 }
 
-int typeset_packet_begin(struct kp_typeset *ts, struct kp_pdf *doc, const struct kp_record *t,
-                         size_t nmembers, const struct kp_record *org,
-                         struct kp_record *const *teams, size_t nteams)
+void typeset_packet_begin(struct kp_typeset *ts, struct kp_pdf *doc, const struct kp_record *t,
+                          size_t nmembers, const struct kp_record *org,
+                          struct kp_record *const *teams, size_t nteams)
 {
     struct flow f;
     flow_init(&f, ts, doc, t);
     f.packet = 1;
     f.first_page = pdf_add_page(doc);
     packet_cover(&f, t, nmembers);
-    int top = pdf_bookmark(doc, -1, t->name, f.first_page, f.h);
-    pdf_page_label(doc, f.first_page, KP_NUM_DECIMAL, "Cover-", 1);
-
-    int summary_page = pdf_add_page(doc);
+    pdf_add_page(doc);
     page_header_small(&f);
-    pdf_bookmark(doc, top, L(&f, "packet", "summary"), summary_page, f.h);
-    pdf_page_label(doc, summary_page, KP_NUM_DECIMAL, "Team-", 1);
     packet_kpis(&f, t);
     packet_members(&f, t);
     if (ts->figures)
         figures_team(ts->figures, doc, f.lang, t, org, teams, nteams, &f.y, f.left, f.right,
                      MARGIN_BOTTOM, flow_new_page, &f);
     footers(&f);
-    return top;
 }
 
-void typeset_packet_add(struct kp_pdf *doc, int top, const struct kp_record *member,
-                        const struct kp_pdf *review)
+const char *typeset_packet_summary(const struct kp_typeset *ts, const struct kp_record *t)
 {
-    double w, h;
-    pdf_page_size(doc, &w, &h);
-    int first = pdf_append(doc, review);
-    if (first < 0)
-        return;
-    pdf_bookmark(doc, top, member->name, first, h);
-    char *safe = safe_name(member->id);
-    char *prefix = xasprintf("%s-", safe);
-    pdf_page_label(doc, first, KP_NUM_DECIMAL, prefix, 1);
-    free(prefix);
-    free(safe);
+    return lang_text(typeset_lang(ts, t->lang), "packet", "summary");
 }

@@ -4,8 +4,8 @@
  * A struct kp_typeset holds what every document of a run shares (config,
  * run metadata, the languages, the theme, the chart engine) and is made once
  * per worker process. typeset_review() appends one review's pages to a
- * document, so a packet is its cover and summary followed by the members'
- * reviews built by the same code. Nothing here touches files: render.c saves.
+ * document; typeset_packet_begin() draws a packet's own pages. Nothing here
+ * touches files: render.c saves.
  *
  * Privacy: a review shows the person's own figures, their team's aggregates
  * and their own rank, never another person's name or figures (their
@@ -47,18 +47,17 @@ const struct kp_lang *typeset_lang(const struct kp_typeset *ts, const char *code
 int typeset_review(struct kp_typeset *ts, struct kp_pdf *doc, const struct kp_record *r,
                    const struct kp_record *team);
 
-/* A team's packet is its cover and summary page (typeset_packet_begin:
- * team KPIs, members ranked, team charts; names allowed: packets are for
- * managers), then each member's review, built once with typeset_review into
- * its own document and appended (typeset_packet_add), with bookmarks team ->
- * person and page labels (Cover-1, Team-1, <rep_id>-1 …). org: the org
- * record (team against team), may be NULL; teams: every team record.
- * typeset_packet_begin returns the team's bookmark id for the members. */
-int typeset_packet_begin(struct kp_typeset *ts, struct kp_pdf *doc, const struct kp_record *t,
-                         size_t nmembers, const struct kp_record *org,
-                         struct kp_record *const *teams, size_t nteams);
-void typeset_packet_add(struct kp_pdf *doc, int top, const struct kp_record *member,
-                        const struct kp_pdf *review);
+/* A team's packet (packet.h) is its head, drawn here into its own document
+ * by typeset_packet_begin (a cover page, then the team summary: team KPIs,
+ * members ranked, team charts; names allowed: packets are for managers),
+ * followed by each member's review as rendered for the member. The head has
+ * no bookmarks or page labels: packet.h makes the packet's. org: the org
+ * record (team against team), may be NULL; teams: every team record. */
+void typeset_packet_begin(struct kp_typeset *ts, struct kp_pdf *doc, const struct kp_record *t,
+                          size_t nmembers, const struct kp_record *org,
+                          struct kp_record *const *teams, size_t nteams);
+/* The summary's bookmark title, in the team's language. */
+const char *typeset_packet_summary(const struct kp_typeset *ts, const struct kp_record *t);
 
 /* Document info and date on doc for r (title, subject, author, keywords). */
 void typeset_info(const struct kp_typeset *ts, struct kp_pdf *doc, const struct kp_record *r);
