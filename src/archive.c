@@ -286,7 +286,8 @@ static char *full(const struct job *J, const char *rel)
 }
 
 /* reviews/<team>/<rep>.pdf -> <team>/<rep>.pdf; packets/<team>.pdf ->
- * <team>/+packet.pdf; NULL for any other path. */
+ * <team>/+packet.pdf; org.pdf (the org packet) -> +org.pdf; NULL for any
+ * other path. ("+" is never in a name made from data.) */
 static char *target_of(const struct kp_doc_entry *d)
 {
     const char *p = d->path;
@@ -301,6 +302,8 @@ static char *target_of(const struct kp_doc_entry *d)
     }
     if (d->packet && str_has_prefix(p, "packets/") && !strchr(p + 8, '/') && n > 12)
         return xasprintf("%.*s/+packet.pdf", (int)(n - 12), p + 8);
+    if (d->packet && strcmp(p, "org.pdf") == 0)
+        return xstrdup("+org.pdf");
     return NULL;
 }
 
@@ -556,7 +559,8 @@ static int each_folder(const struct job *J, int sync)
     int rc = 0;
     for (size_t i = 0; i < J->nitems && rc == 0; i++) {
         const char *t = J->items[i].target;
-        size_t len = (size_t)(strrchr(t, '/') - t);
+        const char *slash = strrchr(t, '/');
+        size_t len = slash ? (size_t)(slash - t) : 0; /* +org.pdf: the period's own folder */
         if (i > 0 && strncmp(J->items[i - 1].target, t, len + 1) == 0 &&
             !strchr(J->items[i - 1].target + len + 1, '/'))
             continue; /* same folder as the previous item (sorted) */

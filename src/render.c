@@ -59,6 +59,8 @@ struct render {
     struct kp_doc_entry *docs;   /* [npeople + nteams] what the workers reported */
     unsigned char *written;      /* [npeople + nteams] */
     size_t expected;             /* documents this run (shard) writes */
+    struct kp_doc_entry org_doc; /* org.pdf, when written */
+    int org_written;
     double ms[5];                /* time per stage (KPIPRESS_TIMINGS): see stage_names */
     struct kp_record **groups;   /* teams in order, then the org */
     size_t ngroups, cap_groups;
@@ -800,8 +802,10 @@ static int load_theme(struct render *R)
 /* SHA256SUMS and manifest.json for the documents written (in path order). */
 static void write_manifest(struct render *R)
 {
-    struct kp_doc_entry *docs = xcalloc(R->npeople + R->nteams + 1, sizeof *docs);
+    struct kp_doc_entry *docs = xcalloc(R->npeople + R->nteams + 2, sizeof *docs);
     size_t n = 0;
+    if (R->org_written)
+        docs[n++] = R->org_doc;
     for (size_t i = 0; i < R->npeople + R->nteams; i++) {
         if (!R->written[i])
             continue;
@@ -813,6 +817,62 @@ static void write_manifest(struct render *R)
     manifest_write(R->o->outdir, R->cfg, &R->meta, docs, n, R->o->shard_k, R->o->shard_n,
                    sys_now());
     free(docs);
+}
+
+/* The org packet (OUTDIR/org.pdf, [output] org_packet = yes): the company's
+ * cover and summary, then every team's packet as written, bookmarked by
+ * team. Made by the parent once all packets exist: an unsharded run only. */
+static void org_packet(struct render *R)
+{
+    const char *want = config_get(R->cfg, "output", "org_packet");
+    if (!want || !str_ieq(want, "yes") || R->o->shard_n > 0 || R->o->nonly || !R->org ||
+        R->nteams == 0)
+        return;
+    struct kp_record **teams = xcalloc(R->nteams + 1, sizeof *teams);
+    for (size_t k = 0; k < R->nteams; k++)
+        teams[k] = R->groups[R->team_group[k]];
+    struct kp_pdf *head = pdf_new(R->ts.theme.paper);
+    typeset_org_begin(&R->ts, head, R->org, teams, R->nteams);
+    typeset_info(&R->ts, head, R->org);
+    char *hbytes = NULL;
+    size_t hlen = 0;
+    struct kp_packet_part *parts = xcalloc(R->nteams + 1, sizeof *parts);
+    char **data = xcalloc(R->nteams + 1, sizeof *data);
+    int bad = pdf_render(head, "org.pdf", &hbytes, &hlen) != 0;
+    parts[0] = (struct kp_packet_part){hbytes, hlen, "org.pdf", typeset_org_summary(&R->ts, R->org),
+                                       "Org-"};
+    for (size_t t = 0; t < R->nteams && !bad; t++) {
+        size_t w = R->npeople + t, len = 0;
+        char *path = path_join(R->o->outdir, R->paths[w]);
+        int e = R->written[w] ? sys_read_file(path, &data[t], &len) : -1;
+        if (e)
+            diag(KP_ERROR, "org.pdf", 0, 0, "not written: %s is missing", R->paths[w]);
+        bad |= e != 0;
+        char *safe = safe_name(teams[t]->id);
+        parts[t + 1] = (struct kp_packet_part){data[t], len, R->paths[w], teams[t]->name,
+                                               xasprintf("%.20s-", safe)};
+        free(safe), free(path);
+    }
+    char *out = NULL;
+    size_t olen = 0;
+    struct kp_packet p = {"org.pdf", R->org->name && *R->org->name ? R->org->name : "*", "Cover-",
+                          parts, R->nteams + 1};
+    int pages = bad ? -1 : packet_assemble(&p, &out, &olen);
+    char *opath = path_join(R->o->outdir, "org.pdf");
+    if (pages >= 0 && sys_write_atomic_nosync(opath, out, olen) == 0) {
+        R->org_doc.path = "org.pdf", R->org_doc.id = "*", R->org_doc.packet = 1;
+        R->org_doc.pages = pages, R->org_doc.bytes = (long long)olen;
+        hash_sha256_hex(out, olen, R->org_doc.sha256);
+        R->org_written = 1;
+        R->ok++, R->pages += (size_t)pages, R->bytes += (long long)olen;
+    } else {
+        R->failed++;
+        diag(KP_ERROR, opath, 0, 0, "the org packet was not written");
+    }
+    for (size_t t = 0; t < R->nteams; t++)
+        free(data[t]), free((char *)parts[t + 1].label);
+    free(opath), free(out), free(hbytes), free(data), free(parts), free(teams);
+    pdf_free(head);
 }
 
 static void render_free(struct render *R)
@@ -860,6 +920,7 @@ int render_run(const struct kp_config *cfg, const struct kp_render_opts *o)
         if (sys_pool(workers, R.njobs, &ops, &R) != 0)
             rc = -1;
         progress(&R, 1);
+        org_packet(&R);
         sys_sync_fs(o->outdir); /* the documents were written without fsync each */
         write_manifest(&R);
         double dt = now_s() - R.t0;

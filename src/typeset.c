@@ -177,7 +177,9 @@ static void page_header_small(struct flow *f)
 {
     const struct kp_record *r = f->r;
     double y = f->h - MARGIN_TOP;
-    const char *tmpl = f->packet ? L(f, "packet", "title") : themed(f, "title", "doc", "title_full");
+    const char *tmpl = !f->packet                   ? themed(f, "title", "doc", "title_full")
+                       : f->r->kind == KP_REC_ORG ? L(f, "org", "title")
+                                                  : L(f, "packet", "title");
     char *title = fill(tmpl, "label", f->ts->meta->label, NULL, NULL, NULL, NULL);
     text_fitted(f, f->left, y - 9, 9, 1, C_TEXT, KP_START, (f->right - f->left) / 2, r->name);
     text_fitted(f, f->right, y - 9, 9, 0, C_MUTED, KP_END, (f->right - f->left) / 2, title);
@@ -881,8 +883,9 @@ void typeset_info(const struct kp_typeset *ts, struct kp_pdf *doc, const struct 
 {
     const struct kp_lang *l = typeset_lang(ts, r->lang);
     int person = r->kind == KP_REC_PERSON;
-    char *title = fill(lang_text(l, person ? "doc" : "packet", person ? "title_full" : "title"),
-                       "label", ts->meta->label, NULL, NULL, NULL, NULL);
+    const char *sec = person ? "doc" : r->kind == KP_REC_ORG ? "org" : "packet";
+    char *title = fill(lang_text(l, sec, person ? "title_full" : "title"), "label",
+                       ts->meta->label, NULL, NULL, NULL, NULL);
     char *subject = fill(lang_text(l, "doc", "subject"), "label", ts->meta->label, "name", r->name,
                          NULL, NULL);
     char *kw = xasprintf("%s, %s, %s", ts->meta->label, r->id, r->team ? r->team : r->name);
@@ -898,32 +901,34 @@ void typeset_info(const struct kp_typeset *ts, struct kp_pdf *doc, const struct 
 /* ------------------------------------------------------------------ */
 /* The team packet                                                     */
 
-static void packet_cover(struct flow *f, const struct kp_record *t, size_t nmembers)
+/* A packet's cover; sec is "packet" (a team's) or "org" (the company's). */
+static void packet_cover(struct flow *f, const struct kp_record *t, size_t nmembers,
+                         const char *sec)
 {
     const struct kp_meta *m = f->ts->meta;
     fill_rect(f, 0, 0, f->w, f->h, 0, f->ts->theme.accent);
     double x = MARGIN_X + 10, width = f->w - 2 * x;
-    if (*m->org_name)
+    if (*m->org_name && strcmp(sec, "packet") == 0)
         text_fitted(f, x, f->h * 0.68, 13, 1, C_WHITE, KP_START, width, m->org_name);
-    char *title = fill(L(f, "packet", "title"), "label", m->label, NULL, NULL, NULL, NULL);
+    char *title = fill(L(f, sec, "title"), "label", m->label, NULL, NULL, NULL, NULL);
     text_fitted(f, x, f->h * 0.62, 26, 1, C_WHITE, KP_START, width, title);
     text_fitted(f, x, f->h * 0.57, 18, 0, C_WHITE, KP_START, width, t->name);
     char n[16];
     snprintf(n, sizeof n, "%zu", nmembers);
-    char *people = fill(L(f, "packet", "people"), "n", n, NULL, NULL, NULL, NULL);
+    char *people = fill(L(f, sec, "people"), "n", n, NULL, NULL, NULL, NULL);
     struct kp_buf date = {0};
     lang_date(f->lang, &date, m->doc_date);
     text_at(f, x, f->h * 0.52, 10, 0, C_WHITE, KP_START, people);
     text_at(f, x, f->h * 0.52 - 15, 10, 0, C_WHITE, KP_START, date.s);
-    char *conf = fill(L(f, "packet", "confidential"), "team", t->name, NULL, NULL, NULL, NULL);
+    char *conf = fill(L(f, sec, "confidential"), "team", t->name, NULL, NULL, NULL, NULL);
     text_fitted(f, x, 60, 8, 0, C_WHITE, KP_START, width, conf);
     free(title), free(people), free(conf);
     buf_free(&date);
 }
 
-static void packet_kpis(struct flow *f, const struct kp_record *t)
+static void packet_kpis(struct flow *f, const struct kp_record *t, const char *title)
 {
-    heading(f, L(f, "packet", "team_kpis"), 16 * 4);
+    heading(f, title, 16 * 4);
     double w = f->right - f->left;
     const double xs[4] = {0.45, 0.62, 0.79, 1.0};
     const char *hd[4] = {L(f, "table", "kpi"), L(f, "table", "actual"), L(f, "table", "target"),
@@ -1004,10 +1009,10 @@ void typeset_packet_begin(struct kp_typeset *ts, struct kp_pdf *doc, const struc
     flow_init(&f, ts, doc, t);
     f.packet = 1;
     f.first_page = pdf_add_page(doc);
-    packet_cover(&f, t, nmembers);
+    packet_cover(&f, t, nmembers, "packet");
     pdf_add_page(doc);
     page_header_small(&f);
-    packet_kpis(&f, t);
+    packet_kpis(&f, t, L(&f, "packet", "team_kpis"));
     packet_members(&f, t);
     if (ts->figures)
         figures_team(ts->figures, doc, f.lang, t, org, teams, nteams, &f.y, f.left, f.right,
@@ -1018,4 +1023,72 @@ void typeset_packet_begin(struct kp_typeset *ts, struct kp_pdf *doc, const struc
 const char *typeset_packet_summary(const struct kp_typeset *ts, const struct kp_record *t)
 {
     return lang_text(typeset_lang(ts, t->lang), "packet", "summary");
+}
+
+/* ------------------------------------------------------------------ */
+/* The org packet's head                                               */
+
+static int team_cmp(const void *a, const void *b)
+{
+    const struct kp_record *x = *(struct kp_record *const *)a, *y = *(struct kp_record *const *)b;
+    int nx = isnan(x->composite), ny = isnan(y->composite);
+    if (nx != ny)
+        return nx - ny;
+    if (!nx && x->composite != y->composite)
+        return x->composite > y->composite ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+/* The teams ranked by their composite: team, people, composite, first KPI. */
+static void org_teams(struct flow *f, struct kp_record *const *teams, size_t nteams)
+{
+    struct kp_record **v = xcalloc(nteams + 1, sizeof *v);
+    memcpy(v, teams, nteams * sizeof *v);
+    qsort(v, nteams, sizeof *v, team_cmp);
+    heading(f, L(f, "org", "teams"), 16 * 3);
+    double w = f->right - f->left;
+    const char *hd[4] = {L(f, "identity", "team"), L(f, "org", "people_col"),
+                         L(f, "summary", "composite"), kpi_label(f, 0)};
+    const double xs[4] = {0.0, 0.62, 0.79, 1.0};
+    for (int c = 0; c < 4; c++)
+        text_fitted(f, c ? f->left + w * xs[c] - 6 : f->left + 4, f->y - 10, 7.5, 1, C_MUTED,
+                    c ? KP_END : KP_START, c ? w * 0.16 : w * 0.5, hd[c]);
+    rule(f, f->left, f->y - 15, f->right, C_RULE, 0.8);
+    f->y -= 15;
+    for (size_t i = 0; i < nteams; i++) {
+        const struct kp_record *t = v[i];
+        flow_need(f, 16);
+        struct kp_buf n = {0}, c = {0}, a = {0};
+        buf_printf(&n, "%d", t->scope);
+        lang_number(f->lang, &c, t->composite, 1);
+        kpi_value(f, 0, t->kpis[0].value, &a);
+        text_fitted(f, f->left + 4, f->y - 11, 9, 0, C_TEXT, KP_START, w * 0.55, t->name);
+        text_at(f, f->left + w * xs[1] - 6, f->y - 11, 9, 0, C_TEXT, KP_END, n.s);
+        text_at(f, f->left + w * xs[2] - 6, f->y - 11, 9, 1, C_TEXT, KP_END, c.s);
+        text_at(f, f->left + w * xs[3] - 6, f->y - 11, 9, 0, C_TEXT, KP_END, a.s);
+        buf_free(&n), buf_free(&c), buf_free(&a);
+        f->y -= 16;
+    }
+    f->y -= GAP;
+    free(v);
+}
+
+void typeset_org_begin(struct kp_typeset *ts, struct kp_pdf *doc, const struct kp_record *org,
+                       struct kp_record *const *teams, size_t nteams)
+{
+    struct flow f;
+    flow_init(&f, ts, doc, org);
+    f.packet = 1;
+    f.first_page = pdf_add_page(doc);
+    packet_cover(&f, org, (size_t)org->scope, "org");
+    pdf_add_page(doc);
+    page_header_small(&f);
+    packet_kpis(&f, org, L(&f, "org", "kpis"));
+    org_teams(&f, teams, nteams);
+    footers(&f);
+}
+
+const char *typeset_org_summary(const struct kp_typeset *ts, const struct kp_record *org)
+{
+    return lang_text(typeset_lang(ts, org->lang), "org", "summary");
 }

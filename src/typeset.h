@@ -59,6 +59,13 @@ void typeset_packet_begin(struct kp_typeset *ts, struct kp_pdf *doc, const struc
 /* The summary's bookmark title, in the team's language. */
 const char *typeset_packet_summary(const struct kp_typeset *ts, const struct kp_record *t);
 
+/* The org packet's head ([output] org_packet = yes): a cover, then the
+ * company's KPIs and its teams ranked by composite. The org packet is this
+ * head followed by every team's packet (render.c). */
+void typeset_org_begin(struct kp_typeset *ts, struct kp_pdf *doc, const struct kp_record *org,
+                       struct kp_record *const *teams, size_t nteams);
+const char *typeset_org_summary(const struct kp_typeset *ts, const struct kp_record *org);
+
 /* Document info and date on doc for r (title, subject, author, keywords). */
 void typeset_info(const struct kp_typeset *ts, struct kp_pdf *doc, const struct kp_record *r);
 
