@@ -112,7 +112,7 @@ struct retag {
     struct {
         int desc;     /* a descriptor's object id in this part */
         unsigned tag; /* the tag number its fonts got */
-    } *done;
+    } * done;
     size_t ndone, cap_done;
     unsigned next; /* the packet's next tag number */
 };
@@ -150,8 +150,8 @@ static unsigned tag_for(qpdf_data q, qpdf_oh font, struct retag *rt)
     qpdf_oh fd = qpdf_oh_get_key_if_dict(q, font, "/FontDescriptor");
     if (!qpdf_oh_is_dictionary(q, fd)) {
         qpdf_oh kids = qpdf_oh_get_key_if_dict(q, font, "/DescendantFonts");
-        qpdf_oh d0 = qpdf_oh_is_array(q, kids) ? qpdf_oh_get_array_item(q, kids, 0)
-                                              : qpdf_oh_new_null(q);
+        qpdf_oh d0 =
+            qpdf_oh_is_array(q, kids) ? qpdf_oh_get_array_item(q, kids, 0) : qpdf_oh_new_null(q);
         fd = qpdf_oh_get_key_if_dict(q, d0, "/FontDescriptor");
     }
     if (!qpdf_oh_is_indirect(q, fd))

@@ -278,19 +278,11 @@ static int all_spaces(const char *s, size_t n)
  * say it all, else as it is (UTF-8). Sets o->enc. */
 static void store_text(struct kp_pdf *d, struct op *o, const char *s, size_t n)
 {
-    if (o->face != KP_FACE_CJK) {
-        char *b = xmalloc(n + 1);
-        long k = text_to_winansi(s, n, b);
-        if (k >= 0) {
-            o->enc = ENC_WINANSI;
-            o->str = pool_add(d, b, (size_t)k);
-        }
-        free(b);
-        if (k >= 0)
-            return;
-    }
-    o->enc = ENC_UTF8;
-    o->str = pool_add(d, s, n);
+    char *b = o->face != KP_FACE_CJK ? xmalloc(n + 1) : NULL;
+    long k = b ? text_to_winansi(s, n, b) : -1;
+    o->enc = k >= 0 ? ENC_WINANSI : ENC_UTF8;
+    o->str = k >= 0 ? pool_add(d, b, (size_t)k) : pool_add(d, s, n);
+    free(b);
 }
 
 static void record_run(struct kp_pdf *d, const struct kp_runs *r, const struct kp_run *run,

@@ -1,6 +1,7 @@
 /* Unit tests for pdf: a 2-page English/Chinese document checked with qpdf,
- * pdffonts, pdftotext and rendered pixels (pdftoppm); errors, misuse,
- * determinism, images; and a timing report.
+ * pdffonts, pdftotext and rendered pixels (pdftoppm); the simple (WinAnsi)
+ * and Type0 fonts: which runs get which, widths, extraction, pixels; errors,
+ * misuse, determinism, images; and a timing report.
  *
  * KP_KEEP_PDF=path keeps a copy of the sample document there. */
 #include "unit.h"
@@ -407,8 +408,8 @@ static int simple_widths(const char *data, size_t len, const char *base, int w[2
     qpdf_silence_errors(q);
     qpdf_set_suppress_warnings(q, QPDF_TRUE);
     assert_int_equal(qpdf_read_memory(q, "doc", data, len, NULL), QPDF_SUCCESS);
-    qpdf_oh fonts = qpdf_oh_get_key(q, qpdf_oh_get_key(q, qpdf_get_page_n(q, 0), "/Resources"),
-                                    "/Font");
+    qpdf_oh fonts =
+        qpdf_oh_get_key(q, qpdf_oh_get_key(q, qpdf_get_page_n(q, 0), "/Resources"), "/Font");
     int found = 0;
     qpdf_oh_begin_dict_key_iter(q, fonts);
     while (!found && qpdf_oh_dict_more_keys(q)) {
@@ -418,8 +419,8 @@ static int simple_widths(const char *data, size_t len, const char *base, int w[2
         if (!qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, f, "/Subtype"), "/TrueType") ||
             !plus || strncmp(plus + 1, base, strlen(base)) != 0)
             continue;
-        assert_true(qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, f, "/Encoding"),
-                                               "/WinAnsiEncoding"));
+        assert_true(
+            qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, f, "/Encoding"), "/WinAnsiEncoding"));
         int first = qpdf_oh_get_int_value_as_int(q, qpdf_oh_get_key(q, f, "/FirstChar"));
         qpdf_oh a = qpdf_oh_get_key(q, f, "/Widths");
         for (int c = 0; c < 256; c++)
@@ -458,8 +459,8 @@ static void test_winansi_widths(void **state)
             if (b < 0)
                 continue;
             if (w[b] != font_advance(faces[f], cp))
-                fail_msg("%s: code 0x%02X (U+%04X): /Widths %d, HarfBuzz %d", names[f], b, cp,
-                         w[b], font_advance(faces[f], cp));
+                fail_msg("%s: code 0x%02X (U+%04X): /Widths %d, HarfBuzz %d", names[f], b, cp, w[b],
+                         font_advance(faces[f], cp));
             checked++;
         }
         assert_int_equal(checked, 216);
@@ -946,14 +947,22 @@ static void test_timing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sample),        cmocka_unit_test(test_glyphs_drawn),
-        cmocka_unit_test(test_missing),       cmocka_unit_test(test_misuse),
-        cmocka_unit_test(test_labels),        cmocka_unit_test(test_save_fails),
-        cmocka_unit_test(test_deterministic), cmocka_unit_test(test_no_leftovers),
-        cmocka_unit_test(test_png),           cmocka_unit_test(test_dash),
-        cmocka_unit_test(test_color),         cmocka_unit_test(test_winansi_widths),
-        cmocka_unit_test(test_winansi_only),  cmocka_unit_test(test_winansi_mixed),
-        cmocka_unit_test(test_winansi_pixels), cmocka_unit_test(test_timing),
+        cmocka_unit_test(test_sample),
+        cmocka_unit_test(test_glyphs_drawn),
+        cmocka_unit_test(test_missing),
+        cmocka_unit_test(test_misuse),
+        cmocka_unit_test(test_labels),
+        cmocka_unit_test(test_save_fails),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_no_leftovers),
+        cmocka_unit_test(test_png),
+        cmocka_unit_test(test_dash),
+        cmocka_unit_test(test_color),
+        cmocka_unit_test(test_winansi_widths),
+        cmocka_unit_test(test_winansi_only),
+        cmocka_unit_test(test_winansi_mixed),
+        cmocka_unit_test(test_winansi_pixels),
+        cmocka_unit_test(test_timing),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -1,5 +1,5 @@
 /* Unit tests for text: runs by face, widths, missing glyphs, line breaking,
- * fitting one line. */
+ * fitting one line, WinAnsiEncoding (against iconv's CP1252). */
 #include "unit.h"
 
 #include "font.h"
@@ -252,12 +252,11 @@ static void test_winansi_edges(void **state)
         const char *s;
         int byte;
     } in[] = {
-        {"€", 0x80}, {"‚", 0x82}, {"ƒ", 0x83}, {"„", 0x84}, {"…", 0x85}, {"†", 0x86},
-        {"‡", 0x87}, {"ˆ", 0x88}, {"‰", 0x89}, {"Š", 0x8A}, {"‹", 0x8B}, {"Œ", 0x8C},
-        {"Ž", 0x8E}, {"‘", 0x91}, {"’", 0x92}, {"“", 0x93}, {"”", 0x94}, {"•", 0x95},
-        {"–", 0x96}, {"—", 0x97}, {"˜", 0x98}, {"™", 0x99}, {"š", 0x9A}, {"›", 0x9B},
-        {"œ", 0x9C}, {"ž", 0x9E}, {"Ÿ", 0x9F}, {" ", 0x20}, {"~", 0x7E}, {"¡", 0xA1},
-        {"é", 0xE9}, {"ÿ", 0xFF}, {"×", 0xD7}, {"·", 0xB7}, {"©", 0xA9},
+        {"€", 0x80}, {"‚", 0x82}, {"ƒ", 0x83}, {"„", 0x84}, {"…", 0x85}, {"†", 0x86}, {"‡", 0x87},
+        {"ˆ", 0x88}, {"‰", 0x89}, {"Š", 0x8A}, {"‹", 0x8B}, {"Œ", 0x8C}, {"Ž", 0x8E}, {"‘", 0x91},
+        {"’", 0x92}, {"“", 0x93}, {"”", 0x94}, {"•", 0x95}, {"–", 0x96}, {"—", 0x97}, {"˜", 0x98},
+        {"™", 0x99}, {"š", 0x9A}, {"›", 0x9B}, {"œ", 0x9C}, {"ž", 0x9E}, {"Ÿ", 0x9F}, {" ", 0x20},
+        {"~", 0x7E}, {"¡", 0xA1}, {"é", 0xE9}, {"ÿ", 0xFF}, {"×", 0xD7}, {"·", 0xB7}, {"©", 0xA9},
     };
     for (size_t i = 0; i < KP_NELEM(in); i++) {
         const char *p = in[i].s;
@@ -265,13 +264,12 @@ static void test_winansi_edges(void **state)
         if (text_winansi(cp) != in[i].byte)
             fail_msg("%s (U+%04X): %d, want 0x%02X", in[i].s, cp, text_winansi(cp), in[i].byte);
     }
-    /* not in Windows-1252 */
-    static const uint32_t out[] = {0x0142 /* ł */, 0x0151 /* ő */, 0x0100 /* Ā */,
-                                   0x01D6 /* ǖ */, 0x20B9 /* ₹ */, 0x2212 /* − */,
-                                   0x00A0 /* NBSP: WinAnsi A0 is "space" */,
-                                   0x00AD /* soft hyphen: AD is "hyphen" */,
-                                   0x007F, 0x0081, 0x008D, 0x009D, 0x001F, 0x0009,
-                                   0xFFFD, 0x4E09 /* 三 */, 0x1F600};
+    /* not in Windows-1252: ł ő Ā ǖ ₹ − 三 U+FFFD, controls, the holes 81 8D 9D
+     * of Windows-1252, a non-BMP emoji; and NBSP and the soft hyphen, which
+     * are, but WinAnsiEncoding names A0 "space" and AD "hyphen" */
+    static const uint32_t out[] = {0x0142, 0x0151, 0x0100,  0x01D6, 0x20B9, 0x2212,
+                                   0x4E09, 0xFFFD, 0x007F,  0x0081, 0x008D, 0x009D,
+                                   0x001F, 0x0009, 0x1F600, 0x00A0, 0x00AD};
     for (size_t i = 0; i < KP_NELEM(out); i++)
         if (text_winansi(out[i]) != -1)
             fail_msg("U+%04X: %d, want -1", out[i], text_winansi(out[i]));
@@ -310,8 +308,12 @@ static void test_to_winansi(void **state)
     char out[64];
     const char *latin = "Q2 – 87.5% “East” €1,234…";
     assert_int_equal(text_to_winansi(latin, strlen(latin), out), 25);
-    assert_string_equal(out, "Q2 \x96 87.5% \x93" "East\x94 \x80" "1,234\x85");
-    const char *mixed = "“mixed” Łódź";
+    assert_string_equal(out, "Q2 \x96 87.5% \x93"
+                             "East\x94 \x80"
+                             "1,234\x85");
+    assert_int_equal(text_to_winansi("“mixed”", 11, out), 7);
+    assert_string_equal(out, "\x93mixed\x94");
+    const char *mixed = "“mixed” Łódź"; /* one code point outside: the whole run */
     assert_int_equal(text_to_winansi(mixed, strlen(mixed), out), -1);
     assert_int_equal(text_to_winansi("ok\xC3", 3, out), -1); /* invalid UTF-8 */
     assert_int_equal(text_to_winansi("", 0, out), 0);
