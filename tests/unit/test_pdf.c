@@ -502,6 +502,7 @@ static void test_winansi_only(void **state)
         "“Smart quotes”, ‘single’, and dashes — long…",
         "Price: €1,234 ™ ‰ • Šimon Œuvre Ÿves žena ƒ ‚low„ †‡ ˆ˜ ‹x›",
         "Café naïve Ångström Søren Øre ß ¿Qué? ¡Sí! © ® ° ± ¼ ½ ¾ × ÷",
+        "Escapes: (a) [b] {c} \\back\\slash <x> %percent #hash",
     };
     struct kp_pdf *d = pdf_new(KP_A4);
     pdf_add_page(d);
