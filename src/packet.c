@@ -102,10 +102,18 @@ static int add_pages(struct assembly *a, size_t i)
 /* Every document tags its font subsets as its library likes (libharu:
  * HPDFAA+, HPDFAB+ … in each), but different subsets in one file must have
  * different tags (ISO 32000-1, 9.6.4). So the members' fonts get new ones,
- * KPAAAA+ on, in page order; the head keeps its own. */
+ * KPAAAA+ on, in page order; the head keeps its own. A tag names a font
+ * program, so fonts sharing one (pdf.c: a face's simple TrueType font and
+ * its Type0 font share the FontDescriptor) share the new tag too, and
+ * /BaseFont stays equal to the descriptor's /FontName. */
 struct retag {
     int *seen; /* object ids done (fonts are shared by pages) */
     size_t nseen, cap;
+    struct {
+        int desc;     /* a descriptor's object id in this part */
+        unsigned tag; /* the tag number its fonts got */
+    } * done;
+    size_t ndone, cap_done;
     unsigned next; /* the packet's next tag number */
 };
 
@@ -133,6 +141,29 @@ static void retag_key(qpdf_data q, qpdf_oh d, const char *key, unsigned n)
     if (t)
         qpdf_oh_replace_key(q, d, key, qpdf_oh_new_name(q, t));
     free(t);
+}
+
+/* The tag number for font: its descriptor's (direct, or its Type0
+ * descendant's) if that has one already, else the next. */
+static unsigned tag_for(qpdf_data q, qpdf_oh font, struct retag *rt)
+{
+    qpdf_oh fd = qpdf_oh_get_key_if_dict(q, font, "/FontDescriptor");
+    if (!qpdf_oh_is_dictionary(q, fd)) {
+        qpdf_oh kids = qpdf_oh_get_key_if_dict(q, font, "/DescendantFonts");
+        qpdf_oh d0 =
+            qpdf_oh_is_array(q, kids) ? qpdf_oh_get_array_item(q, kids, 0) : qpdf_oh_new_null(q);
+        fd = qpdf_oh_get_key_if_dict(q, d0, "/FontDescriptor");
+    }
+    if (!qpdf_oh_is_indirect(q, fd))
+        return rt->next++;
+    int id = qpdf_oh_get_object_id(q, fd);
+    for (size_t i = 0; i < rt->ndone; i++)
+        if (rt->done[i].desc == id)
+            return rt->done[i].tag;
+    xgrow(&rt->done, &rt->cap_done, rt->ndone + 1, sizeof *rt->done);
+    rt->done[rt->ndone].desc = id;
+    rt->done[rt->ndone++].tag = rt->next;
+    return rt->next++;
 }
 
 /* A font and what names it: its descendant (Type0) and their descriptors. */
@@ -175,7 +206,7 @@ static void retag_page(qpdf_data q, qpdf_oh page, struct retag *rt)
     for (size_t i = 0; i < n; i++) {
         qpdf_oh f = qpdf_oh_get_key(q, fonts, keys[i]);
         if (!qpdf_oh_is_indirect(q, f) || !seen(rt, qpdf_oh_get_object_id(q, f)))
-            retag_font(q, f, rt->next++);
+            retag_font(q, f, tag_for(q, f, rt));
         free(keys[i]);
     }
     free(keys);
@@ -186,7 +217,7 @@ static int retag_part(struct assembly *a, size_t i, struct retag *rt)
 {
     qpdf_data q = a->src[i];
     qpdf_push_inherited_attributes_to_page(q);
-    rt->nseen = 0;
+    rt->nseen = rt->ndone = 0;
     for (size_t k = 0; k < a->npages[i]; k++)
         retag_page(q, qpdf_get_page_n(q, k), rt);
     return failed(a, q, "cannot rename its fonts") ? -1 : 0;
@@ -348,7 +379,7 @@ static int assemble(struct assembly *a, char **out, size_t *outlen)
     int rc = 0;
     for (size_t i = 0; i < a->p->nparts && rc == 0; i++)
         rc = (i > 0 ? retag_part(a, i, &rt) : 0) || add_pages(a, i) ? -1 : 0;
-    free(rt.seen);
+    free(rt.seen), free(rt.done);
     if (rc != 0)
         return -1;
     qpdf_oh root = qpdf_get_root(a->q);

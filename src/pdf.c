@@ -19,6 +19,12 @@
 #define FAKE_BOLD_STROKE 0.03 /* stroke width of CJK bold, in em */
 #define NO_STR           UINT32_MAX
 
+/* How a face's text is written: a Type0 font (Identity-H, libharu's UTF-8
+ * encoder: a CIDToGIDMap and widths for all 65536 code points, ~2 ms per
+ * font) or, for Latin runs all in WinAnsiEncoding, a simple TrueType font
+ * (/Widths for 224 codes, no CMap). Both come from the face's one subset. */
+enum { ENC_UTF8, ENC_WINANSI, NENC };
+
 enum opk {
     OP_TEXT,
     OP_MOVE,
@@ -43,6 +49,7 @@ struct op {
     uint8_t kind;
     uint8_t face;
     uint8_t flag; /* TEXT: fake bold; CLIP: even-odd */
+    uint8_t enc;  /* TEXT: ENC_UTF8 (str is UTF-8) or ENC_WINANSI (WinAnsi bytes) */
     kp_color color;
     uint32_t str; /* pool offset: TEXT text, LINK_URI uri */
     int32_t ref;  /* PAINT paint index, IMAGE image id, LINK_PAGE page */
@@ -92,6 +99,7 @@ struct kp_pdf {
     time_t date;
     char *user_pw, *owner_pw; /* pdf_set_password; NULL = not encrypted */
     uint8_t used[KP_NFACES][0x10000 / 8];
+    uint8_t needs[KP_NFACES][NENC]; /* the fonts the text ops use */
     uint32_t *missing;
     size_t nmissing, cap_missing;
     char *misuse;      /* the first misuse of the API */
@@ -266,18 +274,31 @@ static int all_spaces(const char *s, size_t n)
     return 1;
 }
 
+/* The run's text in the pool: as WinAnsi bytes when it is Latin and they can
+ * say it all, else as it is (UTF-8). Sets o->enc. */
+static void store_text(struct kp_pdf *d, struct op *o, const char *s, size_t n)
+{
+    char *b = o->face != KP_FACE_CJK ? xmalloc(n + 1) : NULL;
+    long k = b ? text_to_winansi(s, n, b) : -1;
+    o->enc = k >= 0 ? ENC_WINANSI : ENC_UTF8;
+    o->str = k >= 0 ? pool_add(d, b, (size_t)k) : pool_add(d, s, n);
+    free(b);
+}
+
 static void record_run(struct kp_pdf *d, const struct kp_runs *r, const struct kp_run *run,
                        const double v[5], kp_color color)
 {
-    if (all_spaces(r->s + run->off, run->len))
+    const char *s = r->s + run->off;
+    if (all_spaces(s, run->len))
         return; /* nothing to draw */
     struct op *o = op_add(d, OP_TEXT);
     memcpy(o->v, v, 5 * sizeof *v);
     o->face = (uint8_t)run->face;
     o->flag = (uint8_t)run->fake_bold;
     o->color = color;
-    o->str = pool_add(d, r->s + run->off, run->len);
-    mark_used(d, run->face, r->s + run->off, run->len);
+    store_text(d, o, s, run->len);
+    d->needs[run->face][o->enc] = 1;
+    mark_used(d, run->face, s, run->len);
 }
 
 double pdf_textn(struct kp_pdf *d, const struct kp_textstyle *st, double x, double y,
@@ -642,7 +663,7 @@ struct rp {
     HPDF_Doc pdf;
     HPDF_STATUS err, detail;
     const char *stage, *err_stage;
-    HPDF_Font font[KP_NFACES];
+    HPDF_Font font[KP_NFACES][NENC];
     HPDF_Page *pages;
     HPDF_Image *images;
     struct extgs *egs;
@@ -803,7 +824,7 @@ static void replay_text(struct rp *r, const struct op *o)
     }
     set_alpha(r, a, o->flag ? a : cur_gs(r)->stroke_a);
     HPDF_Page_BeginText(r->page);
-    HPDF_Page_SetFontAndSize(r->page, r->font[o->face], (HPDF_REAL)size);
+    HPDF_Page_SetFontAndSize(r->page, r->font[o->face][o->enc], (HPDF_REAL)size);
     if (cur_gs(r)->fake_bold != o->flag)
         HPDF_Page_SetTextRenderingMode(r->page, o->flag ? HPDF_FILL_THEN_STROKE : HPDF_FILL);
     cur_gs(r)->fake_bold = o->flag;
@@ -986,6 +1007,34 @@ static void replay_page(struct rp *r, size_t p)
     }
 }
 
+/* The fonts of face f, from one subset of exactly the code points the
+ * document draws in it. libharu loads the subset once (one font program, one
+ * FontDescriptor) and makes a font of it per encoding the text needs: the
+ * simple and the Type0 font then share the descriptor and its FontFile2. */
+static int load_face(struct rp *r, int f, const uint32_t *cps, size_t n)
+{
+    char *data, *path;
+    size_t len;
+    if (font_subset((enum kp_face)f, cps, n, &data, &len) != 0) {
+        diag(KP_ERROR, r->name, 0, 0, "cannot subset the font %s", font_label(f));
+        return -1;
+    }
+    path = sys_tmpfile("font", data, len);
+    free(data);
+    if (!path)
+        return -1;
+    const char *fname = HPDF_LoadTTFontFromFile(r->pdf, path, HPDF_TRUE);
+    /* libharu keeps the file open until HPDF_Free and reads the glyphs
+     * from it when saving; the name is not needed any more. */
+    sys_remove(path);
+    free(path);
+    static const char *const encoding[NENC] = {"UTF-8", "WinAnsiEncoding"};
+    for (int e = 0; e < NENC && fname && !r->err; e++)
+        if (r->d->needs[f][e])
+            r->font[f][e] = HPDF_GetFont(r->pdf, fname, encoding[e]);
+    return check(r);
+}
+
 /* Subset every face the document uses and load it into the HPDF_Doc. */
 static int load_fonts(struct rp *r)
 {
@@ -998,29 +1047,8 @@ static int load_fonts(struct rp *r)
             for (uint32_t bit = 0; r->d->used[f][byte] && bit < 8; bit++)
                 if (r->d->used[f][byte] & (1u << bit))
                     cps[n++] = byte << 3 | bit;
-        if (n == 0)
-            continue;
-        char *data, *path;
-        size_t len;
-        if (font_subset((enum kp_face)f, cps, n, &data, &len) != 0) {
-            diag(KP_ERROR, r->name, 0, 0, "cannot subset the font %s", font_label(f));
-            rc = -1;
-            break;
-        }
-        path = sys_tmpfile("font", data, len);
-        free(data);
-        if (!path) {
-            rc = -1;
-            break;
-        }
-        const char *fname = HPDF_LoadTTFontFromFile(r->pdf, path, HPDF_TRUE);
-        /* libharu keeps the file open until HPDF_Free and reads the glyphs
-         * from it when saving; the name is not needed any more. */
-        sys_remove(path);
-        free(path);
-        if (fname)
-            r->font[f] = HPDF_GetFont(r->pdf, fname, "UTF-8");
-        rc = check(r);
+        if (n > 0)
+            rc = load_face(r, f, cps, n);
     }
     free(cps);
     return rc;

@@ -23,6 +23,14 @@
  * can draw are replaced by U+FFFD; the code points no face has are collected
  * (pdf_missing) so the caller can report them. No kerning, no shaping.
  *
+ * Fonts in the file: each face used is one embedded subset. A Latin run whose
+ * code points are all in WinAnsiEncoding (text_winansi) is drawn with a
+ * simple TrueType font (/Encoding /WinAnsiEncoding: viewers extract the text
+ * through the standard encoding, no ToUnicode needed); any other run with a
+ * Type0 font (Identity-H, with a ToUnicode CMap) of the same subset, which is
+ * in the file only when some run needs it. The widths in both are the ones
+ * text.h measured with. CJK is always Type0.
+ *
  * Errors: misuse of the API (a path op outside a path, unbalanced
  * pdf_grestore, a bad page index…) is remembered and makes pdf_render() fail
  * with a KP_ERROR naming it. libharu errors are recorded by an error handler

@@ -347,3 +347,40 @@ char *text_fit(const char *s, size_t n, double size, double min_size, int bold, 
     clean_free(&c);
     return out;
 }
+
+/* ---- WinAnsiEncoding ---- */
+
+/* Windows-1252 0x80..0x9F (0: no character there). */
+static const uint16_t cp1252_high[32] = {
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+
+int text_winansi(uint32_t cp)
+{
+    if (cp >= 0x20 && cp < 0x7F)
+        return (int)cp;
+    if (cp >= 0xA0 && cp <= 0xFF)
+        return cp == 0xA0 || cp == 0xAD ? -1 : (int)cp;
+    if (cp < 0x152 || cp > 0x2122)
+        return -1;
+    for (int i = 0; i < 32; i++)
+        if (cp1252_high[i] == cp)
+            return 0x80 + i;
+    return -1;
+}
+
+long text_to_winansi(const char *s, size_t n, char *out)
+{
+    const char *p = s, *end = s + n;
+    long k = 0;
+    while (p < end) {
+        int32_t cp = utf8_next(&p, end);
+        int b = cp < 0 ? -1 : text_winansi((uint32_t)cp);
+        if (b < 0)
+            return -1;
+        out[k++] = (char)b;
+    }
+    out[k] = '\0';
+    return k;
+}

@@ -25,7 +25,14 @@
  * ends with an opening one (（「『《〈【〔［｛〖‘“ and ([{). Between a CJK character
  * and a Latin one a break is allowed (same marks rule). Spaces at a break hang
  * (not counted, not part of the line); \n always breaks. "" gives no lines;
- * a final \n does not start an empty line. */
+ * a final \n does not start an empty line.
+ *
+ * WinAnsi (text_winansi): which code points a PDF simple font with
+ * /Encoding /WinAnsiEncoding draws and extracts as themselves — the
+ * printable part of Windows-1252 (ASCII, Latin-1 and € ‚ ƒ „ … † ‡ ˆ ‰ Š ‹ Œ
+ * Ž ‘ ’ “ ” • – — ˜ ™ š › œ ž Ÿ) except U+00A0 and U+00AD: PDF's
+ * WinAnsiEncoding names bytes A0 and AD "space" and "hyphen" (ISO 32000-1,
+ * D.2), so viewers would draw and extract those as U+0020 and U+002D. */
 #ifndef KP_TEXT_H
 #define KP_TEXT_H
 
@@ -92,5 +99,14 @@ void text_lines_free(struct kp_lines *l);
  * to draw, a new string the caller frees, and its size in *size_out. */
 char *text_fit(const char *s, size_t n, double size, double min_size, int bold, double width,
                double *size_out);
+
+/* The WinAnsiEncoding byte (0x20..0xFF) that draws cp, or -1 when there is
+ * none (see above). */
+int text_winansi(uint32_t cp);
+
+/* s (n bytes of UTF-8) as WinAnsiEncoding bytes into out (room for n + 1
+ * bytes; NUL-terminated). Returns the length, or -1 when some code point has
+ * no byte (invalid UTF-8 included); out is then undefined. */
+long text_to_winansi(const char *s, size_t n, char *out);
 
 #endif

@@ -262,12 +262,15 @@ static void check_info(qpdf_data q)
     free(a), free(b);
 }
 
-/* A font's name, the same in its descendant and their descriptors. */
+/* A font's name, the same in its descendant (Type0) and their descriptors. */
 static char *font_name(qpdf_data q, qpdf_oh f)
 {
     char *name = xstrdup(qpdf_oh_get_name(q, qpdf_oh_get_key(q, f, "/BaseFont")));
-    qpdf_oh d = qpdf_oh_get_array_item(q, qpdf_oh_get_key(q, f, "/DescendantFonts"), 0);
-    assert_string_equal(qpdf_oh_get_name(q, qpdf_oh_get_key(q, d, "/BaseFont")), name);
+    qpdf_oh d = f; /* a simple TrueType font names its own descriptor */
+    if (qpdf_oh_has_key(q, f, "/DescendantFonts")) {
+        d = qpdf_oh_get_array_item(q, qpdf_oh_get_key(q, f, "/DescendantFonts"), 0);
+        assert_string_equal(qpdf_oh_get_name(q, qpdf_oh_get_key(q, d, "/BaseFont")), name);
+    }
     qpdf_oh fd = qpdf_oh_get_key(q, d, "/FontDescriptor");
     assert_string_equal(qpdf_oh_get_name(q, qpdf_oh_get_key(q, fd, "/FontName")), name);
     return name;
@@ -324,6 +327,34 @@ static void test_assemble(void **state)
     assert_memory_equal(out, "%PDF-1.5\n", 9);
     assert_int_equal(count_titled(q, "Janet Johnson"), 1);
     assert_int_equal(count_titled(q, "own bookmark"), 0); /* the parts' outlines dropped */
+    qpdf_cleanup(&q);
+    free(out);
+    inputs_free(&in);
+}
+
+/* A member whose face is drawn both as a simple TrueType font (WinAnsi text)
+ * and as a Type0 font (ł): one font program, so one new tag for both. */
+static void test_shared_font(void **state)
+{
+    (void)state;
+    struct inputs in;
+    inputs(&in);
+    struct kp_pdf *d = pdf_new(KP_A4);
+    pdf_add_page(d);
+    pdf_text(d, &body, 72, 700, KP_START, "Plain text");
+    pdf_text(d, &body, 72, 680, KP_START, "Łukasz");
+    free(in.pdf[2]);
+    assert_int_equal(pdf_render(d, "lukasz", &in.pdf[2], &in.len[2]), 0);
+    pdf_free(d);
+    in.parts[2].pdf = in.pdf[2], in.parts[2].len = in.len[2];
+    char *out;
+    size_t len;
+    assert_int_equal(packet_assemble(&in.pk, &out, &len), 6);
+    qpdf_data q = open_pdf(out, len);
+    char *f = fonts(q);
+    assert_string_equal(f, "/HPDFAA+NotoSans-Regular /KPAAAA+NotoSans-Regular "
+                           "/KPAAAB+NotoSans-Regular /KPAAAB+NotoSans-Regular");
+    free(f);
     qpdf_cleanup(&q);
     free(out);
     inputs_free(&in);
@@ -624,7 +655,7 @@ int main(void)
         cmocka_unit_test(test_assemble),       cmocka_unit_test(test_plain),
         cmocka_unit_test(test_streams_copied), cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_not_decoded),    cmocka_unit_test(test_damaged),
-        cmocka_unit_test(test_rendered),
+        cmocka_unit_test(test_rendered),       cmocka_unit_test(test_shared_font),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

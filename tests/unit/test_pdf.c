@@ -1,6 +1,7 @@
 /* Unit tests for pdf: a 2-page English/Chinese document checked with qpdf,
- * pdffonts, pdftotext and rendered pixels (pdftoppm); errors, misuse,
- * determinism, images; and a timing report.
+ * pdffonts, pdftotext and rendered pixels (pdftoppm); the simple (WinAnsi)
+ * and Type0 fonts: which runs get which, widths, extraction, pixels; errors,
+ * misuse, determinism, images; and a timing report.
  *
  * KP_KEEP_PDF=path keeps a copy of the sample document there. */
 #include "unit.h"
@@ -11,6 +12,8 @@
 #include "sys.h"
 #include "text.h"
 #include "util.h"
+
+#include <qpdf/qpdf-c.h>
 
 #include <dirent.h>
 #include <math.h>
@@ -220,21 +223,24 @@ static void test_sample(void **state)
     assert_int_equal(run(cmd, &out), 0);
     free(cmd), free(out);
 
-    /* every font embedded, subset, with a ToUnicode map */
-    cmd = xasprintf("pdffonts '%s' 2>/dev/null", path);
+    /* every font embedded and subset: Latin text all in WinAnsi as simple
+     * TrueType fonts (the pinyin as a Type0 font of the same subset), CJK as
+     * a Type0 font with a ToUnicode map */
+    cmd = xasprintf("pdffonts '%s' 2>/dev/null | sort", path);
     assert_int_equal(run(cmd, &out), 0);
-    int fonts = 0;
-    for (char *p = out; (p = strstr(p, "CID TrueType")) != NULL; p++) {
-        char *eol = strchr(p, '\n');
-        char *line = xstrndup(p, eol ? (size_t)(eol - p) : strlen(p));
-        assert_non_null(strstr(line, "Identity-H       yes yes yes"));
-        fonts++;
-        free(line);
-    }
-    assert_int_equal(fonts, 3);
-    assert_non_null(strstr(out, "+NotoSans-Regular "));
-    assert_non_null(strstr(out, "+NotoSans-Bold"));
-    assert_non_null(strstr(out, "+WenQuanYiMicroHei "));
+    assert_string_equal(
+        out, "------------------------------------ ----------------- ---------------- --- --- --- "
+             "---------\n"
+             "HPDFAA+NotoSans-Regular              CID TrueType      Identity-H       yes yes yes "
+             "     4  0\n"
+             "HPDFAA+NotoSans-Regular              TrueType          WinAnsi          yes yes no  "
+             "    10  0\n"
+             "HPDFAB+NotoSans-Bold,Bold            TrueType          WinAnsi          yes yes no  "
+             "    11  0\n"
+             "HPDFAC+WenQuanYiMicroHei             CID TrueType      Identity-H       yes yes yes "
+             "    12  0\n"
+             "name                                 type              encoding         emb sub uni "
+             "object ID\n");
     free(cmd), free(out);
 
     /* the text is there, in order */
@@ -376,6 +382,215 @@ static void test_glyphs_drawn(void **state)
     }
     free(g.px);
     free(path);
+}
+
+/* ---- WinAnsi (simple TrueType) and UTF-8 (Type0) fonts ---- */
+
+/* Every printable WinAnsi character, each code once, in code order. */
+static char *winansi_all(void)
+{
+    struct kp_buf b = {0};
+    for (uint32_t cp = 0x20; cp < 0x2200; cp++) {
+        char u[4];
+        if (text_winansi(cp) >= 0)
+            buf_add(&b, u, utf8_put(u, (int32_t)cp));
+    }
+    buf_add(&b, "", 0);
+    return buf_steal(&b);
+}
+
+/* The simple font named base (e.g. "NotoSans-Bold") on page 1 of the PDF:
+ * its /Widths by code into w[256] (-1 where it has none). Returns 1 when
+ * found. */
+static int simple_widths(const char *data, size_t len, const char *base, int w[256])
+{
+    qpdf_data q = qpdf_init();
+    qpdf_silence_errors(q);
+    qpdf_set_suppress_warnings(q, QPDF_TRUE);
+    assert_int_equal(qpdf_read_memory(q, "doc", data, len, NULL), QPDF_SUCCESS);
+    qpdf_oh fonts =
+        qpdf_oh_get_key(q, qpdf_oh_get_key(q, qpdf_get_page_n(q, 0), "/Resources"), "/Font");
+    int found = 0;
+    qpdf_oh_begin_dict_key_iter(q, fonts);
+    while (!found && qpdf_oh_dict_more_keys(q)) {
+        qpdf_oh f = qpdf_oh_get_key(q, fonts, qpdf_oh_dict_next_key(q));
+        const char *name = qpdf_oh_get_name(q, qpdf_oh_get_key(q, f, "/BaseFont"));
+        const char *plus = strchr(name, '+');
+        if (!qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, f, "/Subtype"), "/TrueType") ||
+            !plus || strncmp(plus + 1, base, strlen(base)) != 0)
+            continue;
+        assert_true(
+            qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, f, "/Encoding"), "/WinAnsiEncoding"));
+        int first = qpdf_oh_get_int_value_as_int(q, qpdf_oh_get_key(q, f, "/FirstChar"));
+        qpdf_oh a = qpdf_oh_get_key(q, f, "/Widths");
+        for (int c = 0; c < 256; c++)
+            w[c] = c >= first && c - first < qpdf_oh_get_array_n_items(q, a)
+                       ? qpdf_oh_get_int_value_as_int(q, qpdf_oh_get_array_item(q, a, c - first))
+                       : -1;
+        found = 1;
+    }
+    qpdf_cleanup(&q);
+    return found;
+}
+
+/* The widths libharu writes for the simple fonts are HarfBuzz's (font.c),
+ * which layout used: text sits where it was measured. */
+static void test_winansi_widths(void **state)
+{
+    (void)state;
+    char *all = winansi_all();
+    struct kp_pdf *d = pdf_new(KP_A4);
+    pdf_add_page(d);
+    const struct kp_textstyle bold = {.size = 10, .bold = 1};
+    pdf_text(d, &body, 10, 700, KP_START, all);
+    pdf_text(d, &bold, 10, 600, KP_START, all);
+    char *data;
+    size_t len;
+    assert_int_equal(pdf_render(d, NULL, &data, &len), 0);
+    pdf_free(d);
+    const char *names[2] = {"NotoSans-Regular", "NotoSans-Bold"};
+    enum kp_face faces[2] = {KP_FACE_SANS, KP_FACE_SANS_BOLD};
+    for (int f = 0; f < 2; f++) {
+        int w[256];
+        assert_true(simple_widths(data, len, names[f], w));
+        int checked = 0;
+        for (uint32_t cp = 0x20; cp < 0x2200; cp++) {
+            int b = text_winansi(cp);
+            if (b < 0)
+                continue;
+            if (w[b] != font_advance(faces[f], cp))
+                fail_msg("%s: code 0x%02X (U+%04X): /Widths %d, HarfBuzz %d", names[f], b, cp, w[b],
+                         font_advance(faces[f], cp));
+            checked++;
+        }
+        assert_int_equal(checked, 216);
+    }
+    free(data), free(all);
+}
+
+/* pdffonts' lines for the fonts, sorted, "name type encoding emb sub uni"
+ * each (object numbers left out). */
+static char *font_list(const char *path)
+{
+    char *cmd = xasprintf("pdffonts '%s' 2>/dev/null | sed -E '1,2d; s/ +[0-9]+ +[0-9]+$//; "
+                          "s/ +/ /g' | sort",
+                          path);
+    char *out;
+    assert_int_equal(run(cmd, &out), 0);
+    free(cmd);
+    return out;
+}
+
+static char *text_of(const char *path)
+{
+    char *cmd = xasprintf("pdftotext -raw '%s' - 2>/dev/null", path);
+    char *out;
+    assert_int_equal(run(cmd, &out), 0);
+    free(cmd);
+    return out;
+}
+
+/* Text all in WinAnsi: simple TrueType fonts only (no Type0 for Latin),
+ * still embedded subsets, and extracted as it was written. */
+static void test_winansi_only(void **state)
+{
+    (void)state;
+    if (!have_tools())
+        skip();
+    static const char *const lines[] = {
+        "Quota attainment 87.5% – East · Q2",
+        "“Smart quotes”, ‘single’, and dashes — long…",
+        "Price: €1,234 ™ ‰ • Šimon Œuvre Ÿves žena ƒ ‚low„ †‡ ˆ˜ ‹x›",
+        "Café naïve Ångström Søren Øre ß ¿Qué? ¡Sí! © ® ° ± ¼ ½ ¾ × ÷",
+        "Escapes: (a) [b] {c} \\back\\slash <x> %percent #hash",
+    };
+    struct kp_pdf *d = pdf_new(KP_A4);
+    pdf_add_page(d);
+    const struct kp_textstyle bold = {.size = 10, .bold = 1};
+    for (size_t i = 0; i < KP_NELEM(lines); i++)
+        pdf_text(d, i % 2 ? &bold : &body, 40, 700 - 20 * (double)i, KP_START, lines[i]);
+    char *path = out_path("winansi.pdf");
+    assert_int_equal(pdf_save(d, path), 0);
+    pdf_free(d);
+    char *fonts = font_list(path);
+    assert_string_equal(fonts, "HPDFAA+NotoSans-Regular TrueType WinAnsi yes yes no\n"
+                               "HPDFAB+NotoSans-Bold,Bold TrueType WinAnsi yes yes no\n");
+    char *text = text_of(path);
+    struct kp_buf want = {0};
+    for (size_t i = 0; i < KP_NELEM(lines); i++)
+        buf_printf(&want, "%s\n", lines[i]);
+    buf_add(&want, "\f", 1);
+    assert_string_equal(text, want.s);
+    char *cmd = xasprintf("qpdf --check '%s' >/dev/null 2>&1", path);
+    assert_int_equal(run(cmd, NULL), 0);
+    free(cmd), free(text), free(fonts), free(path);
+    buf_free(&want);
+}
+
+/* A run with a character outside WinAnsi (ł) is drawn with the Type0 font,
+ * and only that run: the other runs of the face stay in the simple font,
+ * both made from the face's one subset (one embedded font program). */
+static void test_winansi_mixed(void **state)
+{
+    (void)state;
+    if (!have_tools())
+        skip();
+    struct kp_pdf *d = pdf_new(KP_A4);
+    pdf_add_page(d);
+    pdf_text(d, &body, 40, 700, KP_START, "Plain text – 87.5%");
+    pdf_text(d, &body, 40, 680, KP_START, "Łukasz Wróbel");
+    pdf_text(d, &body, 40, 660, KP_START, "More plain text");
+    char *path = out_path("mixed.pdf");
+    assert_int_equal(pdf_save(d, path), 0);
+    pdf_free(d);
+    char *fonts = font_list(path);
+    assert_string_equal(fonts, "HPDFAA+NotoSans-Regular CID TrueType Identity-H yes yes yes\n"
+                               "HPDFAA+NotoSans-Regular TrueType WinAnsi yes yes no\n");
+    char *text = text_of(path);
+    assert_string_equal(text, "Plain text – 87.5%\nŁukasz Wróbel\nMore plain text\n\f");
+    /* the content: which font draws which run */
+    char *cmd = xasprintf("qpdf --qdf --object-streams=disable '%s' - 2>/dev/null", path);
+    char *qdf;
+    assert_int_equal(run(cmd, &qdf), 0);
+    assert_non_null(strstr(qdf, "/F1 10 Tf\n1 0 0 1 40 700 Tm\n(Plain text \\226 87.5%) Tj"));
+    assert_non_null(strstr(qdf, "/F2 10 Tf\n1 0 0 1 40 680 Tm\n<0141"));
+    assert_non_null(strstr(qdf, "/F1 10 Tf\n1 0 0 1 40 660 Tm\n(More plain text) Tj"));
+    /* one FontFile2 for the two fonts */
+    const char *ff = strstr(qdf, "/FontFile2");
+    assert_non_null(ff);
+    assert_null(strstr(ff + 1, "/FontFile2"));
+    free(qdf), free(cmd), free(text), free(fonts), free(path);
+}
+
+/* The simple font draws exactly what the Type0 font drew: the same line in
+ * both gives the same pixels. */
+static void test_winansi_pixels(void **state)
+{
+    (void)state;
+    if (!have_tools())
+        skip();
+    static const char line[] = "Attainment – 87.5% “East” €1,234 Œuvre ½ … Wß";
+    struct kp_pdf *d = pdf_new(KP_A4);
+    double W, H;
+    pdf_page_size(d, &W, &H);
+    pdf_add_page(d);
+    const struct kp_textstyle s20 = {.size = 20};
+    double w = pdf_text(d, &s20, 100, 700, KP_START, line); /* simple font */
+    char *type0 = xasprintf("%s ł", line);                  /* the whole run Type0 */
+    pdf_text(d, &s20, 100, 600, KP_START, type0);
+    pdf_text(d, &s20, 100, 500, KP_START, "Attainment - 87.5% \"East\" EUR 1,234 OEuvre");
+    char *path = out_path("pixels.pdf");
+    assert_int_equal(pdf_save(d, path), 0);
+    pdf_free(d);
+    struct pgm a, b, c;
+    render_box(path, H, 100, 695, (int)w, 25, &a);
+    render_box(path, H, 100, 595, (int)w, 25, &b);
+    render_box(path, H, 100, 495, (int)w, 25, &c);
+    assert_int_equal(a.w * a.h, b.w * b.h);
+    assert_true(ink(&a, 0, a.w, 0, a.h) > 500);
+    assert_memory_equal(a.px, b.px, (size_t)(a.w * a.h));
+    assert_true(memcmp(a.px, c.px, (size_t)(a.w * a.h)) != 0); /* the check can fail */
+    free(a.px), free(b.px), free(c.px), free(type0), free(path);
 }
 
 /* ---- errors and API contracts ---- */
@@ -733,12 +948,22 @@ static void test_timing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sample),        cmocka_unit_test(test_glyphs_drawn),
-        cmocka_unit_test(test_missing),       cmocka_unit_test(test_misuse),
-        cmocka_unit_test(test_labels),        cmocka_unit_test(test_save_fails),
-        cmocka_unit_test(test_deterministic), cmocka_unit_test(test_no_leftovers),
-        cmocka_unit_test(test_png),           cmocka_unit_test(test_dash),
-        cmocka_unit_test(test_color),         cmocka_unit_test(test_timing),
+        cmocka_unit_test(test_sample),
+        cmocka_unit_test(test_glyphs_drawn),
+        cmocka_unit_test(test_missing),
+        cmocka_unit_test(test_misuse),
+        cmocka_unit_test(test_labels),
+        cmocka_unit_test(test_save_fails),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_no_leftovers),
+        cmocka_unit_test(test_png),
+        cmocka_unit_test(test_dash),
+        cmocka_unit_test(test_color),
+        cmocka_unit_test(test_winansi_widths),
+        cmocka_unit_test(test_winansi_only),
+        cmocka_unit_test(test_winansi_mixed),
+        cmocka_unit_test(test_winansi_pixels),
+        cmocka_unit_test(test_timing),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

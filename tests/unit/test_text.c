@@ -1,11 +1,12 @@
 /* Unit tests for text: runs by face, widths, missing glyphs, line breaking,
- * fitting one line. */
+ * fitting one line, WinAnsiEncoding (against iconv's CP1252). */
 #include "unit.h"
 
 #include "font.h"
 #include "text.h"
 #include "util.h"
 
+#include <iconv.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,8 +243,87 @@ static void test_fit(void **state)
     free(s);
 }
 
+/* ---- WinAnsiEncoding ---- */
+
+static void test_winansi_edges(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        int byte;
+    } in[] = {
+        {"€", 0x80}, {"‚", 0x82}, {"ƒ", 0x83}, {"„", 0x84}, {"…", 0x85}, {"†", 0x86}, {"‡", 0x87},
+        {"ˆ", 0x88}, {"‰", 0x89}, {"Š", 0x8A}, {"‹", 0x8B}, {"Œ", 0x8C}, {"Ž", 0x8E}, {"‘", 0x91},
+        {"’", 0x92}, {"“", 0x93}, {"”", 0x94}, {"•", 0x95}, {"–", 0x96}, {"—", 0x97}, {"˜", 0x98},
+        {"™", 0x99}, {"š", 0x9A}, {"›", 0x9B}, {"œ", 0x9C}, {"ž", 0x9E}, {"Ÿ", 0x9F}, {" ", 0x20},
+        {"~", 0x7E}, {"¡", 0xA1}, {"é", 0xE9}, {"ÿ", 0xFF}, {"×", 0xD7}, {"·", 0xB7}, {"©", 0xA9},
+    };
+    for (size_t i = 0; i < KP_NELEM(in); i++) {
+        const char *p = in[i].s;
+        uint32_t cp = (uint32_t)utf8_next(&p, in[i].s + strlen(in[i].s));
+        if (text_winansi(cp) != in[i].byte)
+            fail_msg("%s (U+%04X): %d, want 0x%02X", in[i].s, cp, text_winansi(cp), in[i].byte);
+    }
+    /* not in Windows-1252: ł ő Ā ǖ ₹ − 三 U+FFFD, controls, the holes 81 8D 9D
+     * of Windows-1252, a non-BMP emoji; and NBSP and the soft hyphen, which
+     * are, but WinAnsiEncoding names A0 "space" and AD "hyphen" */
+    static const uint32_t out[] = {0x0142, 0x0151, 0x0100,  0x01D6, 0x20B9, 0x2212,
+                                   0x4E09, 0xFFFD, 0x007F,  0x0081, 0x008D, 0x009D,
+                                   0x001F, 0x0009, 0x1F600, 0x00A0, 0x00AD};
+    for (size_t i = 0; i < KP_NELEM(out); i++)
+        if (text_winansi(out[i]) != -1)
+            fail_msg("U+%04X: %d, want -1", out[i], text_winansi(out[i]));
+}
+
+/* Every BMP code point against iconv's CP1252 (glibc), which agrees except
+ * where PDF's WinAnsiEncoding differs: controls, A0 and AD. */
+static void test_winansi_iconv(void **state)
+{
+    (void)state;
+    iconv_t cd = iconv_open("CP1252", "UTF-32LE");
+    assert_true(cd != (iconv_t)-1);
+    int hits = 0, seen[256] = {0};
+    for (uint32_t cp = 0; cp < 0x10000; cp++) {
+        unsigned char u[4] = {(unsigned char)cp, (unsigned char)(cp >> 8), 0, 0}, o[4];
+        char *ip = (char *)u, *op = (char *)o;
+        size_t il = 4, ol = sizeof o;
+        int want = iconv(cd, &ip, &il, &op, &ol) == (size_t)-1 || ol != 3 ? -1 : o[0];
+        if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0xA0 || cp == 0xAD)
+            want = -1;
+        int got = text_winansi(cp);
+        if (got != want)
+            fail_msg("U+%04X: %d, iconv CP1252 %d", cp, got, want);
+        if (got >= 0) {
+            assert_int_equal(seen[got]++, 0);
+            hits++;
+        }
+    }
+    iconv_close(cd);
+    assert_int_equal(hits, 95 + 27 + 94); /* ASCII, 0x80-0x9F, 0xA1-0xFF but AD */
+}
+
+static void test_to_winansi(void **state)
+{
+    (void)state;
+    char out[64];
+    const char *latin = "Q2 – 87.5% “East” €1,234…";
+    assert_int_equal(text_to_winansi(latin, strlen(latin), out), 25);
+    assert_string_equal(out, "Q2 \x96 87.5% \x93"
+                             "East\x94 \x80"
+                             "1,234\x85");
+    assert_int_equal(text_to_winansi("“mixed”", 11, out), 7);
+    assert_string_equal(out, "\x93mixed\x94");
+    const char *mixed = "“mixed” Łódź"; /* one code point outside: the whole run */
+    assert_int_equal(text_to_winansi(mixed, strlen(mixed), out), -1);
+    assert_int_equal(text_to_winansi("ok\xC3", 3, out), -1); /* invalid UTF-8 */
+    assert_int_equal(text_to_winansi("", 0, out), 0);
+    assert_string_equal(out, "");
+}
+
 UNIT_MAIN(cmocka_unit_test_setup(test_runs, setup), cmocka_unit_test_setup(test_missing, setup),
           cmocka_unit_test_setup(test_invalid, setup), cmocka_unit_test_setup(test_width, setup),
           cmocka_unit_test_setup(test_break_latin, setup),
           cmocka_unit_test_setup(test_break_newlines, setup),
-          cmocka_unit_test_setup(test_break_cjk, setup), cmocka_unit_test_setup(test_fit, setup))
+          cmocka_unit_test_setup(test_break_cjk, setup), cmocka_unit_test_setup(test_fit, setup),
+          cmocka_unit_test(test_winansi_edges), cmocka_unit_test(test_winansi_iconv),
+          cmocka_unit_test(test_to_winansi))
