@@ -9,6 +9,7 @@
 #include "config.h"
 #include "csvread.h"
 #include "diag.h"
+#include "field.h"
 #include "expr.h"
 #include "ini.h"
 #include "ingest.h"
@@ -22,8 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SHOW_REJECTS  10 /* rejected rows printed per file; the rest are counted */
-#define SHOW_VALUE    60 /* bytes of a bad cell quoted in a reason */
 #define SHOW_STAGES   10 /* stage spellings listed in the "counted as open" note */
 #define MAX_MAGNITUDE 1e15
 
@@ -113,24 +112,6 @@ char *crm_rep_id(const char *key)
     uint32_t h = (uint32_t)hash64(key, strlen(key));
     char *r = xasprintf("%s-%08x", b.len ? b.s : "p", (unsigned)h);
     buf_free(&b);
-    return r;
-}
-
-/* A cell as quoted in a reason: cut to SHOW_VALUE bytes, cleaned. */
-static char *shown(const char *s)
-{
-    size_t n = strlen(s);
-    int cut = n > SHOW_VALUE;
-    if (cut) {
-        n = SHOW_VALUE;
-        while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
-    }
-    char *c = utf8_clean(s, n, 0, NULL);
-    if (!cut)
-        return c;
-    char *r = xasprintf("%s\xE2\x80\xA6", c);
-    free(c);
     return r;
 }
 
@@ -492,8 +473,8 @@ struct kp_crm {
     struct kp_csvread *csv;
     int have_header, failed;
     size_t nheader;
-    long shown, hidden, outside;
-    const char **f; /* the current row's field of each slot ("" when absent) */
+    struct kp_rowlog log; /* this file's rejected rows */
+    const char **f;       /* the current row's field of each slot ("" when absent) */
 
     /* The team list. */
     char *team_name;
@@ -1020,17 +1001,7 @@ static void reject(struct kp_crm *k, const struct kp_csvrec *rec, int counts, co
     va_start(ap, fmt);
     char *msg = xvasprintf(fmt, ap);
     va_end(ap);
-    data_reject(k->d, k->name, rec->line, rec->raw, counts, "%s", msg);
-    cur_input(k)->rejected++;
-    if (!counts) {
-        k->outside++;
-    } else if (k->shown < SHOW_REJECTS) {
-        diag(KP_ERROR, k->name, rec->line, 0, "%s", msg);
-        k->shown++;
-    } else {
-        diag_raise(KP_ERROR);
-        k->hidden++;
-    }
+    field_reject(k->d, &k->log, k->name, k->input, rec->line, rec->raw, counts, msg);
     free(msg);
 }
 
@@ -1059,7 +1030,7 @@ static char *found_columns(const struct kp_csvrec *rec)
         if (!*t)
             continue;
         if (n++ < 12) {
-            char *v = shown(t);
+            char *v = field_shown(t);
             buf_printf(&b, "%s%s", n > 1 ? ", " : "", v);
             free(v);
         }
@@ -1152,7 +1123,7 @@ void crm_begin(struct kp_crm *k, enum kp_crm_file which, const char *name)
     k->input = data_add_input(k->d, name);
     k->have_header = k->failed = 0;
     k->nheader = 0;
-    k->shown = k->hidden = k->outside = 0;
+    memset(&k->log, 0, sizeof k->log);
     free(k->f);
     k->f = xcalloc(k->nslots[which] ? k->nslots[which] : 1, sizeof *k->f);
     if (which == KP_CRM_TEAM) {
@@ -1187,14 +1158,12 @@ int crm_end(struct kp_crm *k)
         csvread_end(k->csv);
     if (!k->failed && !k->have_header)
         file_fatal(k, 0, "the file is empty (no header row)");
-    if (k->hidden)
-        diag(KP_ERROR, k->name, 0, 0, "%ld more %s rejected (all are listed in rejects.csv)",
-             k->hidden, k->hidden == 1 ? "row" : "rows");
-    if (k->outside)
+    field_summary(&k->log, k->name);
+    if (k->log.outside)
         diag(KP_NOTE, k->name, 0, 0,
              "%ld %s counted in no month used (listed in rejects.csv, "
              "not an error)",
-             k->outside, k->outside == 1 ? "deal was" : "deals were");
+             k->log.outside, k->log.outside == 1 ? "deal was" : "deals were");
     if (k->csv)
         csvread_free(k->csv);
     k->csv = NULL;
@@ -1212,53 +1181,10 @@ int crm_end(struct kp_crm *k)
 /* ------------------------------------------------------------------ */
 /* The team list                                                       */
 
-/* "", "en", "zh-CN", "en_US" -> NULL, "en", "zh", "en"; -1 otherwise. */
-static int parse_locale(const char *s, char **out)
-{
-    *out = NULL;
-    if (!*s)
-        return 0;
-    char l[3] = {0};
-    for (int i = 0; i < 2; i++) {
-        char c = s[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if (c < 'a' || c > 'z')
-            return -1;
-        l[i] = c;
-    }
-    if (s[2] && s[2] != '-' && s[2] != '_')
-        return -1;
-    for (const char *p = s + 2 + (s[2] != 0); *p; p++)
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-              *p == '-' || *p == '_'))
-            return -1;
-    if (s[2] && !s[3])
-        return -1;
-    *out = xstrdup(l);
-    return 0;
-}
-
-static char *clean(const char *s)
-{
-    char *t = xstrdup(s);
-    for (char *p = t; *p; p++)
-        if (*p == '\r' || *p == '\n')
-            *p = ' ';
-    char *c = utf8_clean(t, strlen(t), 0, NULL);
-    free(t);
-    return c;
-}
-
-static char *opt_clean(const char *s)
-{
-    return *s ? clean(s) : NULL;
-}
-
 /* A name as shown: cleaned, runs of spaces made one (the spelling kept). */
 static char *display(const char *s)
 {
-    char *c = clean(s), *o = c;
+    char *c = field_clean(s), *o = c;
     for (const char *p = c; *p; p++)
         if (*p != ' ' || (o > c && o[-1] != ' '))
             *o++ = *p;
@@ -1325,22 +1251,24 @@ static int team_check(struct kp_crm *k, const struct kp_csvrec *rec, const char 
     if (!*key)
         reject(k, rec, 1, "empty name (column %s)", slot_name(k, KP_CRM_TEAM, TS_NAME));
     else if (prev >= 0 && k->tp[prev].has_row)
-        reject(k, rec, 1, "duplicate name \"%s\" (first at line %ld)", v = shown(f[TS_NAME]),
+        reject(k, rec, 1, "duplicate name \"%s\" (first at line %ld)", v = field_shown(f[TS_NAME]),
                k->tp[prev].line);
     else if (!*f[TS_TEAM])
         reject(k, rec, 1, "empty team (column %s)", slot_name(k, KP_CRM_TEAM, TS_TEAM));
     else if (*f[TS_ID] && (prev = smap_get(&k->tids, f[TS_ID])) >= 0)
-        reject(k, rec, 1, "duplicate id \"%s\" (first at line %d)", v = shown(f[TS_ID]), prev);
+        reject(k, rec, 1, "duplicate id \"%s\" (first at line %d)", v = field_shown(f[TS_ID]),
+               prev);
     else if (*f[TS_ROLE] && (*role = find_role(k->cfg, f[TS_ROLE])) < 0) {
         char *known = role_list(k->cfg);
-        reject(k, rec, 1, "unknown role \"%s\" (known roles: %s)", v = shown(f[TS_ROLE]), known);
+        reject(k, rec, 1, "unknown role \"%s\" (known roles: %s)", v = field_shown(f[TS_ROLE]),
+               known);
         free(known);
-    } else if (parse_locale(f[TS_LOCALE], locale) != 0)
+    } else if (field_locale(f[TS_LOCALE], locale) != 0)
         reject(k, rec, 1, "bad locale \"%s\" (want a language code such as en or zh)",
-               v = shown(f[TS_LOCALE]));
+               v = field_shown(f[TS_LOCALE]));
     else if (crm_date(f[TS_HIRE], k->datefmt, hire) < 0) {
         char *want = crm_date_want(k->datefmt);
-        reject(k, rec, 1, "bad date \"%s\" in column %s (want %s)", v = shown(f[TS_HIRE]),
+        reject(k, rec, 1, "bad date \"%s\" in column %s (want %s)", v = field_shown(f[TS_HIRE]),
                slot_name(k, KP_CRM_TEAM, TS_HIRE), want);
         free(want);
     } else
@@ -1371,9 +1299,9 @@ static void team_row(struct kp_crm *k, const struct kp_csvrec *rec)
     t->has_row = 1;
     t->team = team_of(k, f[TS_TEAM]);
     t->role = role;
-    t->email = opt_clean(f[TS_EMAIL]);
+    t->email = field_opt(f[TS_EMAIL]);
     t->locale = locale;
-    t->id = opt_clean(f[TS_ID]);
+    t->id = field_opt(f[TS_ID]);
     if (hire >= 0) {
         int y, m, d;
         date_split(hire, &y, &m, &d);
@@ -1382,7 +1310,7 @@ static void team_row(struct kp_crm *k, const struct kp_csvrec *rec)
     size_t nkeep = k->cfg->nkeep_cols;
     t->extra = nkeep ? xcalloc(nkeep, sizeof *t->extra) : NULL;
     for (size_t j = 0; j < nkeep; j++)
-        t->extra[j] = opt_clean(f[TS_NFIXED + j]);
+        t->extra[j] = field_opt(f[TS_NFIXED + j]);
     char *mkey = crm_key(f[TS_MANAGER], 0);
     if (*mkey) {
         t->mgr_key = mkey;
@@ -1557,7 +1485,7 @@ static const char *people_file(const struct kp_crm *k)
 static int deal_owner(struct kp_crm *k, const struct kp_csvrec *rec, int *p)
 {
     const char *o = k->f[DS_OWNER];
-    char *key = crm_key(o, 0), *v = shown(o);
+    char *key = crm_key(o, 0), *v = field_shown(o);
     int line;
     *p = smap_get(&k->owner, key);
     if (!*key)
@@ -1578,7 +1506,7 @@ static int deal_id(struct kp_crm *k, const struct kp_csvrec *rec)
     int first = *id ? smap_get(&k->ids, id) : -1;
     if (first < 0)
         return 0;
-    char *v = shown(id);
+    char *v = field_shown(id);
     reject(k, rec, 1, "duplicate deal \"%s\" (first at line %d)", v, first);
     free(v);
     return -1;
@@ -1594,7 +1522,7 @@ static void remember_open(struct kp_crm *k, const char *stage)
         return;
     }
     k->open_seen = xrealloc(k->open_seen, (k->nopen_seen + 1) * sizeof *k->open_seen);
-    k->open_seen[k->nopen_seen++] = shown(stage);
+    k->open_seen[k->nopen_seen++] = field_shown(stage);
 }
 
 static int deal_stage(struct kp_crm *k, const struct kp_csvrec *rec, int *cls)
@@ -1616,7 +1544,7 @@ static int deal_stage(struct kp_crm *k, const struct kp_csvrec *rec, int *cls)
         reject(k, rec, 1, "empty stage (column %s)", slot_name(k, KP_CRM_DEALS, DS_STAGE));
         return -1;
     }
-    char *v = shown(k->f[DS_STAGE]);
+    char *v = field_shown(k->f[DS_STAGE]);
     reject(k, rec, 1, "unknown stage \"%s\" (won: %s; lost: %s; open: %s)", v, k->stage_src[0],
            k->stage_src[1], k->stage_src[2]);
     free(v);
@@ -1640,7 +1568,7 @@ static int deal_dates(struct kp_crm *k, const struct kp_csvrec *rec)
             continue;
         int rc = crm_date(k->f[s], k->datefmt, &k->day[s]);
         if (rc < 0) {
-            char *v = shown(k->f[s]), *want = crm_date_want(k->datefmt);
+            char *v = field_shown(k->f[s]), *want = crm_date_want(k->datefmt);
             reject(k, rec, 1, "bad date \"%s\" in column %s (want %s%s)", v,
                    slot_name(k, KP_CRM_DEALS, (size_t)s), want, serial_hint(k, k->f[s]));
             free(v), free(want);
@@ -1664,7 +1592,7 @@ static int deal_order(struct kp_crm *k, const struct kp_csvrec *rec, int cls)
     for (int s = DS_ENGAGED; s >= DS_CREATED; s--) {
         if (!k->has_day[s] || k->day[DS_CLOSED] >= k->day[s])
             continue;
-        char *a = shown(k->f[DS_CLOSED]), *b = shown(k->f[s]);
+        char *a = field_shown(k->f[DS_CLOSED]), *b = field_shown(k->f[s]);
         reject(k, rec, 1, "close date \"%s\" is before the %s date \"%s\"", a,
                s == DS_ENGAGED ? "engaged" : "created", b);
         free(a), free(b);
@@ -1681,7 +1609,7 @@ static int deal_numbers(struct kp_crm *k, const struct kp_csvrec *rec)
             continue;
         int rc = ingest_number(k->f[s], k->cfg->decimal_comma, &k->num[s]);
         if (rc < 0 || (rc == 0 && fabs(k->num[s]) > MAX_MAGNITUDE)) {
-            char *v = shown(k->f[s]);
+            char *v = field_shown(k->f[s]);
             reject(k, rec, 1,
                    rc < 0 ? "bad number \"%s\" in column %s"
                           : "implausible number \"%s\" in column %s (over 1e15)",
@@ -1961,7 +1889,7 @@ static int target_scope(struct kp_crm *k, const struct kp_csvrec *rec, int *scop
         reject(k, rec, 1, "name one person, team or role (%d given)", set);
         return -1;
     }
-    v = shown(f[GS_PERSON + *scope]);
+    v = field_shown(f[GS_PERSON + *scope]);
     if (*scope == 2) {
         if ((who = find_role(k->cfg, f[GS_ROLE])) < 0) {
             char *known = role_list(k->cfg);
@@ -2001,9 +1929,9 @@ static int target_value(struct kp_crm *k, const struct kp_csvrec *rec, int kpi, 
     if (rc == 1)
         reject(k, rec, 1, "empty target");
     else if (rc < 0 || fabs(*t) > MAX_MAGNITUDE)
-        reject(k, rec, 1, "bad number \"%s\" in column target", v = shown(f[GS_TARGET]));
+        reject(k, rec, 1, "bad number \"%s\" in column target", v = field_shown(f[GS_TARGET]));
     else if (*f[GS_PER] && !monthly && !str_ieq(f[GS_PER], "window"))
-        reject(k, rec, 1, "per \"%s\": write month or window", v = shown(f[GS_PER]));
+        reject(k, rec, 1, "per \"%s\": write month or window", v = field_shown(f[GS_PER]));
     else if (monthly && !(e && expr_is_additive(e)))
         reject(k, rec, 1,
                "a monthly target needs a KPI that adds up over months (like "
@@ -2028,7 +1956,7 @@ static void target_row(struct kp_crm *k, const struct kp_csvrec *rec)
     if ((who = target_scope(k, rec, &scope)) < 0)
         return;
     if ((kpi = config_find_kpi(k->cfg, k->f[GS_KPI])) < 0) {
-        char *v = shown(k->f[GS_KPI]), *known = kpi_list(k->cfg);
+        char *v = field_shown(k->f[GS_KPI]), *known = kpi_list(k->cfg);
         reject(k, rec, 1, "unknown kpi \"%s\" (known KPIs: %s)", v, known);
         free(v), free(known);
         return;
@@ -2037,7 +1965,7 @@ static void target_row(struct kp_crm *k, const struct kp_csvrec *rec)
         return;
     size_t c = (size_t)who * k->cfg->nkpis + (size_t)kpi;
     if (k->tline[scope][c]) {
-        char *v = shown(k->f[GS_PERSON + scope]);
+        char *v = field_shown(k->f[GS_PERSON + scope]);
         reject(k, rec, 1, "duplicate target for %s \"%s\" %s (first at line %ld)", scopes[scope], v,
                k->cfg->kpis[kpi].id, k->tline[scope][c]);
         free(v);

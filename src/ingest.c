@@ -4,6 +4,7 @@
 #include "config.h"
 #include "csvread.h"
 #include "diag.h"
+#include "field.h"
 #include "model.h"
 #include "util.h"
 
@@ -13,9 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SHOW_REJECTS  10 /* rejected rows printed per file; the rest are counted */
 #define SHOW_NAMES    10 /* names listed in one message */
-#define SHOW_VALUE    60 /* bytes of a bad cell quoted in a reason */
 #define MAX_MAGNITUDE 1e15
 #define MAX_MONTHS    1200
 
@@ -37,8 +36,8 @@ struct kp_ingest {
     char **hdr; /* trimmed header texts */
     int *col;   /* file column of each slot, -1 = absent */
     size_t ncol;
-    char *hskip; /* [nheader]: 1 = a derived column's header (not read, not "unused") */
-    long shown, hidden, outside;
+    char *hskip;          /* [nheader]: 1 = a derived column's header (not read, not "unused") */
+    struct kp_rowlog log; /* this file's rejected rows */
     /* Across files. */
     char *roster_name;
     char *metrics_name; /* the last metrics file, NULL = none */
@@ -52,49 +51,18 @@ struct kp_ingest {
         long line;
     } * dropped; /* rep_ids of rejected roster rows, sorted by id at roster_finish */
     size_t ndropped, dropped_cap;
-    double *row; /* one metrics row's values */
-    long *tline; /* [p * nkpis + k]: line of that target, 0 = none */
+    double *row;   /* one metrics row's values */
+    long *tline;   /* [p * nkpis + k]: line of that target, 0 = none */
     char *derived; /* [cfg->ncols]: 1 = filled by another stage (ingest_derived) */
 };
 
 /* ---- small helpers ---- */
 
-/* A cell as stored: line breaks (Alt+Enter in a spreadsheet) become spaces,
- * other control characters U+FFFD. */
-static char *clean(const char *s)
-{
-    char *t = xstrdup(s);
-    for (char *p = t; *p; p++)
-        if (*p == '\r' || *p == '\n')
-            *p = ' ';
-    char *c = utf8_clean(t, strlen(t), 0, NULL);
-    free(t);
-    return c;
-}
-
-/* A cell as quoted in a reason: cleaned, cut to SHOW_VALUE bytes. */
-static char *shown(const char *s)
-{
-    size_t n = strlen(s);
-    int cut = n > SHOW_VALUE;
-    if (cut) {
-        n = SHOW_VALUE;
-        while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--; /* don't cut a UTF-8 sequence */
-    }
-    char *c = utf8_clean(s, n, 0, NULL);
-    if (!cut)
-        return c;
-    char *r = xasprintf("%s\xE2\x80\xA6", c);
-    free(c);
-    return r;
-}
-
 /* "a, b, c and 7 more" */
 static void add_name(struct kp_buf *b, size_t *count, const char *name)
 {
     if (*count < SHOW_NAMES) {
-        char *v = shown(name);
+        char *v = field_shown(name);
         buf_printf(b, "%s%s", *count ? ", " : "", v);
         free(v);
     }
@@ -138,17 +106,7 @@ static void reject(struct kp_ingest *in, const struct kp_csvrec *rec, int counts
     va_start(ap, fmt);
     char *msg = xvasprintf(fmt, ap);
     va_end(ap);
-    data_reject(in->d, in->name, rec->line, rec->raw, counts, "%s", msg);
-    cur_input(in)->rejected++;
-    if (!counts) {
-        in->outside++;
-    } else if (in->shown < SHOW_REJECTS) {
-        diag(KP_ERROR, in->name, rec->line, 0, "%s", msg);
-        in->shown++;
-    } else {
-        diag_raise(KP_ERROR);
-        in->hidden++;
-    }
+    field_reject(in->d, &in->log, in->name, in->input, rec->line, rec->raw, counts, msg);
     free(msg);
 }
 
@@ -275,7 +233,7 @@ static int check_duplicates(struct kp_ingest *in, long line)
         if (!*keys[a] || strcmp(keys[a], keys[b]) != 0 ||
             (i > 1 && !strcmp(keys[idx[i - 2]], keys[a])))
             continue;
-        char *x = shown(in->hdr[a]), *y = shown(in->hdr[b]);
+        char *x = field_shown(in->hdr[a]), *y = field_shown(in->hdr[b]);
         file_fatal(in, line, "duplicate columns \"%s\" (column %zu) and \"%s\" (column %zu)", x,
                    a + 1, y, b + 1);
         free(x);
@@ -390,7 +348,7 @@ static void header(struct kp_ingest *in, const struct kp_csvrec *rec)
     in->nheader = rec->nfield;
     in->hdr = xcalloc(rec->nfield ? rec->nfield : 1, sizeof *in->hdr);
     for (size_t i = 0; i < rec->nfield; i++)
-        in->hdr[i] = clean(str_trim(rec->field[i]));
+        in->hdr[i] = field_clean(str_trim(rec->field[i]));
     if (check_duplicates(in, rec->line))
         return;
     map_columns(in);
@@ -402,39 +360,6 @@ static void header(struct kp_ingest *in, const struct kp_csvrec *rec)
 }
 
 /* ---- roster ---- */
-
-/* "", "en", "zh", "zh-CN", "en_US", "zh-Hans-CN" -> NULL, "en", "zh", "zh", "en",
- * "zh": the language is all the documents need. */
-static int parse_locale(const char *s, char **out)
-{
-    *out = NULL;
-    if (!*s)
-        return 0;
-    char l[3] = {0};
-    for (int i = 0; i < 2; i++) {
-        char c = s[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if (c < 'a' || c > 'z')
-            return -1;
-        l[i] = c;
-    }
-    if (s[2] && s[2] != '-' && s[2] != '_')
-        return -1;
-    for (const char *p = s + 2 + (s[2] != 0); *p; p++)
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-              *p == '-' || *p == '_'))
-            return -1;
-    if (s[2] && !s[3])
-        return -1;
-    *out = xstrdup(l);
-    return 0;
-}
-
-static char *opt_clean(const char *s)
-{
-    return *s ? clean(s) : NULL;
-}
 
 static char *known_roles(const struct kp_config *c)
 {
@@ -470,21 +395,23 @@ static int roster_check(struct kp_ingest *in, const struct kp_csvrec *rec, const
     if (!*f[KP_R_REP_ID])
         reject(in, rec, 1, "empty rep_id");
     else if (dup >= 0)
-        reject(in, rec, 1, "duplicate rep_id \"%s\" (first at line %ld)", v = shown(f[KP_R_REP_ID]),
-               in->d->people[dup].line);
+        reject(in, rec, 1, "duplicate rep_id \"%s\" (first at line %ld)",
+               v = field_shown(f[KP_R_REP_ID]), in->d->people[dup].line);
     else if (!*f[KP_R_NAME])
         reject(in, rec, 1, "empty name");
     else if (!*f[KP_R_TEAM])
         reject(in, rec, 1, "empty team");
     else if (c->nroles && (*role = find_role(c, f[KP_R_ROLE])) < 0) {
         char *known = known_roles(c);
-        reject(in, rec, 1, "unknown role \"%s\" (known roles: %s)", v = shown(f[KP_R_ROLE]), known);
+        reject(in, rec, 1, "unknown role \"%s\" (known roles: %s)", v = field_shown(f[KP_R_ROLE]),
+               known);
         free(known);
-    } else if (parse_locale(f[KP_R_LOCALE], locale) != 0)
+    } else if (field_locale(f[KP_R_LOCALE], locale) != 0)
         reject(in, rec, 1, "bad locale \"%s\" (want a language code such as en or zh)",
-               v = shown(f[KP_R_LOCALE]));
+               v = field_shown(f[KP_R_LOCALE]));
     else if (*f[KP_R_HIRE_DATE] && date_parse(f[KP_R_HIRE_DATE], &days) != 0)
-        reject(in, rec, 1, "bad hire_date \"%s\" (want YYYY-MM-DD)", v = shown(f[KP_R_HIRE_DATE]));
+        reject(in, rec, 1, "bad hire_date \"%s\" (want YYYY-MM-DD)",
+               v = field_shown(f[KP_R_HIRE_DATE]));
     else
         return 0;
     free(v);
@@ -501,7 +428,7 @@ static void roster_row(struct kp_ingest *in, const struct kp_csvrec *rec)
     char *id = NULL;
     for (size_t s = 0; s < KP_NROSTER; s++)
         f[s] = in->col[s] >= 0 ? str_trim(rec->field[in->col[s]]) : "";
-    f[KP_R_REP_ID] = id = clean(f[KP_R_REP_ID]); /* the key metrics rows are matched with */
+    f[KP_R_REP_ID] = id = field_clean(f[KP_R_REP_ID]); /* the key metrics rows are matched with */
     int role;
     char *locale = NULL;
     if (roster_check(in, rec, f, &role, &locale) != 0) {
@@ -517,12 +444,12 @@ static void roster_row(struct kp_ingest *in, const struct kp_csvrec *rec)
     struct kp_person *p = &d->people[d->npeople];
     memset(p, 0, sizeof *p);
     p->rep_id = id;
-    p->name = clean(f[KP_R_NAME]);
-    p->team = clean(f[KP_R_TEAM]);
-    p->role = role >= 0 ? xstrdup(c->roles[role].id) : clean(f[KP_R_ROLE]);
-    p->email = opt_clean(f[KP_R_EMAIL]);
-    p->manager_id = opt_clean(f[KP_R_MANAGER_ID]);
-    p->hire_date = opt_clean(f[KP_R_HIRE_DATE]);
+    p->name = field_clean(f[KP_R_NAME]);
+    p->team = field_clean(f[KP_R_TEAM]);
+    p->role = role >= 0 ? xstrdup(c->roles[role].id) : field_clean(f[KP_R_ROLE]);
+    p->email = field_opt(f[KP_R_EMAIL]);
+    p->manager_id = field_opt(f[KP_R_MANAGER_ID]);
+    p->hire_date = field_opt(f[KP_R_HIRE_DATE]);
     p->locale = locale;
     p->role_idx = role;
     p->mgr = -1;
@@ -531,7 +458,7 @@ static void roster_row(struct kp_ingest *in, const struct kp_csvrec *rec)
         p->extra = xcalloc(c->nkeep_cols, sizeof *p->extra);
         for (size_t k = 0; k < c->nkeep_cols; k++) {
             int fi = in->col[KP_NROSTER + k];
-            p->extra[k] = fi >= 0 ? opt_clean(str_trim(rec->field[fi])) : NULL;
+            p->extra[k] = fi >= 0 ? field_opt(str_trim(rec->field[fi])) : NULL;
         }
     }
     htab_put(in, d->npeople++);
@@ -758,7 +685,7 @@ static int row_person(struct kp_ingest *in, const struct kp_csvrec *rec, const c
     int p = data_find_person(in->d, id);
     if (p >= 0)
         return p;
-    char *v = shown(id);
+    char *v = field_shown(id);
     long l = dropped_line(in, id);
     if (l)
         reject(in, rec, 1, "rep_id \"%s\" was rejected in %s (line %ld)", v, in->roster_name, l);
@@ -779,7 +706,7 @@ static int metric_values(struct kp_ingest *in, const struct kp_csvrec *rec)
         if (rc == 1)
             v = NAN;
         if (rc < 0 || (rc == 0 && fabs(v) > MAX_MAGNITUDE)) {
-            char *s = shown(rec->field[fi]), *label = col_label(in, M_NFIXED + k);
+            char *s = field_shown(rec->field[fi]), *label = col_label(in, M_NFIXED + k);
             if (rc < 0)
                 reject(in, rec, 1, "bad number \"%s\" in column %s", s, label);
             else
@@ -797,12 +724,12 @@ static void metrics_row(struct kp_ingest *in, const struct kp_csvrec *rec)
 {
     struct kp_data *d = in->d;
     const char *ps = str_trim(rec->field[in->col[M_PERIOD]]);
-    char *rs = clean(str_trim(rec->field[in->col[M_REP_ID]])), *v = NULL;
+    char *rs = field_clean(str_trim(rec->field[in->col[M_REP_ID]])), *v = NULL;
     kp_month m;
     int p = -1;
     char a[8], b[8];
     if (month_parse(ps, &m) != 0) {
-        reject(in, rec, 1, "bad period \"%s\" (want YYYY-MM)", v = shown(ps));
+        reject(in, rec, 1, "bad period \"%s\" (want YYYY-MM)", v = field_shown(ps));
     } else if (m < d->m0 || m >= d->m0 + d->nmonths) {
         month_format(m, a);
         month_format(d->m0, b);
@@ -813,7 +740,7 @@ static void metrics_row(struct kp_ingest *in, const struct kp_csvrec *rec)
         /* rejected */
     } else if (d->line[(size_t)p * d->nmonths + (m - d->m0)]) {
         month_format(m, a);
-        reject(in, rec, 1, "duplicate row for %s in %s (first at line %ld)", v = shown(rs), a,
+        reject(in, rec, 1, "duplicate row for %s in %s (first at line %ld)", v = field_shown(rs), a,
                d->line[(size_t)p * d->nmonths + (m - d->m0)]);
     } else if (metric_values(in, rec) == 0) {
         int mi = m - d->m0;
@@ -844,7 +771,7 @@ static void targets_row(struct kp_ingest *in, const struct kp_csvrec *rec)
 {
     struct kp_data *d = in->d;
     const struct kp_config *c = in->cfg;
-    char *rs = clean(str_trim(rec->field[in->col[T_REP_ID]])), *v = NULL;
+    char *rs = field_clean(str_trim(rec->field[in->col[T_REP_ID]])), *v = NULL;
     const char *ks = str_trim(rec->field[in->col[T_KPI]]);
     const char *ts = rec->field[in->col[T_TARGET]];
     int p = -1, k = -1, rc = 1;
@@ -853,16 +780,17 @@ static void targets_row(struct kp_ingest *in, const struct kp_csvrec *rec)
         /* rejected */
     } else if ((k = config_find_kpi(c, ks)) < 0) {
         char *known = known_kpis(c);
-        reject(in, rec, 1, "unknown kpi \"%s\" (known KPIs: %s)", v = shown(ks), known);
+        reject(in, rec, 1, "unknown kpi \"%s\" (known KPIs: %s)", v = field_shown(ks), known);
         free(known);
     } else if ((rc = ingest_number(ts, c->decimal_comma, &t)) == 1) {
         reject(in, rec, 1, "empty target");
     } else if (rc < 0) {
-        reject(in, rec, 1, "bad number \"%s\" in column target", v = shown(ts));
+        reject(in, rec, 1, "bad number \"%s\" in column target", v = field_shown(ts));
     } else if (fabs(t) > MAX_MAGNITUDE) {
-        reject(in, rec, 1, "implausible number \"%s\" in column target (over 1e15)", v = shown(ts));
+        reject(in, rec, 1, "implausible number \"%s\" in column target (over 1e15)",
+               v = field_shown(ts));
     } else if (in->tline[(size_t)p * c->nkpis + (size_t)k]) {
-        reject(in, rec, 1, "duplicate target for %s %s (first at line %ld)", v = shown(rs),
+        reject(in, rec, 1, "duplicate target for %s %s (first at line %ld)", v = field_shown(rs),
                c->kpis[k].id, in->tline[(size_t)p * c->nkpis + (size_t)k]);
     } else {
         d->ptarget[(size_t)p * c->nkpis + (size_t)k] = t;
@@ -927,7 +855,7 @@ static void file_reset(struct kp_ingest *in)
     in->hskip = NULL;
     in->nheader = 0;
     in->have_header = in->failed = in->skip = 0;
-    in->shown = in->hidden = in->outside = 0;
+    memset(&in->log, 0, sizeof in->log);
 }
 
 static void targets_alloc(struct kp_ingest *in)
@@ -996,12 +924,10 @@ int ingest_end(struct kp_ingest *in)
         csvread_end(in->csv);
     if (!in->failed && !in->skip && !in->have_header)
         file_fatal(in, 0, "the file is empty (no header row)");
-    if (in->hidden)
-        diag(KP_ERROR, in->name, 0, 0, "%ld more %s rejected (all are listed in rejects.csv)",
-             in->hidden, in->hidden == 1 ? "row" : "rows");
-    if (in->outside)
-        diag(KP_NOTE, in->name, 0, 0, "%ld %s outside the months used %s skipped", in->outside,
-             in->outside == 1 ? "row" : "rows", in->outside == 1 ? "was" : "were");
+    field_summary(&in->log, in->name);
+    if (in->log.outside)
+        diag(KP_NOTE, in->name, 0, 0, "%ld %s outside the months used %s skipped", in->log.outside,
+             in->log.outside == 1 ? "row" : "rows", in->log.outside == 1 ? "was" : "were");
     int failed = in->failed;
     if (in->which == KP_IN_ROSTER) {
         in->roster_failed |= failed;

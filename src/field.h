@@ -1,0 +1,40 @@
+/* field — what both input readers do with the cells of a row: ingest.c (the
+ * canonical roster, metrics and targets) and crm.c (CRM exports). Cleaning a
+ * cell, quoting one in a message, reading a locale, and reporting rejected
+ * rows: the first few of a file are printed with their line (KP_ERROR), the
+ * rest counted and summed up at the end of the file; every one is listed in
+ * rejects.csv. Pure but for diag. */
+#ifndef KP_FIELD_H
+#define KP_FIELD_H
+
+#include <stddef.h>
+
+struct kp_data;
+
+/* A cell as stored: line breaks (Alt+Enter in a spreadsheet) become spaces,
+ * invalid UTF-8 and other control characters U+FFFD. A new string. */
+char *field_clean(const char *s);
+/* The same, or NULL for an empty cell. */
+char *field_opt(const char *s);
+/* A cell as quoted in a reason: cleaned, cut to 60 bytes (never inside a
+ * UTF-8 sequence) and marked with "…" when cut. A new string. */
+char *field_shown(const char *s);
+/* A locale cell: "", "en", "zh-CN", "en_US", "zh-Hans-CN" -> NULL, "en",
+ * "zh", "en", "zh" (the language is all the documents need). 0, or -1 when
+ * it is not a locale. */
+int field_locale(const char *s, char **out);
+
+/* The rejected rows of one file. Zero it at the start of each file. */
+struct kp_rowlog {
+    long shown, hidden, outside;
+};
+/* Reject a row: listed in rejects.csv (counts = 0: informational, e.g. a
+ * month outside the ones used), counted on d->inputs[input], and printed
+ * when it is one of the file's first ten real rejections. */
+void field_reject(struct kp_data *d, struct kp_rowlog *log, const char *file, size_t input,
+                  long line, const char *raw, int counts, const char *msg);
+/* At the end of a file: how many more rows were rejected than printed. The
+ * informational ones are the caller's to word (they differ by file). */
+void field_summary(const struct kp_rowlog *log, const char *file);
+
+#endif
