@@ -759,9 +759,13 @@ static void revenue_keys(struct kp_vg *vg, const struct kp_chart_style *st,
         add_key(vg, KP_SER_QUOTA, KP_VG_KEY_LINE, st->target, 1, 1);
 }
 
-int chart_revenue(struct kp_gnuplot *gp, const struct kp_chart_style *st,
-                  const struct kp_chart_box *box, const struct kp_chart_monthly *in,
-                  struct kp_vg **out)
+/* The two monthly charts share everything but their script and legend. */
+static int monthly_chart(struct kp_gnuplot *gp, const struct kp_chart_style *st,
+                         const struct kp_chart_box *box, const struct kp_chart_monthly *in,
+                         struct kp_vg **out,
+                         void (*script)(struct job *, const struct kp_chart_monthly *),
+                         void (*keys)(struct kp_vg *, const struct kp_chart_style *,
+                                      const struct kp_chart_monthly *))
 {
     struct kp_chart_style clean;
     struct job j;
@@ -771,11 +775,18 @@ int chart_revenue(struct kp_gnuplot *gp, const struct kp_chart_style *st,
     if (count_finite(in->a, in->n) + count_finite(in->b, in->n) == 0)
         return KP_CHART_EMPTY;
     job_init(&j, style_clean(st, &clean), box);
-    revenue_job(&j, in);
+    script(&j, in);
     int rc = job_run(gp, &j, out);
     if (rc == KP_CHART_OK)
-        revenue_keys(*out, &clean, in);
+        keys(*out, &clean, in);
     return rc;
+}
+
+int chart_revenue(struct kp_gnuplot *gp, const struct kp_chart_style *st,
+                  const struct kp_chart_box *box, const struct kp_chart_monthly *in,
+                  struct kp_vg **out)
+{
+    return monthly_chart(gp, st, box, in, out, revenue_job, revenue_keys);
 }
 
 /* ---- (2) attainment by month ---- */
@@ -825,19 +836,7 @@ int chart_attainment(struct kp_gnuplot *gp, const struct kp_chart_style *st,
                      const struct kp_chart_box *box, const struct kp_chart_monthly *in,
                      struct kp_vg **out)
 {
-    struct kp_chart_style clean;
-    struct job j;
-    *out = NULL;
-    if (!monthly_ok(in))
-        return bad_input(gp, "months");
-    if (count_finite(in->a, in->n) + count_finite(in->b, in->n) == 0)
-        return KP_CHART_EMPTY;
-    job_init(&j, style_clean(st, &clean), box);
-    attainment_job(&j, in);
-    int rc = job_run(gp, &j, out);
-    if (rc == KP_CHART_OK)
-        attainment_keys(*out, &clean, in);
-    return rc;
+    return monthly_chart(gp, st, box, in, out, attainment_job, attainment_keys);
 }
 
 /* ---- (3) KPI points against the team average ---- */
