@@ -140,10 +140,11 @@ fuzz:
 	@$(MAKE) --no-print-directory fuzz-build
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-# make leakcheck: valgrind memcheck over the acme sample batch, workers
-# included: zero errors and zero definite leaks (suppressions:
+# make leakcheck: valgrind memcheck over the sample batches (acme, huadong,
+# crm), workers included: zero errors and zero definite leaks (suppressions:
 # tests/valgrind.supp, each with its reason).
 leakcheck:
 	@sh scripts/deps.sh leak
 	@$(MAKE) --no-print-directory all
-	@sh tests/leakcheck.sh $(B)/kpipress
+	@for s in acme huadong crm; do \
+		sh tests/leakcheck.sh $(B)/kpipress samples/$$s/review.ini || exit 1; done
