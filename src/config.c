@@ -31,6 +31,8 @@ struct loader {
     int errors;
 };
 
+#define MAX_SHOWN 20 /* errors printed (10,000 unknown sections are one mistake) */
+
 static void cfg_error(struct loader *L, const char *file, long line, long col, const char *fmt,
                       ...) __attribute__((format(printf, 5, 6)));
 static void cfg_error(struct loader *L, const char *file, long line, long col, const char *fmt, ...)
@@ -39,7 +41,8 @@ static void cfg_error(struct loader *L, const char *file, long line, long col, c
     va_start(ap, fmt);
     char *msg = xvasprintf(fmt, ap);
     va_end(ap);
-    diag(KP_FATAL, file, line, col, "%s", msg);
+    if (L->errors < MAX_SHOWN) /* the rest are counted (config_load says how many) */
+        diag(KP_FATAL, file, line, col, "%s", msg);
     free(msg);
     L->errors++;
 }
@@ -1054,6 +1057,8 @@ struct kp_config *config_load(const char *path)
         if (!L.errors)
             check_window(&L);
     }
+    if (L.errors > MAX_SHOWN)
+        diag(KP_FATAL, path, 0, 0, "%d more errors like these", L.errors - MAX_SHOWN);
     if (L.errors || diag_count(KP_FATAL) > before) {
         config_free(c);
         return NULL;

@@ -13,6 +13,11 @@
 
 #define MAX_INCLUDE_DEPTH 8
 #define MAX_LINE 1000 /* iniparser 4.1 fails on lines of 1,024 bytes or more */
+/* Sections and keys in all (a review config has a few hundred): iniparser's
+ * dictionary and our duplicate check are linear searches, so 100,000
+ * sections took ten minutes to refuse. */
+#define MAX_ENTRIES 10000
+#define MAX_SHOWN 20 /* errors printed; the rest are counted */
 
 #define entry kp_ini_entry /* entries own their strings (freed through casts) */
 
@@ -33,7 +38,8 @@ static void ini_error(struct kp_ini *x, const char *file, long line, long col, c
     va_start(ap, fmt);
     char *msg = xvasprintf(fmt, ap);
     va_end(ap);
-    diag(KP_FATAL, file, line, col, "%s", msg);
+    if (x->errors < MAX_SHOWN)
+        diag(KP_FATAL, file, line, col, "%s", msg);
     free(msg);
     x->errors++;
 }
@@ -214,7 +220,7 @@ static int scan_file(struct kp_ini *x, const char *path, int depth, struct kp_bu
     }
     char sec[256] = "";
     long ln = 0;
-    while (*p) {
+    while (*p && x->n <= MAX_ENTRIES) {
         char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
         char *line = xstrndup(p, n);
@@ -277,7 +283,15 @@ struct kp_ini *ini_load(const char *path, int allow_include)
     x->path = xstrdup(path);
     x->allow_include = allow_include;
     struct kp_buf merged = {0};
-    if (scan_file(x, path, 0, &merged) == 0 && x->errors == 0)
+    int scanned = scan_file(x, path, 0, &merged);
+    if (x->n > MAX_ENTRIES) { /* said even after MAX_SHOWN other errors */
+        diag(KP_FATAL, path, 0, 0, "more than %d sections and keys (a review config has a few "
+             "hundred): is this the right file?", MAX_ENTRIES);
+        x->errors++;
+    } else if (x->errors > MAX_SHOWN) {
+        diag(KP_FATAL, path, 0, 0, "%d more errors like these", x->errors - MAX_SHOWN);
+    }
+    if (scanned == 0 && x->errors == 0)
         x->d = parse(x, &merged);
     buf_free(&merged);
     if (x->errors || !x->d) {

@@ -183,6 +183,63 @@ static void test_includes(void **state)
     free(a), free(b), free(self);
 }
 
+/* Load base + extra, capturing the messages (the load must fail). */
+static char *fail_messages(const char *extra)
+{
+    char *text = xasprintf("%s%s", base, extra);
+    char *p = write_cfg("big.ini", text);
+    struct kp_buf msgs = {0};
+    buf_adds(&msgs, "");
+    diag_capture(&msgs);
+    assert_null(config_load(p));
+    diag_capture(NULL);
+    diag_reset();
+    free(text), free(p);
+    return buf_steal(&msgs);
+}
+
+static size_t count_lines(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* tests/adversarial: 100,000 sections took ten minutes (linear searches
+ * in iniparser and ini.c) and printed 100,000 lines. A config is refused
+ * past 10,000 sections and keys; at most 20 errors are printed. */
+static void test_limits(void **state)
+{
+    (void)state;
+    struct kp_buf b = {0};
+    buf_adds(&b, "");
+    for (int i = 0; i < 100000; i++)
+        buf_printf(&b, "[band.b%d]\n", i);
+    char *m = fail_messages(b.s);
+    assert_int_equal(count_lines(m), 1);
+    assert_non_null(strstr(m, "/big.ini: error: more than 10000 sections and keys (a review "
+                              "config has a few hundred): is this the right file?\n"));
+    free(m);
+    buf_reset(&b);
+    for (int i = 0; i < 30; i++)
+        buf_printf(&b, "[zz%d]\n", i);
+    m = fail_messages(b.s);
+    assert_int_equal(count_lines(m), 21);
+    assert_non_null(strstr(m, "big.ini:31:1: error: unknown section [zz19]\n"));
+    assert_null(strstr(m, "[zz20]"));
+    assert_non_null(strstr(m, "big.ini: error: 10 more errors like these\n"));
+    free(m);
+    buf_reset(&b);
+    for (int i = 0; i < 25; i++)
+        buf_printf(&b, "[org%d]\nname = Sales #1\n", i); /* ini.c's errors */
+    m = fail_messages(b.s);
+    assert_int_equal(count_lines(m), 21);
+    assert_non_null(strstr(m, "big.ini: error: 5 more errors like these\n"));
+    free(m);
+    buf_free(&b);
+}
+
 static void test_bom_and_duplicates(void **state)
 {
     (void)state;
@@ -221,5 +278,5 @@ static void test_override(void **state)
 
 UNIT_MAIN(cmocka_unit_test(test_acme), cmocka_unit_test(test_huadong_and_gbk),
           cmocka_unit_test(test_errors), cmocka_unit_test(test_outside_section),
-          cmocka_unit_test(test_includes),
+          cmocka_unit_test(test_includes), cmocka_unit_test(test_limits),
           cmocka_unit_test(test_bom_and_duplicates), cmocka_unit_test(test_override))
