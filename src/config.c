@@ -413,11 +413,13 @@ static struct kp_expr *get_formula(struct loader *L, const char *sec, const char
     struct kp_expr *e = expr_parse(v, (const char *const *)c->cols, c->ncols, kpis,
                                    allow_group ? c->nkpis : 0, &err);
     free(kpis);
-    if (!e) {
-        const struct kp_ini_entry *en = find_entry(c, sec, key);
+    const struct kp_ini_entry *en = find_entry(c, sec, key);
+    if (!e)
         cfg_error(L, en ? en->file : c->path, en ? en->line : 0,
                   en ? (long)(en->value_col + err.col - 1) : 0, "[%s] %s: %s", sec, key, err.msg);
-    }
+    else if (expr_divides_by_zero(e))
+        diag(KP_WARN, en ? en->file : c->path, en ? en->line : 0, en ? (long)en->value_col : 0,
+             "[%s] %s: divides by a constant zero, so it is n/a whatever the data", sec, key);
     return e;
 }
 

@@ -240,6 +240,27 @@ static void test_limits(void **state)
     buf_free(&b);
 }
 
+/* tests/adversarial: a division by a constant zero loads, with a warning
+ * at the formula. */
+static void test_division_by_zero(void **state)
+{
+    (void)state;
+    char *text = xasprintf("%s[kpi.zero]\nformula = sum(revenue) / (1 - 1)\n", base);
+    char *p = write_cfg("zero.ini", text);
+    struct kp_buf msgs = {0};
+    diag_capture(&msgs);
+    struct kp_config *c = config_load(p);
+    diag_capture(NULL);
+    diag_reset();
+    assert_non_null(c);
+    assert_non_null(msgs.s);
+    assert_non_null(strstr(msgs.s, "zero.ini:13:11: warning: [kpi.zero] formula: divides by a "
+                                   "constant zero, so it is n/a whatever the data\n"));
+    config_free(c);
+    buf_free(&msgs);
+    free(text), free(p);
+}
+
 static void test_bom_and_duplicates(void **state)
 {
     (void)state;
@@ -279,4 +300,5 @@ static void test_override(void **state)
 UNIT_MAIN(cmocka_unit_test(test_acme), cmocka_unit_test(test_huadong_and_gbk),
           cmocka_unit_test(test_errors), cmocka_unit_test(test_outside_section),
           cmocka_unit_test(test_includes), cmocka_unit_test(test_limits),
+          cmocka_unit_test(test_division_by_zero),
           cmocka_unit_test(test_bom_and_duplicates), cmocka_unit_test(test_override))
