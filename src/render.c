@@ -515,6 +515,7 @@ static int worker_job(void *arg, size_t job, struct kp_buf *result)
     struct render *R = arg;
     const struct job *j = &R->jobs[job];
     long before = diag_count(KP_ERROR) + diag_count(KP_SYSERR);
+    long sys_before = diag_count(KP_SYSERR);
     int bad;
     if (j->kind == JOB_TEAM) {
         bad = team_job(R, j, result);
@@ -523,8 +524,11 @@ static int worker_job(void *arg, size_t job, struct kp_buf *result)
         bad = emit(R, j->idx, doc, result) != 0;
         pdf_free(doc);
     }
-    /* 2: written, but something was reported (a chart that failed): the run
-     * is not clean. */
+    /* 3: a system error (a full disk): the run's status is 3, as the
+     * worker's message says. 2: written, but something was reported (a
+     * chart that failed): the run is not clean. */
+    if (diag_count(KP_SYSERR) > sys_before)
+        return 3;
     if (!bad && diag_count(KP_ERROR) + diag_count(KP_SYSERR) > before)
         return 2;
     return bad;
@@ -587,6 +591,8 @@ static void job_done(void *arg, size_t job, int status, const char *result)
     }
     if (status == 2)
         diag_raise(KP_ERROR);
+    if (status == 3)
+        diag_raise(KP_SYSERR);
     const char *p = result;
     while (*p) {
         char *end;
