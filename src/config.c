@@ -229,7 +229,7 @@ static const char *get(struct loader *L, const char *sec, const char *key)
 /* A number, optionally with a trailing '%' (then divided by 100). */
 static int value_number(const char *s, double *out)
 {
-    char *t = str_trim(xstrdup(s));
+    char *dup = xstrdup(s), *t = str_trim(dup); /* t may point past dup's start */
     size_t n = strlen(t);
     double scale = 1;
     if (n && t[n - 1] == '%') {
@@ -239,7 +239,7 @@ static int value_number(const char *s, double *out)
         memmove(t, u, strlen(u) + 1);
     }
     int rc = parse_double(t, out);
-    free(t);
+    free(dup);
     if (rc == 0 && scale != 1)
         *out /= 100; /* 95 / 100 is exactly the double 0.95; 95 * 0.01 is not */
     return rc;

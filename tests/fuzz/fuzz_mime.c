@@ -15,6 +15,12 @@
 
 #include <openssl/evp.h>
 
+/* RFC 5322 2.1.1: a line MUST be at most 998 characters. (A build with a
+ * larger value explores past a known long-line finding.) */
+#ifndef FUZZ_MIME_MAX_LINE
+#define FUZZ_MIME_MAX_LINE 998
+#endif
+
 /* The text as the header carries it: controls become spaces, invalid UTF-8
  * U+FFFD. */
 static char *cleaned(const char *s)
@@ -51,7 +57,8 @@ static void check_lines(const char *s, size_t n, const char *allowed)
             continue;
         }
         col++;
-        FUZZ_CHECK(col <= 998, "a line over 998 bytes: %.80s...", line);
+        FUZZ_CHECK(col <= FUZZ_MIME_MAX_LINE, "a line over %d bytes: %.80s...", FUZZ_MIME_MAX_LINE,
+                   line);
         if (!in_head)
             continue;
         FUZZ_CHECK(s[i] == '\t' || (s[i] >= 0x20 && s[i] < 0x7f), "header byte 0x%02x",

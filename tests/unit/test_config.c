@@ -261,6 +261,27 @@ static void test_division_by_zero(void **state)
     free(text), free(p);
 }
 
+/* fuzz_config: a quoted number with a leading space freed a pointer into
+ * the middle of its copy (free(): invalid pointer, the process aborted). */
+static void test_number_with_spaces(void **state)
+{
+    (void)state;
+    char *text = xasprintf("%s[kpi.q]\nformula = sum(won)\ntarget = \" 95%%\"\n", base);
+    char *p = write_cfg("spaces.ini", text);
+    struct kp_buf msgs = {0};
+    diag_capture(&msgs);
+    struct kp_config *c = config_load(p);
+    diag_capture(NULL);
+    diag_reset();
+    assert_non_null(c);
+    int k = config_find_kpi(c, "q");
+    assert_true(k >= 0);
+    assert_true(c->kpis[k].target == 0.95);
+    config_free(c);
+    buf_free(&msgs);
+    free(text), free(p);
+}
+
 static void test_bom_and_duplicates(void **state)
 {
     (void)state;
@@ -300,5 +321,5 @@ static void test_override(void **state)
 UNIT_MAIN(cmocka_unit_test(test_acme), cmocka_unit_test(test_huadong_and_gbk),
           cmocka_unit_test(test_errors), cmocka_unit_test(test_outside_section),
           cmocka_unit_test(test_includes), cmocka_unit_test(test_limits),
-          cmocka_unit_test(test_division_by_zero),
+          cmocka_unit_test(test_division_by_zero), cmocka_unit_test(test_number_with_spaces),
           cmocka_unit_test(test_bom_and_duplicates), cmocka_unit_test(test_override))
