@@ -104,9 +104,10 @@ static int index_line(void *arg, const char *line, size_t len, long long off)
     if (line[0] != '{' || len < 2 || !R->have_meta)
         return 0;
     struct kp_record *r = record_read_json(line, &R->meta, err, sizeof err);
-    if (!r) {
+    if (!r || !r->id) { /* an id is null only in a results.json someone edited */
         diag(KP_FATAL, R->json, 0, 0, "a record cannot be read (%s): run kpipress compute again",
-             err);
+             r ? "it has no \"id\"" : err);
+        record_free(r);
         R->bad_index = 1;
         return 1;
     }

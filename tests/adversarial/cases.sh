@@ -354,6 +354,30 @@ case_gnuplot_hang() {
     t_eq "gnuplot_hang: no gnuplot left running" "" "$alive"
 }
 
+# Beyond the issue's list: the compute -> render hand-over edited by hand.
+# A coaching row or an alert with null strings renders (they are left out);
+# a record without an id stops render before anything is written.
+case_results_json_edited() {
+    adv_begin results_json_edited
+    adv_run compute -q -c review.ini -o out
+    sed -e '/"id":"R1"/s/"coaching":\[{"step":"goal"/"coaching":[{"step":null/' \
+        -e '/"id":"R2"/s/"text":"[^"]*"/"text":null/' out/results.json >j && mv j out/results.json
+    grep -q '"step":null' out/results.json && grep -q '"text":null' out/results.json
+    t_ok "results_json_edited: the edits are in place" test $? -eq 0
+    adv_ready
+    adv_run render -q -c review.ini -o out
+    adv_end out 0 -
+    sed '/"id":"R3"/s/"id":"R3",//' out/results.json >j && mv j out/results.json
+    rm -rf out/reviews out/packets
+    adv_ready
+    adv_run render -q -c review.ini -o out
+    t_rc "results_json_edited: a record without an id: exit 2" 2
+    t_grep "results_json_edited: ... says so" \
+        'results\.json: error: a record cannot be read \(it has no "id"\): run kpipress compute again$' \
+        "$T/out"
+    t_fail "results_json_edited: ... and writes no review" test -e out/reviews
+}
+
 # Every case, in the order of the issue.
 adv_all() {
     case_invalid_utf8
@@ -380,4 +404,5 @@ adv_all() {
     case_output_readonly
     case_disk_full
     case_gnuplot_hang
+    case_results_json_edited
 }
