@@ -8,6 +8,10 @@
 . "$TESTS_DIR/lib.sh"
 . "$SRC/tests/adversarial/lib.sh"
 . "$SRC/tests/adversarial/cases.sh"
+# The cases mount small tmpfs folders (a full disk, a read-only one): a run
+# cut short must not leave them mounted.
+trap 'for m in "$T"/*/work/full "$T"/*/work/ro; do umount "$m" 2>/dev/null; done
+chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"' EXIT
 
 src_before=$(cd "$SRC" && find . -path ./build -prune -o -path ./.git -prune -o -print | LC_ALL=C sort | cksum)
 if [ -n "${ONLY_CASE:-}" ]; then
