@@ -1148,6 +1148,8 @@ int config_find_kpi(const struct kp_config *c, const char *id)
 
 int config_find_role(const struct kp_config *c, const char *id)
 {
+    if (!id) /* a role left null in an edited results.json */
+        return -1;
     for (size_t i = 0; i < c->nroles; i++)
         if (strcmp(c->roles[i].id, id) == 0)
             return (int)i;

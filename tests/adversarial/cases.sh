@@ -355,14 +355,18 @@ case_gnuplot_hang() {
 }
 
 # Beyond the issue's list: the compute -> render hand-over edited by hand.
-# A coaching row or an alert with null strings renders (they are left out);
-# a record without an id stops render before anything is written.
+# A coaching row with null strings, a packet member without a role, render
+# (what is null is left out); a record without an id stops render before
+# anything is written.
 case_results_json_edited() {
     adv_begin results_json_edited
     adv_run compute -q -c review.ini -o out
     sed -e '/"id":"R1"/s/"coaching":\[{"step":"goal"/"coaching":[{"step":null/' \
-        -e '/"id":"R2"/s/"text":"[^"]*"/"text":null/' out/results.json >j && mv j out/results.json
-    grep -q '"step":null' out/results.json && grep -q '"text":null' out/results.json
+        -e '/"id":"R2"/s/"text":"[^"]*"/"text":null/' \
+        -e 's/\("members":\[{"rep_id":"R3","name":"[^"]*","role":\)"kam"/\1null/' \
+        out/results.json >j && mv j out/results.json
+    grep -q '"step":null' out/results.json && grep -q '"text":null' out/results.json &&
+        grep -q '"role":null' out/results.json
     t_ok "results_json_edited: the edits are in place" test $? -eq 0
     adv_ready
     adv_run render -q -c review.ini -o out
