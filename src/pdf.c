@@ -515,6 +515,8 @@ void pdf_image(struct kp_pdf *d, int id, double x, double y, double w, double h)
 #define KP_PDF_META_MAX 4000
 static char *meta_text(const char *s)
 {
+    if (!s) /* a team's name null in an edited results.json */
+        s = "";
     size_t n = strlen(s);
     if (n <= KP_PDF_META_MAX)
         return utf8_clean(s, n, 0, NULL);

@@ -364,9 +364,10 @@ case_results_json_edited() {
     sed -e '/"id":"R1"/s/"coaching":\[{"step":"goal"/"coaching":[{"step":null/' \
         -e '/"id":"R2"/s/"text":"[^"]*"/"text":null/' \
         -e 's/\("members":\[{"rep_id":"R3","name":"[^"]*","role":\)"kam"/\1null/' \
+        -e '/"kind":"team"/s/"name":"North"/"name":null/' \
         out/results.json >j && mv j out/results.json
     grep -q '"step":null' out/results.json && grep -q '"text":null' out/results.json &&
-        grep -q '"role":null' out/results.json
+        grep -q '"role":null' out/results.json && grep -q '"kind":"team","id":"North","name":null' out/results.json
     t_ok "results_json_edited: the edits are in place" test $? -eq 0
     adv_ready
     adv_run render -q -c review.ini -o out
