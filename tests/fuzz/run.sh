@@ -8,7 +8,7 @@
 # Environment: FUZZ_JOBS (parallel targets, default 1), FUZZ_ARGS (more
 # libFuzzer flags). A crash, leak, timeout or broken invariant is saved as
 # build/fuzz/crashes/<target>/crash-* and fails the run (exit 1). One line per
-# target goes to build/fuzz/runs.tsv: date, target, seconds, executions,
+# target goes to build/fuzz/runs.tsv: date, target, seconds run, executions,
 # corpus size, result.
 set -u
 secs=${1:-60}
@@ -37,10 +37,12 @@ for t in "$@"; do
     [ -f "$here/$t.dict" ] && dict="-dict=$here/$t.dict"
     bound=-max_total_time=$secs
     [ "$secs" -eq 0 ] && bound=-runs=0
+    t0=$(date +%s)
     # shellcheck disable=SC2086
     nice -n 10 "$bin" "$bound" -timeout=20 -rss_limit_mb=2560 -max_len=262144 -print_final_stats=1 \
         -artifact_prefix="$crashes/" $dict ${FUZZ_ARGS:-} "$work" "$here/corpus/$t" >"$log" 2>&1
     rc=$?
+    took=$(($(date +%s) - t0))
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     size=$(ls "$work" "$here/corpus/$t" | wc -l)
     if [ "$rc" -eq 0 ]; then
@@ -49,9 +51,9 @@ for t in "$@"; do
         result="FAILED (exit $rc)"
         status=1
     fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$t" "$secs" "${execs:-0}" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$t" "$took" "${execs:-0}" \
         "$size" "$result" >>"$fb/runs.tsv"
-    printf 'fuzz %-10s %6ss %10s execs  corpus %5s  %s\n' "$t" "$secs" "${execs:-0}" "$size" "$result"
+    printf 'fuzz %-10s %6ss %10s execs  corpus %5s  %s\n' "$t" "$took" "${execs:-0}" "$size" "$result"
     if [ "$rc" -ne 0 ]; then
         grep -E 'ERROR|SUMMARY|invariant|runtime error|Test unit written' "$log" | head -n 8 | sed 's/^/    /'
         echo "    full log: $log"
