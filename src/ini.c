@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <iniparser.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
  * sections took ten minutes to refuse. */
 #define MAX_ENTRIES 10000
 #define MAX_SHOWN 20 /* errors printed; the rest are counted */
+#define MAX_BYTES (4 << 20) /* a file (include = /dev/zero read until memory ran out) */
 
 #define entry kp_ini_entry /* entries own their strings (freed through casts) */
 
@@ -205,7 +207,12 @@ static int scan_file(struct kp_ini *x, const char *path, int depth, struct kp_bu
     }
     char *data;
     size_t len;
-    int err = sys_read_file(path, &data, &len);
+    int err = sys_read_file_max(path, MAX_BYTES, &data, &len);
+    if (err == EFBIG) {
+        ini_error(x, path, 0, 0, "larger than %d MiB (a review config is a few KB): is this the "
+                  "right file?", MAX_BYTES >> 20);
+        return -1;
+    }
     if (err) {
         ini_error(x, path, 0, 0, "cannot read: %s", strerror(err));
         return -1;

@@ -48,7 +48,8 @@ static int ingest_file(struct kp_ingest *in, enum kp_input which, const char *pa
 {
     int e = sys_readable(path);
     if (e) {
-        diag(KP_FATAL, path, 0, 0, "cannot read: %s", strerror(e));
+        diag(KP_FATAL, path, 0, 0, "cannot read: %s",
+             e == ENODEV ? "a device, not a file" : strerror(e));
         ingest_fail(in);
         return -1;
     }
@@ -88,7 +89,8 @@ static int crm_file(struct kp_crm *k, enum kp_crm_file which)
     const char *path = crm_path(k, which);
     int e = sys_readable(path);
     if (e) {
-        diag(KP_FATAL, path, 0, 0, "cannot read: %s", strerror(e));
+        diag(KP_FATAL, path, 0, 0, "cannot read: %s",
+             e == ENODEV ? "a device, not a file" : strerror(e));
         return -1;
     }
     crm_begin(k, which, path);

@@ -383,6 +383,21 @@ case_results_json_edited() {
     t_fail "results_json_edited: ... and writes no review" test -e out/reviews
 }
 
+# Beyond the list: input without an end. A config that includes /dev/zero
+# was read until memory ran out; /dev/zero as the metrics never ended.
+case_endless_input() {
+    adv_begin endless_input
+    { printf '[config]\ninclude = /dev/zero\n'; cat review.ini; } >r.ini
+    adv_ready
+    adv_run check -c r.ini
+    adv_end out 2 '^kpipress: /dev/zero: error: larger than 4 MiB \(a review config is a few KB\): is this the right file\?$'
+    t_ok "endless_input: the config refused quickly (${secs}s)" test "$secs" -lt 10
+    adv_run run -q -c review.ini --metrics /dev/zero -o out
+    adv_end out 2 '^kpipress: /dev/zero: error: cannot read: a device, not a file$'
+    adv_run run -q -c review.ini --roster /dev/urandom -o out
+    adv_end out 2 '^kpipress: /dev/urandom: error: cannot read: a device, not a file$'
+}
+
 # Every case, in the order of the issue.
 adv_all() {
     case_invalid_utf8
@@ -410,4 +425,5 @@ adv_all() {
     case_disk_full
     case_gnuplot_hang
     case_results_json_edited
+    case_endless_input
 }

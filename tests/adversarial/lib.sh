@@ -6,8 +6,9 @@
 # and the four people of tests/data/small: M1 R1 R2 R3 in team North):
 #
 #   adv_begin NAME           fresh $C, cd $C/work, snapshot of $T
-#   adv_run ARGS...          kpipress ARGS in $C/work (HOME, TMPDIR set);
-#                            output in $T/out, status in $rc, seconds in $secs
+#   adv_run ARGS...          kpipress ARGS in $C/work (HOME, TMPDIR set; killed
+#                            after ADV_TIMEOUT s); output in $T/out, status in
+#                            $rc, seconds in $secs
 #   adv_end OUTDIR RC MSG [PEOPLE]
 #                            the checks every case makes:
 #       - the exit status is RC, and MSG (an ERE) is in the messages (MSG
@@ -44,9 +45,11 @@ adv_ready() {
     adv_snapshot "$C/snap-before"
 }
 
+# A case that hangs fails (status 124) after ADV_TIMEOUT seconds.
+ADV_TIMEOUT=${ADV_TIMEOUT:-120}
 adv_run() {
     t0=$(date +%s)
-    (cd "$C/work" && HOME=$C/home TMPDIR=$C/tmp "$KP" "$@") >"$T/out" 2>&1
+    (cd "$C/work" && HOME=$C/home TMPDIR=$C/tmp timeout "$ADV_TIMEOUT" "$KP" "$@") >"$T/out" 2>&1
     rc=$?
     secs=$(($(date +%s) - t0))
 }
