@@ -14,6 +14,10 @@
 #include <string.h>
 
 #define DEFAULT_TIMEOUT_MS 5000
+/* A gnuplot that never answers costs its timeout per chart: 4 charts a
+ * person, 5 s each, for a whole batch. After this many timeouts in a row
+ * the charts of this process are given up (each still says why). */
+#define MAX_HANGS 3
 #define CLAMP 1e15
 
 const char *const kp_chart_names[KP_NCHART_TYPES] = {
@@ -30,6 +34,7 @@ struct kp_gnuplot {
     int timeout_ms;
     unsigned long seq;
     long charts, failures, starts;
+    int hangs;         /* timeouts in a row: at MAX_HANGS no chart is tried */
     struct kp_buf in;  /* stderr read and not yet used */
     struct kp_buf why; /* the last failure */
     char *svg;         /* the last chart's svg */
@@ -413,11 +418,13 @@ static int gp_exchange(struct kp_gnuplot *gp, const struct run *r)
     if (wrc != 0) {
         int e = errno;
         gp_stop(gp, 1);
+        gp->hangs += e == ETIMEDOUT;
         return e == ETIMEDOUT
                    ? gp_fail(gp, "gnuplot did not take its input within %d ms", gp->timeout_ms)
                    : gp_fail(gp, "gnuplot stopped reading its input (%s)", strerror(e));
     }
     int rc = gp_read_until(gp, r->sentinel, deadline);
+    gp->hangs = rc == -2 ? gp->hangs + 1 : 0;
     if (rc == 0)
         return 0;
     struct kp_buf first = {0};
@@ -502,6 +509,9 @@ static int gp_run(struct kp_gnuplot *gp, const struct job *j, struct kp_vg **out
     buf_adds(&gp->why, "");
     if (!chart_data_safe(j->data.s ? j->data.s : "", j->data.len))
         return gp_fail(gp, "internal error: a data row that is not numbers and months");
+    if (gp->hangs >= MAX_HANGS)
+        return gp_fail(gp, "gnuplot did not answer %d times in a row: no more charts are tried",
+                       MAX_HANGS);
     const char *tmp = sys_tmpdir();
     if (!tmp)
         return gp_fail(gp, "no temporary folder for the chart");

@@ -32,6 +32,8 @@ struct loader {
     int errors;
 };
 
+#define MAX_SHOWN 20 /* errors printed (10,000 unknown sections are one mistake) */
+
 static void cfg_error(struct loader *L, const char *file, long line, long col, const char *fmt,
                       ...) __attribute__((format(printf, 5, 6)));
 static void cfg_error(struct loader *L, const char *file, long line, long col, const char *fmt, ...)
@@ -40,7 +42,8 @@ static void cfg_error(struct loader *L, const char *file, long line, long col, c
     va_start(ap, fmt);
     char *msg = xvasprintf(fmt, ap);
     va_end(ap);
-    diag(KP_FATAL, file, line, col, "%s", msg);
+    if (L->errors < MAX_SHOWN) /* the rest are counted (config_load says how many) */
+        diag(KP_FATAL, file, line, col, "%s", msg);
     free(msg);
     L->errors++;
 }
@@ -228,7 +231,7 @@ static const char *get(struct loader *L, const char *sec, const char *key)
 /* A number, optionally with a trailing '%' (then divided by 100). */
 static int value_number(const char *s, double *out)
 {
-    char *t = str_trim(xstrdup(s));
+    char *dup = xstrdup(s), *t = str_trim(dup); /* t may point past dup's start */
     size_t n = strlen(t);
     double scale = 1;
     if (n && t[n - 1] == '%') {
@@ -238,7 +241,7 @@ static int value_number(const char *s, double *out)
         memmove(t, u, strlen(u) + 1);
     }
     int rc = parse_double(t, out);
-    free(t);
+    free(dup);
     if (rc == 0 && scale != 1)
         *out /= 100; /* 95 / 100 is exactly the double 0.95; 95 * 0.01 is not */
     return rc;
@@ -412,11 +415,13 @@ static struct kp_expr *get_formula(struct loader *L, const char *sec, const char
     struct kp_expr *e = expr_parse(v, (const char *const *)c->cols, c->ncols, kpis,
                                    allow_group ? c->nkpis : 0, &err);
     free(kpis);
-    if (!e) {
-        const struct kp_ini_entry *en = find_entry(c, sec, key);
+    const struct kp_ini_entry *en = find_entry(c, sec, key);
+    if (!e)
         cfg_error(L, en ? en->file : c->path, en ? en->line : 0,
                   en ? (long)(en->value_col + err.col - 1) : 0, "[%s] %s: %s", sec, key, err.msg);
-    }
+    else if (expr_divides_by_zero(e))
+        diag(KP_WARN, en ? en->file : c->path, en ? en->line : 0, en ? (long)en->value_col : 0,
+             "[%s] %s: divides by a constant zero, so it is n/a whatever the data", sec, key);
     return e;
 }
 
@@ -1088,6 +1093,8 @@ struct kp_config *config_load(const char *path)
         if (!L.errors)
             check_window(&L);
     }
+    if (L.errors > MAX_SHOWN)
+        diag(KP_FATAL, path, 0, 0, "%d more errors like these", L.errors - MAX_SHOWN);
     if (L.errors || diag_count(KP_FATAL) > before) {
         config_free(c);
         return NULL;
@@ -1175,6 +1182,8 @@ int config_find_kpi(const struct kp_config *c, const char *id)
 
 int config_find_role(const struct kp_config *c, const char *id)
 {
+    if (!id) /* a role left null in an edited results.json */
+        return -1;
     for (size_t i = 0; i < c->nroles; i++)
         if (strcmp(c->roles[i].id, id) == 0)
             return (int)i;

@@ -167,7 +167,7 @@ const char *config_get(const struct kp_config *c, const char *section, const cha
 long config_line(const struct kp_config *c, const char *section, const char *key);
 
 int config_find_kpi(const struct kp_config *c, const char *id);  /* -1 if none */
-int config_find_role(const struct kp_config *c, const char *id); /* -1 if none */
+int config_find_role(const struct kp_config *c, const char *id); /* -1 if none (or id NULL) */
 /* The header to look for in a file for a canonical column. */
 const char *config_header_for(const struct kp_config *c, const char *canon);
 

@@ -171,10 +171,12 @@ char *crm_date_want(unsigned mask)
     return buf_steal(&b);
 }
 
-/* 1 to maxd digits at *p: the number, *p advanced; -1 if none. */
-static int digits(const char **p, int mind, int maxd)
+/* 1 to maxd digits at *p: the number, *p advanced; -1 if none. (long:
+ * an Excel time fraction has up to 12 digits.) */
+static long digits(const char **p, int mind, int maxd)
 {
-    int v = 0, n = 0;
+    long v = 0;
+    int n = 0;
     while (n < maxd && **p >= '0' && **p <= '9')
         v = v * 10 + (*(*p)++ - '0'), n++;
     if (n < mind || (**p >= '0' && **p <= '9'))

@@ -54,7 +54,9 @@ struct kp_csvread {
     struct kp_buf err; /* non-empty: the record failed */
     struct kp_buf raw, rawout;
     size_t raw_total;
-    int skipping, skip_inq; /* after a parse error: skipping to the record's end */
+    int skipping;           /* after a parse error: skipping to the record's end */
+    int skip_inq;           /* 0 outside quotes, 1 inside, 2 inside just after a quote */
+    char skip_prev;         /* the character before, outside quotes */
     char sniff[2];          /* the first bytes, when no encoding is named */
     size_t nsniff;
     int sniffed;
@@ -240,16 +242,31 @@ static void parser_reset(struct kp_csvread *r)
     parser_init(r);
 }
 
-/* Skip the rest of a failed record: up to a line break outside quotes. */
+/* Skip the rest of a failed record: up to a line break outside quotes. A
+ * quote opens a quoted field only where a field begins (after the
+ * delimiter): a stray quote in the middle of the bad field, as in
+ * =HYPERLINK("x"), is not one, or the next row would be swallowed. */
 static void skip_scan(struct kp_csvread *r, const char *p, size_t n)
 {
+    char delim = r->delim ? r->delim : ',';
     for (size_t i = 0; i < n; i++) {
-        if (p[i] == '"') {
-            r->skip_inq ^= 1;
-        } else if ((p[i] == '\r' || p[i] == '\n') && !r->skip_inq) {
+        char c = p[i];
+        if (r->skip_inq == 1) {
+            r->skip_inq = c == '"' ? 2 : 1;
+            continue;
+        }
+        if (r->skip_inq == 2 && c == '"') { /* "" inside quotes */
+            r->skip_inq = 1;
+            continue;
+        }
+        r->skip_inq = 0;
+        if (c == '"' && r->skip_prev == delim) {
+            r->skip_inq = 1;
+        } else if (c == '\r' || c == '\n') {
             r->skipping = 0;
             rec_emit(r, 1);
         }
+        r->skip_prev = c;
     }
 }
 
@@ -270,6 +287,7 @@ static void parse_failed(struct kp_csvread *r, const char *rest, size_t nrest)
     parser_reset(r);
     r->skipping = 1;
     r->skip_inq = inq;
+    r->skip_prev = 0;
     skip_scan(r, rest, nrest);
 }
 

@@ -682,6 +682,26 @@ int expr_is_additive(const struct kp_expr *e)
     return e && e->op == OP_AGG && (e->fn == AGG_SUM || e->fn == AGG_COUNT);
 }
 
+/* Does the subtree read no data (numbers only)? */
+static int is_constant(const struct kp_expr *e)
+{
+    for (size_t i = 0; i < e->size; i++)
+        if (e[i].op == OP_AGG || e[i].op == OP_GROUP)
+            return 0;
+    return 1;
+}
+
+int expr_divides_by_zero(const struct kp_expr *e)
+{
+    for (size_t i = 0; e && i < e->size; i++)
+        if (e[i].op == OP_DIV && is_constant(e[i].b)) {
+            double v = expr_eval(e[i].b, NULL);
+            if (v == 0 || isnan(v))
+                return 1;
+        }
+    return 0;
+}
+
 int expr_uses_group(const struct kp_expr *e)
 {
     for (size_t i = 0; e && i < e->size; i++)

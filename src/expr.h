@@ -83,6 +83,9 @@ const struct kp_expr *expr_divisor(const struct kp_expr *e);
 const struct kp_expr *expr_dividend(const struct kp_expr *e);
 /* 1 when e is a single sum(col) or count(col): the KPI adds up over people. */
 int expr_is_additive(const struct kp_expr *e);
+/* 1 when e divides by a constant that is 0 (or n/a): "sum(x) / 0",
+ * "sum(x) / (2 - 2)". Such a formula parses, but is n/a whatever the data. */
+int expr_divides_by_zero(const struct kp_expr *e);
 /* 1 when e uses a group function. */
 int expr_uses_group(const struct kp_expr *e);
 /* KPI indices named by group functions (each once, ascending), up to max;

@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <iniparser.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -13,6 +14,12 @@
 
 #define MAX_INCLUDE_DEPTH 8
 #define MAX_LINE 1000 /* iniparser 4.1 fails on lines of 1,024 bytes or more */
+/* Sections and keys in all (a review config has a few hundred): iniparser's
+ * dictionary and our duplicate check are linear searches, so 100,000
+ * sections took ten minutes to refuse. */
+#define MAX_ENTRIES 10000
+#define MAX_SHOWN 20 /* errors printed; the rest are counted */
+#define MAX_BYTES (4 << 20) /* a file (include = /dev/zero read until memory ran out) */
 
 #define entry kp_ini_entry /* entries own their strings (freed through casts) */
 
@@ -33,7 +40,8 @@ static void ini_error(struct kp_ini *x, const char *file, long line, long col, c
     va_start(ap, fmt);
     char *msg = xvasprintf(fmt, ap);
     va_end(ap);
-    diag(KP_FATAL, file, line, col, "%s", msg);
+    if (x->errors < MAX_SHOWN)
+        diag(KP_FATAL, file, line, col, "%s", msg);
     free(msg);
     x->errors++;
 }
@@ -199,7 +207,12 @@ static int scan_file(struct kp_ini *x, const char *path, int depth, struct kp_bu
     }
     char *data;
     size_t len;
-    int err = sys_read_file(path, &data, &len);
+    int err = sys_read_file_max(path, MAX_BYTES, &data, &len);
+    if (err == EFBIG) {
+        ini_error(x, path, 0, 0, "larger than %d MiB (a review config is a few KB): is this the "
+                  "right file?", MAX_BYTES >> 20);
+        return -1;
+    }
     if (err) {
         ini_error(x, path, 0, 0, "cannot read: %s", strerror(err));
         return -1;
@@ -214,7 +227,7 @@ static int scan_file(struct kp_ini *x, const char *path, int depth, struct kp_bu
     }
     char sec[256] = "";
     long ln = 0;
-    while (*p) {
+    while (*p && x->n <= MAX_ENTRIES) {
         char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
         char *line = xstrndup(p, n);
@@ -277,7 +290,15 @@ struct kp_ini *ini_load(const char *path, int allow_include)
     x->path = xstrdup(path);
     x->allow_include = allow_include;
     struct kp_buf merged = {0};
-    if (scan_file(x, path, 0, &merged) == 0 && x->errors == 0)
+    int scanned = scan_file(x, path, 0, &merged);
+    if (x->n > MAX_ENTRIES) { /* said even after MAX_SHOWN other errors */
+        diag(KP_FATAL, path, 0, 0, "more than %d sections and keys (a review config has a few "
+             "hundred): is this the right file?", MAX_ENTRIES);
+        x->errors++;
+    } else if (x->errors > MAX_SHOWN) {
+        diag(KP_FATAL, path, 0, 0, "%d more errors like these", x->errors - MAX_SHOWN);
+    }
+    if (scanned == 0 && x->errors == 0)
         x->d = parse(x, &merged);
     buf_free(&merged);
     if (x->errors || !x->d) {

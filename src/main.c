@@ -6,6 +6,7 @@
 #include "sys.h"
 #include "util.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,6 +44,17 @@ static void usage(FILE *f)
           f);
 }
 
+/* What went to stdout (explain, --help) must have arrived: a full disk or a
+ * closed pipe is a system error (exit 3), not a silent success. */
+static int finish(int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        diag_sys("cannot write to standard output: %s", strerror(errno ? errno : EIO));
+        return diag_status() > rc ? diag_status() : rc;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "C");
@@ -54,11 +66,11 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
-        return 0;
+        return finish(0);
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
         printf("kpipress %s\n", KP_VERSION);
-        return 0;
+        return finish(0);
     }
     for (size_t i = 0; i < KP_NELEM(commands); i++) {
         if (strcmp(argv[1], commands[i].name) != 0)
@@ -72,7 +84,7 @@ int main(int argc, char **argv)
             rc = 0; /* --help */
         }
         cli_free(&o);
-        return rc;
+        return finish(rc);
     }
     fprintf(stderr, "kpipress: unknown command \"%s\"\n", argv[1]);
     usage(stderr);

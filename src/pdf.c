@@ -533,13 +533,34 @@ void pdf_image(struct kp_pdf *d, int id, double x, double y, double w, double h)
     o->v[0] = x, o->v[1] = y, o->v[2] = w, o->v[3] = h;
 }
 
+/* Text for the document information and the outline: cleaned UTF-8, cut
+ * to KP_PDF_META_MAX bytes (at a character, then "…"): libharu refuses a
+ * string over 65535 bytes as UTF-16 (HPDF_STRING_OUT_OF_RANGE), and one
+ * person's 1 MB name must not fail their review or their team's packet. */
+#define KP_PDF_META_MAX 4000
+static char *meta_text(const char *s)
+{
+    if (!s) /* a team's name null in an edited results.json */
+        s = "";
+    size_t n = strlen(s);
+    if (n <= KP_PDF_META_MAX)
+        return utf8_clean(s, n, 0, NULL);
+    n = KP_PDF_META_MAX;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    char *c = utf8_clean(s, n, 0, NULL);
+    char *r = xasprintf("%s\xE2\x80\xA6", c);
+    free(c);
+    return r;
+}
+
 int pdf_bookmark(struct kp_pdf *d, int parent, const char *title, int page, double top)
 {
     if (parent >= (int)d->nmarks || parent < -1)
         misuse(d, "pdf_bookmark() with an unknown parent");
     xgrow(&d->marks, &d->cap_marks, d->nmarks + 1, sizeof *d->marks);
     struct bookmark *m = &d->marks[d->nmarks];
-    char *t = utf8_clean(title, strlen(title), 0, NULL);
+    char *t = meta_text(title);
     m->parent = parent >= (int)d->nmarks ? -1 : parent;
     m->title = pool_add(d, t, strlen(t));
     m->page = page;
@@ -595,7 +616,7 @@ void pdf_set_info(struct kp_pdf *d, enum kp_info key, const char *value)
     if ((unsigned)key >= KP_NINFO)
         return;
     free(d->info[key]);
-    d->info[key] = value ? utf8_clean(value, strlen(value), 0, NULL) : NULL;
+    d->info[key] = value ? meta_text(value) : NULL;
 }
 
 void pdf_set_date(struct kp_pdf *d, time_t t)

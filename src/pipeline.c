@@ -82,7 +82,8 @@ static int ingest_file(struct kp_ingest *in, struct kp_data *d, enum kp_input wh
 {
     int e = sys_readable(path);
     if (e) {
-        diag(KP_FATAL, path, 0, 0, "cannot read: %s", strerror(e));
+        diag(KP_FATAL, path, 0, 0, "cannot read: %s",
+             e == ENODEV ? "a device, not a file" : strerror(e));
         ingest_fail(in);
         return -1;
     }
@@ -121,7 +122,8 @@ static int crm_file(struct kp_crm *k, struct kp_data *d, enum kp_crm_file which)
     const char *path = crm_path(k, which);
     int e = sys_readable(path);
     if (e) {
-        diag(KP_FATAL, path, 0, 0, "cannot read: %s", strerror(e));
+        diag(KP_FATAL, path, 0, 0, "cannot read: %s",
+             e == ENODEV ? "a device, not a file" : strerror(e));
         return -1;
     }
     crm_begin(k, which, path);

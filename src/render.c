@@ -110,9 +110,10 @@ static int index_line(void *arg, const char *line, size_t len, long long off)
     if (line[0] != '{' || len < 2 || !R->have_meta)
         return 0;
     struct kp_record *r = record_read_json(line, &R->meta, err, sizeof err);
-    if (!r) {
+    if (!r || !r->id) { /* an id is null only in a results.json someone edited */
         diag(KP_FATAL, R->json, 0, 0, "a record cannot be read (%s): run kpipress compute again",
-             err);
+             r ? "it has no \"id\"" : err);
+        record_free(r);
         R->bad_index = 1;
         return 1;
     }
@@ -637,12 +638,16 @@ static int worker_job(void *arg, size_t job, struct kp_buf *result)
     struct render *R = arg;
     const struct job *j = &R->jobs[job];
     long before = diag_count(KP_ERROR) + diag_count(KP_SYSERR);
+    long sys_before = diag_count(KP_SYSERR);
     memset(R->ms, 0, sizeof R->ms);
     int st = worker_job_run(R, j, result);
     buf_printf(result, "T:%.3f:%.3f:%.3f:%.3f:%.3f ", R->ms[0], R->ms[1], R->ms[2], R->ms[3],
                R->ms[4]);
-    /* 2: written, but something was reported (a chart that failed): the run
-     * is not clean. */
+    /* 3: a system error (a full disk): the run's status is 3, as the
+     * worker's message says. 2: written, but something was reported (a
+     * chart that failed): the run is not clean. */
+    if (diag_count(KP_SYSERR) > sys_before)
+        return 3;
     if (!st && diag_count(KP_ERROR) + diag_count(KP_SYSERR) > before)
         return 2;
     return st;
@@ -718,6 +723,8 @@ static void job_done(void *arg, size_t job, int status, const char *result)
     }
     if (status == 2)
         diag_raise(KP_ERROR);
+    if (status == 3)
+        diag_raise(KP_SYSERR);
     const char *p = result;
     while (*p) {
         if (p[0] == 'T' && p[1] == ':') {

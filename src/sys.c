@@ -40,15 +40,24 @@ struct kp_out {
 
 int sys_read_file(const char *path, char **data, size_t *len)
 {
+    return sys_read_file_max(path, SIZE_MAX, data, len);
+}
+
+int sys_read_file_max(const char *path, size_t max, char **data, size_t *len)
+{
     FILE *f = fopen(path, "rb");
     if (!f)
         return errno;
     struct kp_buf b = {0};
     char chunk[65536];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_add(&b, chunk, n);
-    int err = ferror(f) ? (errno ? errno : EIO) : 0;
+    int big = 0;
+    while (!big && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        big = n > max - b.len;
+        if (!big)
+            buf_add(&b, chunk, n);
+    }
+    int err = big ? EFBIG : ferror(f) ? (errno ? errno : EIO) : 0;
     fclose(f);
     if (err) {
         buf_free(&b);
@@ -395,6 +404,9 @@ int sys_readable(const char *path)
 {
     if (access(path, R_OK) != 0)
         return errno;
+    struct stat st;
+    if (stat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+        return ENODEV; /* /dev/zero, /dev/urandom: input without an end */
     return sys_is_dir(path) ? EISDIR : 0;
 }
 

@@ -18,6 +18,9 @@
 /* Read a whole file into a new NUL-terminated buffer. Returns 0, or the errno
  * value on failure (nothing reported: the caller words the message). */
 int sys_read_file(const char *path, char **data, size_t *len);
+/* The same, for a file of at most max bytes: EFBIG when it is longer (or
+ * endless, as /dev/zero). */
+int sys_read_file_max(const char *path, size_t max, char **data, size_t *len);
 
 /* Read a file in chunks of up to 64 KiB, calling feed for each; *size gets
  * the byte count. Returns 0, or the errno value (nothing reported). */
@@ -71,7 +74,8 @@ char *sys_user_name(void);
 /* mkdir -p; 0 or -1 (reported). */
 int sys_mkdirs(const char *path);
 int sys_is_dir(const char *path);
-/* 0 when path is a readable file, else an errno value (EISDIR for a folder). */
+/* 0 when path is a readable file, else an errno value (EISDIR for a folder,
+ * ENODEV for a character or block device: /dev/zero would never end). */
 int sys_readable(const char *path);
 int sys_exists(const char *path);
 /* Can we create files in dir (creating it if needed)? 0 or -1 (reported). */

@@ -83,8 +83,10 @@ static void add_drawable(struct clean *c, uint32_t cp, int bold)
 static void clean_text(struct clean *c, const char *s, size_t n, int bold, int keep_nl)
 {
     memset(c, 0, sizeof *c);
+    if (!s) /* a string a results.json left null: nothing to draw */
+        s = "", n = 0;
     if (n == KP_TEXT_NUL)
-        n = s ? strlen(s) : 0;
+        n = strlen(s);
     buf_add(&c->b, "", 0);
     const char *p = s, *end = s + n;
     while (p < end) {

@@ -333,13 +333,14 @@ static void alert_text(const struct flow *f, const struct kp_alert *a, struct kp
 {
     struct kp_buf v = {0}, mon = {0};
     const char *kpi = a->kpi >= 0 ? kpi_label(f, (size_t)a->kpi) : "";
-    if (strcmp(a->kind, "drop") == 0)
+    const char *kind = a->kind ? a->kind : ""; /* null in an edited results.json */
+    if (strcmp(kind, "drop") == 0)
         lang_percent(f->lang, &v, fabs(a->value), 0);
-    else if (strcmp(a->kind, "idle") != 0)
+    else if (strcmp(kind, "idle") != 0)
         lang_percent(f->lang, &v, a->value, 0);
     if (a->month)
         lang_month(f->lang, &mon, a->month);
-    char *s = fill(L(f, "alert", a->kind), "kpi", kpi, "value", v.s ? v.s : "", "month",
+    char *s = fill(L(f, "alert", kind), "kpi", kpi, "value", v.s ? v.s : "", "month",
                    mon.s ? mon.s : "");
     buf_adds(out, s);
     free(s);
@@ -671,11 +672,11 @@ static double coach_items(struct flow *f, int step, double x, double top, double
     struct kp_textstyle st = style(8.5, 0, C_TEXT);
     size_t last = 0, n = 0;
     for (size_t i = 0; i < f->r->ncoach; i++)
-        if (strcmp(f->r->coach[i].step, steps[step]) == 0)
+        if (str_eq(f->r->coach[i].step, steps[step])) /* step may be null: see above */
             last = i, n++;
     double y = top - 24;
     for (size_t i = 0; i < f->r->ncoach; i++) {
-        if (strcmp(f->r->coach[i].step, steps[step]) != 0)
+        if (!str_eq(f->r->coach[i].step, steps[step]))
             continue;
         const char *text = f->r->coach[i].text;
         double tw = w - COACH_TEXT_INSET;

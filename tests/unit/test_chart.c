@@ -369,6 +369,37 @@ static void test_timeout(void **state)
     free(prog);
 }
 
+/* tests/adversarial, "a gnuplot that never answers": after 3 timeouts in a
+ * row the rest of the charts are given up at once, so a hung gnuplot does
+ * not cost its timeout for every chart of a batch. */
+static void test_hangs_give_up(void **state)
+{
+    (void)state;
+    char *prog = fake("hang-always", "exec cat >/dev/null");
+    struct kp_gnuplot *gp = gnuplot_new(prog);
+    gnuplot_set_timeout(gp, 100);
+    struct kp_vg *vg = NULL;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(build(gp, KP_CHART_KPIS, 0, &vg), KP_CHART_FAILED);
+        assert_string_equal(gnuplot_error(gp), "gnuplot did not answer within 100 ms; restarted");
+    }
+    for (int i = 0; i < 2; i++) {
+        double t0 = sys_clock_ms();
+        assert_int_equal(build(gp, KP_CHART_KPIS, 0, &vg), KP_CHART_FAILED);
+        assert_true(sys_clock_ms() - t0 < 50);
+        assert_string_equal(gnuplot_error(gp),
+                            "gnuplot did not answer 3 times in a row: no more charts are tried");
+    }
+    assert_null(vg);
+    long charts, failures, starts;
+    gnuplot_stats(gp, &charts, &failures, &starts);
+    assert_int_equal(charts, 5);
+    assert_int_equal(failures, 5);
+    assert_int_equal(starts, 3);
+    gnuplot_free(gp);
+    free(prog);
+}
+
 static void test_crash(void **state)
 {
     (void)state;
@@ -580,7 +611,7 @@ int main(void)
         cmocka_unit_test(test_every_type),  cmocka_unit_test(test_content),
         cmocka_unit_test(test_mapping),     cmocka_unit_test(test_gaps),
         cmocka_unit_test(test_bad_input),   cmocka_unit_test(test_many),
-        cmocka_unit_test(test_timeout),     cmocka_unit_test(test_crash),
+        cmocka_unit_test(test_timeout),     cmocka_unit_test(test_hangs_give_up), cmocka_unit_test(test_crash),
         cmocka_unit_test(test_stderr_to_log), cmocka_unit_test(test_plot_error),
         cmocka_unit_test(test_missing),
         cmocka_unit_test(test_data_writer), cmocka_unit_test(test_no_files),

@@ -183,6 +183,107 @@ static void test_includes(void **state)
     free(a), free(b), free(self);
 }
 
+/* Load base + extra, capturing the messages (the load must fail). */
+static char *fail_messages(const char *extra)
+{
+    char *text = xasprintf("%s%s", base, extra);
+    char *p = write_cfg("big.ini", text);
+    struct kp_buf msgs = {0};
+    buf_adds(&msgs, "");
+    diag_capture(&msgs);
+    assert_null(config_load(p));
+    diag_capture(NULL);
+    diag_reset();
+    free(text), free(p);
+    return buf_steal(&msgs);
+}
+
+static size_t count_lines(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* tests/adversarial: 100,000 sections took ten minutes (linear searches
+ * in iniparser and ini.c) and printed 100,000 lines. A config is refused
+ * past 10,000 sections and keys; at most 20 errors are printed. */
+static void test_limits(void **state)
+{
+    (void)state;
+    struct kp_buf b = {0};
+    buf_adds(&b, "");
+    for (int i = 0; i < 100000; i++)
+        buf_printf(&b, "[band.b%d]\n", i);
+    char *m = fail_messages(b.s);
+    assert_int_equal(count_lines(m), 1);
+    assert_non_null(strstr(m, "/big.ini: error: more than 10000 sections and keys (a review "
+                              "config has a few hundred): is this the right file?\n"));
+    free(m);
+    buf_reset(&b);
+    for (int i = 0; i < 30; i++)
+        buf_printf(&b, "[zz%d]\n", i);
+    m = fail_messages(b.s);
+    assert_int_equal(count_lines(m), 21);
+    assert_non_null(strstr(m, "big.ini:31:1: error: unknown section [zz19]\n"));
+    assert_null(strstr(m, "[zz20]"));
+    assert_non_null(strstr(m, "big.ini: error: 10 more errors like these\n"));
+    free(m);
+    buf_reset(&b);
+    for (int i = 0; i < 25; i++)
+        buf_printf(&b, "[org%d]\nname = Sales #1\n", i); /* ini.c's errors */
+    m = fail_messages(b.s);
+    assert_int_equal(count_lines(m), 21);
+    assert_non_null(strstr(m, "big.ini: error: 5 more errors like these\n"));
+    free(m);
+    buf_free(&b);
+}
+
+/* tests/adversarial: a division by a constant zero loads, with a warning
+ * at the formula. */
+static void test_division_by_zero(void **state)
+{
+    (void)state;
+    char *text = xasprintf("%s[kpi.zero]\nformula = sum(revenue) / (1 - 1)\n", base);
+    char *p = write_cfg("zero.ini", text);
+    struct kp_buf msgs = {0};
+    diag_capture(&msgs);
+    struct kp_config *c = config_load(p);
+    diag_capture(NULL);
+    diag_reset();
+    assert_non_null(c);
+    assert_non_null(msgs.s);
+    assert_non_null(strstr(msgs.s, "zero.ini:13:11: warning: [kpi.zero] formula: divides by a "
+                                   "constant zero, so it is n/a whatever the data\n"));
+    config_free(c);
+    buf_free(&msgs);
+    free(text), free(p);
+}
+
+/* fuzz_config: a quoted number with a leading space freed a pointer into
+ * the middle of its copy (free(): invalid pointer, the process aborted). */
+static void test_number_with_spaces(void **state)
+{
+    (void)state;
+    char *text = xasprintf("%s[kpi.q]\nformula = sum(won)\ntarget = \" 95%%\"\n", base);
+    char *p = write_cfg("spaces.ini", text);
+    struct kp_buf msgs = {0};
+    diag_capture(&msgs);
+    struct kp_config *c = config_load(p);
+    diag_capture(NULL);
+    diag_reset();
+    assert_non_null(c);
+    int k = config_find_kpi(c, "q");
+    assert_true(k >= 0);
+    assert_true(c->kpis[k].target == 0.95);
+    /* fuzz_typeset: a packet member's role null in results.json */
+    assert_int_equal(config_find_role(c, NULL), -1);
+    config_free(c);
+    buf_free(&msgs);
+    free(text), free(p);
+}
+
 static void test_bom_and_duplicates(void **state)
 {
     (void)state;
@@ -221,5 +322,6 @@ static void test_override(void **state)
 
 UNIT_MAIN(cmocka_unit_test(test_acme), cmocka_unit_test(test_huadong_and_gbk),
           cmocka_unit_test(test_errors), cmocka_unit_test(test_outside_section),
-          cmocka_unit_test(test_includes),
+          cmocka_unit_test(test_includes), cmocka_unit_test(test_limits),
+          cmocka_unit_test(test_division_by_zero), cmocka_unit_test(test_number_with_spaces),
           cmocka_unit_test(test_bom_and_duplicates), cmocka_unit_test(test_override))

@@ -111,6 +111,8 @@ static void test_excel_serials(void **state)
     assert_string_equal(date("45292", KP_DATE_EXCEL), "2024-01-01");
     assert_string_equal(date("45351", KP_DATE_EXCEL), "2024-02-29");
     assert_string_equal(date("45658.75", KP_DATE_EXCEL), "2025-01-01"); /* 6 pm */
+    /* fuzz_number: a 12-digit fraction overflowed an int (UBSan). */
+    assert_string_equal(date("88888.188888888888", KP_DATE_EXCEL), "2143-05-13");
     assert_string_equal(date("2958465", KP_DATE_EXCEL), "9999-12-31");
     assert_string_equal(date("2958466", KP_DATE_EXCEL), "bad");
     assert_string_equal(date("0", KP_DATE_EXCEL), "bad");

@@ -174,6 +174,15 @@ static void test_bad_quoting(void **state)
     /* The rest of the record is skipped up to a line end outside quotes. */
     expect("h,i\n\"a\"b,\"c\nd\"\nok,1\n",
            "1:h|i\n2!bad quoting: text after the closing quote of a field\n4:ok|1\n");
+    expect("h,i\n\"a\"b,\"c\"\"\nd\"\nok,1\n",
+           "1:h|i\n2!bad quoting: text after the closing quote of a field\n4:ok|1\n");
+    /* tests/adversarial: a quote in the middle of a bad field does not open
+     * a quoted field: =HYPERLINK("x") swallowed the next row. */
+    expect("h,i\n=HYPERLINK(\"x\"),1\nok,1\n",
+           "1:h|i\n2!bad quoting: a quote inside an unquoted field (quote the whole field and "
+           "double the quote)\n3:ok|1\n");
+    expect("h,i\n\"a\"b\"c,1\nok,1\n",
+           "1:h|i\n2!bad quoting: text after the closing quote of a field\n3:ok|1\n");
 }
 
 static char *to_enc(const char *enc, const char *utf8, size_t *outlen)

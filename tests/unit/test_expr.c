@@ -501,6 +501,29 @@ static void test_divisor(void **state)
     assert_null(expr_divisor(NULL));
 }
 
+static int by_zero(const char *src)
+{
+    struct kp_expr *e = parse(src);
+    int r = expr_divides_by_zero(e);
+    expr_free(e);
+    return r;
+}
+
+/* tests/adversarial: "a division by a constant zero" is reported by
+ * config (a warning), through this. */
+static void test_divides_by_zero(void **state)
+{
+    (void)state;
+    assert_int_equal(by_zero("sum(revenue) / 0"), 1);
+    assert_int_equal(by_zero("sum(revenue) / (2 - 2)"), 1);
+    assert_int_equal(by_zero("1 + abs(sum(won) / 0%)"), 1);
+    assert_int_equal(by_zero("sum(won) / (1 / 0)"), 1);
+    assert_int_equal(by_zero("sum(won) / 0.5"), 0);
+    assert_int_equal(by_zero("sum(won) / (sum(lost) - sum(lost))"), 0); /* data, not a constant */
+    assert_int_equal(by_zero("sum(won) / sum(opportunities)"), 0);
+    assert_int_equal(expr_divides_by_zero(NULL), 0);
+}
+
 static int additive(const char *src)
 {
     struct kp_expr *e = parse(src);
@@ -668,5 +691,6 @@ UNIT_MAIN(cmocka_unit_test(test_precedence), cmocka_unit_test(test_numbers),
           cmocka_unit_test(test_errors), cmocka_unit_test(test_errors_no_names),
           cmocka_unit_test(test_nesting), cmocka_unit_test(test_long_chains),
           cmocka_unit_test(test_soup), cmocka_unit_test(test_divisor),
+          cmocka_unit_test(test_divides_by_zero),
           cmocka_unit_test(test_additive_single), cmocka_unit_test(test_columns_groups),
           cmocka_unit_test(test_explain), cmocka_unit_test(test_spec_kpis))

@@ -706,6 +706,36 @@ static void test_labels(void **state)
     free(out), free(cmd), free(path);
 }
 
+/* A 1 MB name as the title and a bookmark (tests/adversarial: "a 1 MB
+ * field"): libharu refused the info string (HPDF_STRING_OUT_OF_RANGE), so
+ * the review and its team's packet were lost. Both are cut at 4000 bytes. */
+static void test_huge_info(void **state)
+{
+    (void)state;
+    if (!have_tools())
+        skip();
+    size_t n = 1000 * 1000;
+    char *name = xmalloc(n + 1);
+    memset(name, 'a', n);
+    name[n] = '\0';
+    name[0] = '\xE9', name[1] = '\x99', name[2] = '\x88'; /* a CJK character first */
+    struct kp_pdf *d = pdf_new(KP_A4);
+    pdf_add_page(d);
+    pdf_text(d, &body, 10, 10, KP_START, "x");
+    pdf_bookmark(d, -1, name, 0, 0);
+    pdf_bookmark(d, -1, NULL, 0, 0); /* fuzz_typeset: a team's name null in results.json */
+    pdf_set_info(d, KP_INFO_TITLE, name);
+    char *path = out_path("huge-info.pdf");
+    assert_int_equal(pdf_save(d, path), 0);
+    pdf_free(d);
+    char *cmd = xasprintf("pdfinfo '%s' | sed -n 's/^Title: *//p' | wc -c", path);
+    char *out;
+    assert_int_equal(run(cmd, &out), 0);
+    /* bytes: the CJK character (3), 3997 a's, the ellipsis (3), a newline */
+    assert_int_equal(strtol(out, NULL, 10), 3 + 3997 + 3 + 1);
+    free(out), free(cmd), free(path), free(name);
+}
+
 static void test_save_fails(void **state)
 {
     (void)state;
@@ -954,6 +984,7 @@ int main(void)
         cmocka_unit_test(test_misuse),
         cmocka_unit_test(test_labels),
         cmocka_unit_test(test_save_fails),
+        cmocka_unit_test(test_huge_info),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_no_leftovers),
         cmocka_unit_test(test_png),

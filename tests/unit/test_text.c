@@ -175,6 +175,11 @@ static void test_break_newlines(void **state)
     text_break(&l, "", KP_TEXT_NUL, 10, 0, 100);
     assert_int_equal(l.n, 0);
     text_lines_free(&l);
+    /* fuzz_typeset: a coaching text left null in results.json (UBSan: an
+     * offset applied to a null pointer) is no text. */
+    text_break(&l, NULL, KP_TEXT_NUL, 10, 0, 100);
+    assert_int_equal(l.n, 0);
+    text_lines_free(&l);
     check_break("ab cd\nef", 10, w10("ab"), "ab|cd|ef");
 }
 
