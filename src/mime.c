@@ -248,7 +248,9 @@ static void display_name(struct kp_buf *out, const char *name)
     int atoms = 1;
     for (const char *p = s; *p && atoms; p++)
         atoms = is_atext((unsigned char)*p) || *p == ' ';
-    if (!is_plain(s)) {
+    /* Not plain, or too long for the line (RFC 5322: at most 998 bytes;
+     * encoded words are folded). */
+    if (!is_plain(s) || line_col(out) + strlen(s) + 2 > LINE_SOFT) {
         encoded_words(out, s);
     } else if (atoms) {
         buf_adds(out, s);
@@ -378,7 +380,7 @@ static void text_part(struct kp_buf *out, const char *type, const char *body, co
 
 /* The ASCII stand-in for old readers: a run of other characters becomes
  * one '_'. */
-static char *ascii_name(const char *s)
+static char *ascii_name(const char *s, size_t max)
 {
     struct kp_buf b = {0};
     buf_adds(&b, "");
@@ -388,6 +390,14 @@ static char *ascii_name(const char *s)
         char c = cp >= 0x20 && cp < 0x7f && !strchr("\"\\/", (int)cp) ? (char)cp : '_';
         if (c != '_' || b.len == 0 || b.s[b.len - 1] != '_')
             buf_addc(&b, c);
+    }
+    /* At most max characters, the extension kept, so that the Content-Type
+     * line stays within 78 (the real name is in filename*). */
+    if (b.len > max) {
+        const char *dot = strrchr(b.s, '.');
+        size_t ext = dot && b.s + b.len - dot <= 10 ? (size_t)(b.s + b.len - dot) : 0;
+        memmove(b.s + max - ext, b.s + b.len - ext, ext + 1);
+        b.len = max;
     }
     return buf_steal(&b);
 }
@@ -404,15 +414,42 @@ static void pct_encode(struct kp_buf *out, const char *s)
     }
 }
 
+/* filename*=UTF-8''… on one line when it fits in 78 characters, else as
+ * RFC 2231 continuations (filename*0*=UTF-8''…; filename*1*=…), never
+ * splitting a %XX. */
+static void filename_param(struct kp_buf *out, const char *name)
+{
+    struct kp_buf pct = {0};
+    buf_adds(&pct, "");
+    pct_encode(&pct, name);
+    if (pct.len <= 60) {
+        buf_printf(out, " filename*=UTF-8''%s", pct.s);
+        buf_free(&pct);
+        return;
+    }
+    for (size_t i = 0, k = 0; i < pct.len; k++) {
+        size_t room = k ? 60 : 54; /* " filename*0*=UTF-8''" is 20 characters, ";" 1 */
+        size_t take = pct.len - i < room ? pct.len - i : room;
+        if (i + take < pct.len)
+            take -= pct.s[i + take - 1] == '%' ? 1 : pct.s[i + take - 2] == '%' ? 2 : 0;
+        buf_printf(out, "%s filename*%zu*=%s", k ? ";\r\n" : "", k, k ? "" : "UTF-8''");
+        buf_add(out, pct.s + i, take);
+        i += take;
+    }
+    buf_free(&pct);
+}
+
 static void file_part(struct kp_buf *out, const struct kp_mime_msg *m)
 {
     char *clean = header_clean(m->file_name);
-    char *fallback = ascii_name(clean);
+    /* "Content-Type: " + type + "; name=\"" + name + "\"" within 78. */
+    size_t used = 14 + strlen(m->file_type) + 9;
+    char *fallback = ascii_name(clean, used + 16 < 78 ? 78 - used : 16);
     /* The real name only as filename* (readers disagree on which wins when
      * both filename and filename* are there); the ASCII stand-in as name. */
     buf_printf(out, "Content-Type: %s; name=\"%s\"\r\n", m->file_type, fallback);
-    buf_adds(out, "Content-Disposition: attachment;\r\n filename*=UTF-8''");
-    pct_encode(out, clean);
+    buf_adds(out, "Content-Disposition: attachment;\r\n");
+    filename_param(out, clean);
     buf_adds(out, "\r\nContent-Transfer-Encoding: base64\r\n\r\n");
     mime_base64(out, m->file, m->file_len);
     free(fallback);

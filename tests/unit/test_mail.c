@@ -214,7 +214,8 @@ static void test_compose(void **state)
         "--=_kp_m_seed\r\n"
         "Content-Type: application/pdf; name=\"2026-Q2 _ - _.pdf\"\r\n"
         "Content-Disposition: attachment;\r\n"
-        " filename*=UTF-8''2026-Q2%20%E7%BB%A9%E6%95%88%E8%AF%84%E4%BC%B0%20-%20%E9%99%88%E9%9D%99.pdf\r\n"
+        " filename*0*=UTF-8''2026-Q2%20%E7%BB%A9%E6%95%88%E8%AF%84%E4%BC%B0%20-%20;\r\n"
+        " filename*1*=%E9%99%88%E9%9D%99.pdf\r\n"
         "Content-Transfer-Encoding: base64\r\n"
         "\r\n"
         "YWJj\r\n"
@@ -232,6 +233,40 @@ static void test_compose(void **state)
     assert_non_null(strstr(b.s, "--=_kp_a_seed--\r\n--=_kp_m_seed\r\n"));
     assert_lines_fit(b.s, 998);
     buf_free(&b);
+}
+
+/* fuzz_mime: a long display name or attachment name made header lines of
+ * thousands of bytes (RFC 5322 allows 998). Names too long for the line are
+ * encoded words (folded); file names are RFC 2231 continuations. */
+static void test_long_names(void **state)
+{
+    (void)state;
+    char *ascii = xmalloc(2001), *cjk = xmalloc(120 * 3 + 5);
+    memset(ascii, 'L', 2000);
+    ascii[2000] = '\0';
+    for (int i = 0; i < 120; i++)
+        memcpy(cjk + 3 * i, "\xE9\x99\x88", 3);
+    memcpy(cjk + 360, ".pdf", 5);
+    struct kp_mime_msg m = sample_msg("Hi\n", NULL);
+    m.to.name = ascii;
+    m.file_name = cjk;
+    struct kp_buf b = {0};
+    mime_compose(&m, &b);
+    assert_lines_fit(b.s, 78);
+    assert_non_null(strstr(b.s, "To: =?UTF-8?B?TExM"));
+    assert_non_null(strstr(b.s, " filename*0*=UTF-8''%E9%99%88"));
+    assert_non_null(strstr(b.s, ";\r\n filename*18*=%99%88.pdf\r\n"));
+    buf_free(&b);
+    /* A long ASCII file name: the name= stand-in is cut, its extension kept. */
+    memcpy(ascii + 1996, ".pdf", 5);
+    m.file_name = ascii;
+    mime_compose(&m, &b);
+    assert_lines_fit(b.s, 78);
+    char want[80];
+    snprintf(want, sizeof want, "; name=\"%.36s.pdf\"\r\n", ascii); /* 78 in all */
+    assert_non_null(strstr(b.s, want));
+    buf_free(&b);
+    free(ascii), free(cjk);
 }
 
 static void test_quoted_printable(void **state)
@@ -759,6 +794,7 @@ int main(void)
         cmocka_unit_test(test_header_text),
         cmocka_unit_test(test_header_addrs),
         cmocka_unit_test(test_compose),
+        cmocka_unit_test(test_long_names),
         cmocka_unit_test(test_quoted_printable),
         cmocka_unit_test(test_header_get),
         cmocka_unit_test(test_url_check),
