@@ -112,9 +112,7 @@ FUZZ_CFLAGS  = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
 	-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-DKP_VERSION='"$(VERSION)"' -DKP_DATADIR='"$(DATADIR)"' -DFUZZ_SRCDIR='"$(CURDIR)"' \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I/usr/include/iniparser
-# A target for a module this tree does not have yet (mail's mime.c) is left out.
-FUZZSRC      = $(filter-out $(if $(wildcard src/mime.c),,tests/fuzz/fuzz_mime.c), \
-	$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZSRC      = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZBIN      = $(FUZZSRC:tests/fuzz/%.c=$(FB)/%)
 FUZZOBJ      = $(LIBSRC:src/%.c=$(FB)/obj/%.o)
 

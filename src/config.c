@@ -110,7 +110,7 @@ static const struct rule schema[] = {
     {"mail", "from"}, {"mail", "reply_to"}, {"mail", "cc_manager"}, {"mail", "smtp"},
     {"mail", "user"}, {"mail", "password_env"}, {"mail", "password_file"}, {"mail", "rate"},
     {"mail", "html"}, {"mail", "pdf_password"}, {"mail", "retries"}, {"mail", "timeout"},
-    {"mail", "backoff"},
+    {"mail", "backoff"}, {"mail", "ca_file"},
     {"archive", "dir"},
     /* The CRM export (crm.c reads these; see docs/crm.md). */
     {"crm", "deals"}, {"crm", "owner"}, {"crm", "stage"}, {"crm", "amount"},

@@ -36,7 +36,7 @@ struct conf {
     char *from_name, *from_addr, *reply_name, *reply_addr, *domain;
     int cc_manager, html;
     const char *url, *user;
-    char *password;
+    char *password, *ca_file; /* ca_file: resolved against the config's folder */
     double rate;      /* messages per minute; 0 = no limit */
     long retries, timeout_s;
     double backoff_s; /* the first wait before a retry; doubled each time */
@@ -252,6 +252,21 @@ static int conf_server(struct mail *M)
             conf_bad(cfg, "smtp", "\"%s\" %s", c->url, why);
         return -1;
     }
+    /* ca_file: the certificates of a company's own CA, to verify its server. */
+    const char *ca = config_get(cfg, "mail", "ca_file");
+    if (!str_empty(ca)) {
+        char *path = path_resolve(cfg->dir, ca), *data = NULL;
+        size_t len = 0;
+        int e = sys_read_file(path, &data, &len);
+        if (e || !strstr(data, "-----BEGIN CERTIFICATE-----")) {
+            conf_bad(cfg, "ca_file", e ? "cannot read %s: %s" : "%s%s holds no PEM certificate",
+                     path, e ? strerror(e) : "");
+            free(path), free(data);
+            return -1;
+        }
+        free(data);
+        c->ca_file = path;
+    }
     return 0;
 }
 
@@ -303,7 +318,7 @@ static void conf_free(struct conf *c)
 {
     if (c->password)
         explicit_bzero(c->password, strlen(c->password));
-    free(c->password);
+    free(c->password), free(c->ca_file);
     free(c->from_name), free(c->from_addr), free(c->reply_name), free(c->reply_addr);
     free(c->domain);
 }
@@ -1162,7 +1177,8 @@ static void transmit(struct mail *M, struct msg *m, struct kp_smtp_result *r)
         return;
     }
     if (!M->smtp) {
-        struct kp_smtp_conf sc = {M->c.url, M->c.user, M->c.password, M->c.timeout_s};
+        struct kp_smtp_conf sc = {M->c.url, M->c.user, M->c.password, M->c.timeout_s,
+                                  M->c.ca_file};
         M->smtp = smtp_new(&sc);
     }
     if (!M->smtp) {

@@ -12,7 +12,7 @@
 
 struct kp_smtp {
     CURL *h;
-    char *url, *user, *password;
+    char *url, *user, *password, *ca_file;
     long use_ssl;
     long timeout_s;
 };
@@ -125,6 +125,7 @@ struct kp_smtp *smtp_new(const struct kp_smtp_conf *c)
     s->user = c->user ? xstrdup(c->user) : NULL;
     s->password = c->password ? xstrdup(c->password) : NULL;
     s->timeout_s = c->timeout_s > 0 ? c->timeout_s : 60;
+    s->ca_file = c->ca_file ? xstrdup(c->ca_file) : NULL;
     /* Never send a password in the clear, except to this machine. */
     s->use_ssl = s->user && !loopback ? CURLUSESSL_ALL : CURLUSESSL_TRY;
     return s;
@@ -139,6 +140,8 @@ static void set_options(struct kp_smtp *s, struct xfer *x, struct curl_slist *rc
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_USE_SSL, s->use_ssl);
+    if (s->ca_file) /* a company's own CA; the server is still verified */
+        curl_easy_setopt(h, CURLOPT_CAINFO, s->ca_file);
     if (s->user) {
         curl_easy_setopt(h, CURLOPT_USERNAME, s->user);
         curl_easy_setopt(h, CURLOPT_PASSWORD, s->password ? s->password : "");
@@ -213,6 +216,11 @@ static void classify(CURLcode rc, const struct xfer *x, const char *err,
         snprintf(res->reply, sizeof res->reply, "%s (last reply: %.200s)", why, line);
     else
         snprintf(res->reply, sizeof res->reply, "%s", why);
+    if (rc == CURLE_PEER_FAILED_VERIFICATION) { /* say what the user can do */
+        size_t used = strlen(res->reply);
+        snprintf(res->reply + used, sizeof res->reply - used,
+                 "; a server with a certificate from the company's own CA: [mail] ca_file");
+    }
 }
 
 void smtp_send(struct kp_smtp *s, const char *from, char *const *rcpt, size_t n, const char *msg,
@@ -248,7 +256,7 @@ void smtp_free(struct kp_smtp *s)
     curl_easy_cleanup(s->h);
     if (s->password)
         explicit_bzero(s->password, strlen(s->password));
-    free(s->password), free(s->user), free(s->url);
+    free(s->password), free(s->user), free(s->url), free(s->ca_file);
     free(s);
     curl_global_cleanup();
 }

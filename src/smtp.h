@@ -30,6 +30,7 @@ struct kp_smtp_conf {
     const char *user;     /* NULL = no AUTH */
     const char *password;
     long timeout_s;       /* connect timeout, and the longest stall of a transfer */
+    const char *ca_file;  /* PEM certificates to verify the server with; NULL = the system's */
 };
 
 enum kp_smtp_status { KP_SMTP_OK, KP_SMTP_TEMP, KP_SMTP_PERM, KP_SMTP_UNKNOWN, KP_SMTP_STOP };

@@ -13,6 +13,8 @@
       end of DATA (the client cannot know it arrived). --die-after N: once N
       messages are stored (and answered), the server exits at once, dropping
       every connection (a server lost in the middle of a batch).
+      --tls CERT,KEY: STARTTLS with that certificate, required before any
+      mail (and before AUTH); --smtps: TLS from the first byte instead.
 
   smtp_server.py inspect DIR
       One line per stored message, tab-separated: number, To address, Cc
@@ -32,6 +34,7 @@ import email
 import email.policy
 import hashlib
 import os
+import ssl
 import sys
 
 from aiosmtpd.smtp import SMTP, AuthResult
@@ -89,11 +92,19 @@ async def serve(args):
     kw = {}
     if args.auth:
         user, _, password = args.auth.partition(":")
-        kw = dict(auth_required=True, auth_require_tls=False,
+        kw = dict(auth_required=True, auth_require_tls=bool(args.tls),
                   authenticator=authenticator(user, password))
+    ctx = None
+    if args.tls:
+        cert, _, key = args.tls.partition(",")
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(cert, key)
+        if not args.smtps:
+            kw.update(tls_context=ctx, require_starttls=True)
     loop = asyncio.get_running_loop()
     srv = await loop.create_server(lambda: SMTP(handler, hostname="kp-test", **kw),
-                                   host="127.0.0.1", port=args.port)
+                                   host="127.0.0.1", port=args.port,
+                                   ssl=ctx if args.smtps else None)
     port = srv.sockets[0].getsockname()[1]
     with open(args.portfile + ".tmp", "w") as f:
         f.write("%d\n" % port)
@@ -138,6 +149,8 @@ def main():
     s.add_argument("--auth")
     s.add_argument("--hangup", action="append", default=[])
     s.add_argument("--die-after", type=int, default=0)
+    s.add_argument("--tls")
+    s.add_argument("--smtps", action="store_true")
     i = sub.add_parser("inspect")
     i.add_argument("dir")
     a = sub.add_parser("attachment")

@@ -219,6 +219,37 @@ t_rc "the password variable unset: exit 2" 2
 t_grep "the password variable unset: said" 'the environment variable KP_TEST_SMTP_PW is not set' "$T/out"
 stop_server
 
+# ---- TLS: STARTTLS and smtps://, the server verified with [mail] ca_file ----
+if command -v openssl >/dev/null; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+        -addext subjectAltName=IP:127.0.0.1,DNS:localhost \
+        -keyout "$T/in/tls.key" -out "$T/in/tls.crt" >/dev/null 2>&1
+    PORT=""
+    start_server tls --tls "$T/in/tls.crt,$T/in/tls.key" --auth kp:s3cret
+    kp run -q -c "$T/in/auth.ini" -o "$T/tls"
+    KP_TEST_SMTP_PW=s3cret kp mail -c "$T/in/auth.ini" -o "$T/tls" --send --smtp "$URL"
+    t_rc "STARTTLS with a certificate no CA vouches for: exit 1" 1
+    t_grep "and why" 'sending stopped: the server cannot be used \(SSL certificate problem: self-signed certificate.*\[mail\] ca_file' "$T/out"
+    t_eq "an unverified server got nothing" 0 "$(received tls)"
+    printf 'ca_file = tls.crt\n' >>"$T/in/auth.ini"
+    KP_TEST_SMTP_PW=s3cret kp mail -c "$T/in/auth.ini" -o "$T/tls" --send --smtp "$URL"
+    t_rc "STARTTLS verified with ca_file, AUTH after it: exit 0" 0
+    t_eq "STARTTLS: four messages arrived" 4 "$(received tls)"
+    stop_server
+    PORT=""
+    start_server smtps --tls "$T/in/tls.crt,$T/in/tls.key" --smtps
+    kp mail -c "$T/in/auth.ini" -o "$T/smtps" >/dev/null 2>&1
+    kp run -q -c "$T/in/auth.ini" -o "$T/smtps"
+    KP_TEST_SMTP_PW=s3cret kp mail -c "$T/in/auth.ini" -o "$T/smtps" --send --smtp "smtps://127.0.0.1:$PORT"
+    t_rc "smtps:// verified with ca_file: exit 0" 0
+    t_eq "smtps: four messages arrived" 4 "$(received smtps)"
+    stop_server
+    printf 'not a certificate\n' >"$T/in/tls.crt"
+    KP_TEST_SMTP_PW=s3cret kp mail -c "$T/in/auth.ini" -o "$T/smtps" --send --smtp "smtps://127.0.0.1:$PORT"
+    t_rc "a ca_file without a certificate: exit 2" 2
+    t_grep "is named with its config line" 'auth.ini:[0-9]+: .*ca_file.*tls.crt holds no PEM certificate' "$T/out"
+fi
+
 # ---- one process at a time ----
 if command -v flock >/dev/null; then
     flock "$T/o1/mail/.lock" sleep 3 &
