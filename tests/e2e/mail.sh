@@ -220,6 +220,7 @@ t_grep "the password variable unset: said" 'the environment variable KP_TEST_SMT
 stop_server
 
 # ---- TLS: STARTTLS and smtps://, the server verified with [mail] ca_file ----
+t_ok "openssl is installed (scripts/deps.sh test)" command -v openssl
 if command -v openssl >/dev/null; then
     openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
         -addext subjectAltName=IP:127.0.0.1,DNS:localhost \
