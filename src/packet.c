@@ -265,6 +265,65 @@ static qpdf_oh outline_item(qpdf_data q, qpdf_oh parent, const char *title, size
     return it;
 }
 
+/* The bookmarks under the src outline item `from` (part i's), copied under
+ * `to` in the packet: titles kept, each to the same page of the part, which
+ * is now page first[i] + k; an item with children is closed. Our own
+ * packets nest two deep; depth and count are bounded all the same. Returns
+ * how many items were made directly under `to`. */
+static size_t copy_outline(const struct assembly *a, size_t i, qpdf_oh from, qpdf_oh to,
+                           int depth, size_t *budget)
+{
+    qpdf_data q = a->q, s = a->src[i];
+    qpdf_oh prev = 0;
+    size_t n = 0;
+    if (depth > 8)
+        return 0;
+    for (qpdf_oh c = qpdf_oh_get_key(s, from, "/First");
+         qpdf_oh_is_dictionary(s, c) && *budget > 0; c = qpdf_oh_get_key(s, c, "/Next")) {
+        --*budget;
+        qpdf_oh d = qpdf_oh_get_key(s, c, "/Dest");
+        int k = qpdf_oh_is_array(s, d) && qpdf_oh_get_array_n_items(s, d) > 0
+                    ? qpdf_find_page_by_oh(s, qpdf_oh_get_array_item(s, d, 0))
+                    : -1;
+        if (k < 0 || (size_t)k >= a->npages[i])
+            continue; /* not to one of its pages: left out */
+        qpdf_oh t = qpdf_oh_get_key(s, c, "/Title");
+        const char *title = qpdf_oh_is_string(s, t) ? qpdf_oh_get_utf8_value(s, t) : "";
+        qpdf_oh it = outline_item(q, to, title, a->first[i] + (size_t)k);
+        size_t kids = copy_outline(a, i, c, it, depth + 1, budget);
+        if (kids > 0)
+            qpdf_oh_replace_key(q, it, "/Count", qpdf_oh_new_integer(q, -(long long)kids));
+        if (n++ == 0) {
+            qpdf_oh_replace_key(q, to, "/First", it);
+        } else {
+            qpdf_oh_replace_key(q, prev, "/Next", it);
+            qpdf_oh_replace_key(q, it, "/Prev", prev);
+        }
+        prev = it;
+    }
+    if (n > 0)
+        qpdf_oh_replace_key(q, to, "/Last", prev);
+    return n;
+}
+
+/* A nested part's bookmarks: the children of its top-level ones. */
+static size_t nest_outline(const struct assembly *a, size_t i, qpdf_oh it)
+{
+    qpdf_data s = a->src[i];
+    qpdf_oh outlines = qpdf_oh_get_key(s, qpdf_get_root(s), "/Outlines");
+    size_t budget = 1000000, n = 0;
+    if (!qpdf_oh_is_dictionary(s, outlines))
+        return 0;
+    /* A team packet has one top item (the team); its children come up one
+     * level, under the part's own bookmark. */
+    qpdf_oh top = qpdf_oh_get_key(s, outlines, "/First");
+    if (qpdf_oh_is_dictionary(s, top))
+        n = copy_outline(a, i, top, it, 0, &budget);
+    if (n > 0)
+        qpdf_oh_replace_key(a->q, it, "/Count", qpdf_oh_new_integer(a->q, -(long long)n));
+    return n;
+}
+
 /* The top item's children: each part's title, to its first (own) page. */
 static size_t outline_children(const struct assembly *a, qpdf_oh top)
 {
@@ -277,6 +336,8 @@ static size_t outline_children(const struct assembly *a, qpdf_oh top)
         if (!title || page >= a->first[i] + a->npages[i])
             continue;
         qpdf_oh it = outline_item(q, top, title, page);
+        if (a->p->parts[i].nest)
+            nest_outline(a, i, it);
         if (n++ == 0) {
             qpdf_oh_replace_key(q, top, "/First", it);
         } else {

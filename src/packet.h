@@ -13,7 +13,7 @@
  *             numbered from 1 after its label prefix (Team-1, R0003-1 …)
  *
  * Whatever outline or page labels the head had are replaced; the parts'
- * own outlines, labels and Info are dropped. Pages are copied as they are:
+ * own outlines (unless .nest), labels and Info are dropped. Pages are copied as they are:
  * their streams (contents, fonts, images) keep their compression, byte for
  * byte (no decoding, no recompressing); only the small objects around them
  * are rewritten (into object streams). So every member's fonts come along:
@@ -46,6 +46,9 @@ struct kp_packet_part {
     const char *title; /* its bookmark under the top one (UTF-8); NULL = none */
     const char *label; /* its pages' label prefix (ASCII; other bytes become '_');
                           NULL = plain numbers */
+    int nest;          /* keep the part's own bookmarks (those under its top ones) under
+                          its bookmark, closed: an org packet's teams open onto their
+                          members */
 };
 
 struct kp_packet {

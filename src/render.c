@@ -828,7 +828,8 @@ static void write_manifest(struct render *R)
 
 /* The org packet (OUTDIR/org.pdf, [output] org_packet = yes): the company's
  * cover and summary, then every team's packet as written, bookmarked by
- * team. Made by the parent once all packets exist: an unsharded run only. */
+ * team, each team's bookmark opening onto its summary and members. Made by
+ * the parent once all packets exist: an unsharded run only. */
 static void org_packet(struct render *R)
 {
     const char *want = config_get(R->cfg, "output", "org_packet");
@@ -847,7 +848,7 @@ static void org_packet(struct render *R)
     char **data = xcalloc(R->nteams + 1, sizeof *data);
     int bad = pdf_render(head, "org.pdf", &hbytes, &hlen) != 0;
     parts[0] = (struct kp_packet_part){hbytes, hlen, "org.pdf", typeset_org_summary(&R->ts, R->org),
-                                       "Org-"};
+                                       "Org-", 0};
     for (size_t t = 0; t < R->nteams && !bad; t++) {
         size_t w = R->npeople + t, len = 0;
         char *path = path_join(R->o->outdir, R->paths[w]);
@@ -857,7 +858,7 @@ static void org_packet(struct render *R)
         bad |= e != 0;
         char *safe = safe_name(teams[t]->id);
         parts[t + 1] = (struct kp_packet_part){data[t], len, R->paths[w], teams[t]->name,
-                                               xasprintf("%.20s-", safe)};
+                                               xasprintf("%.20s-", safe), 1};
         free(safe), free(path);
     }
     char *out = NULL;

@@ -1,5 +1,6 @@
 # The org packet ([output] org_packet = yes): the company's cover and summary,
-# then every team's packet, bookmarked by team; in the manifest, archived as
+# then every team's packet, bookmarked by team and, under each, by member;
+# in the manifest, archived as
 # +org.pdf and verified.
 . "$TESTS_DIR/lib.sh"
 
@@ -23,6 +24,17 @@ t_eq "its pages: a cover and a summary, then every team packet" "$((sum + 2))" "
 qpdf --json "$T/o/org.pdf" 2>/dev/null | jq -r '.outlines[0].title, (.outlines[0].kids[].title)' >"$T/outline"
 t_eq "the outline: the company, its summary, then each team" \
     "Acme Corp|Company summary|East|Key Accounts|Sales Leadership|West" "$(tr '\n' '|' <"$T/outline" | sed 's/|$//')"
+# Each team's bookmark (closed) opens onto the team packet's own bookmarks,
+# each to the same page as in the team packet, moved by where it starts.
+qpdf --json "$T/o/org.pdf" 2>/dev/null |
+    jq -r '.outlines[0].kids[] | select(.title == "East") | .destpageposfrom1 as $at |
+           (.open | tostring), (.kids[] | "\(.title) \(.destpageposfrom1 - $at + 1)")' >"$T/east.org"
+qpdf --json "$T/o/packets/East.pdf" 2>/dev/null |
+    jq -r '"false", (.outlines[0].kids[] | "\(.title) \(.destpageposfrom1)")' >"$T/east.team"
+t_same "a team's bookmark nests its summary and members, to their pages" "$T/east.team" "$T/east.org"
+t_eq "East's bookmark: closed, then its summary and 11 members" "false|Team summary 2" \
+    "$(head -n 2 "$T/east.org" | tr '\n' '|' | sed 's/|$//')"
+t_eq "East's bookmark: 11 members" 11 "$(tail -n +3 "$T/east.org" | wc -l | tr -d ' ')"
 pdftotext -f 2 -l 2 "$T/o/org.pdf" "$T/summary.txt" 2>/dev/null
 t_grep "the summary ranks the teams" 'Teams by composite score' "$T/summary.txt"
 t_grep "org.pdf is in SHA256SUMS" '  org\.pdf$' "$T/o/SHA256SUMS"
