@@ -358,11 +358,13 @@ void fmt_plain(char *out, size_t n, double v)
 char *safe_name(const char *s)
 {
     struct kp_buf b = {0};
-    for (const char *p = s; *p && b.len < 100; p++) {
-        char c = *p;
-        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                 c == '.' || c == '_' || c == '-';
-        buf_addc(&b, ok ? c : '_');
+    const char *p = s, *end = s + strlen(s);
+    while (p < end && b.len < 100) {
+        /* One '_' per character (a UTF-8 sequence, or an invalid byte). */
+        int32_t cp = utf8_next(&p, end);
+        int ok = (cp >= 'A' && cp <= 'Z') || (cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9') ||
+                 cp == '.' || cp == '_' || cp == '-';
+        buf_addc(&b, ok ? (char)cp : '_');
     }
     if (b.len == 0)
         buf_addc(&b, '_');

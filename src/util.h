@@ -67,8 +67,9 @@ int parse_double(const char *s, double *out); /* finite values only */
  * -0 is "0", "" for NaN. Writes into out (at least 32 bytes). */
 void fmt_plain(char *out, size_t n, double v);
 
-/* A file or folder name made from data: keeps [A-Za-z0-9._-], anything else
- * (and a leading dot) becomes '_'; never empty, never "." or "..", at most 100
+/* A file or folder name made from data: keeps [A-Za-z0-9._-], any other
+ * character (one '_' for a whole UTF-8 sequence; an invalid byte is one
+ * character) and a leading dot becomes '_'; never empty, never "." or "..", at most 100
  * bytes. Returns a new string. */
 char *safe_name(const char *s);
 

@@ -24,12 +24,15 @@ static void test_utf8(void **state)
 {
     (void)state;
     assert_true(utf8_valid("张三 Zhang", strlen("张三 Zhang")));
-    assert_false(utf8_valid("\xC0\xAF", 2));         /* overlong */
-    assert_false(utf8_valid("\xED\xA0\x80", 3));     /* surrogate */
-    assert_false(utf8_valid("\xE5\xBC", 2));         /* truncated */
+    assert_false(utf8_valid("\xC0\xAF", 2));     /* overlong */
+    assert_false(utf8_valid("\xED\xA0\x80", 3)); /* surrogate */
+    assert_false(utf8_valid("\xE5\xBC", 2));     /* truncated */
     int bad = 0;
-    char *c = utf8_clean("a\x01" "b\xFF", 4, 0, &bad);
-    assert_string_equal(c, "a\xEF\xBF\xBD" "b\xEF\xBF\xBD");
+    char *c = utf8_clean("a\x01"
+                         "b\xFF",
+                         4, 0, &bad);
+    assert_string_equal(c, "a\xEF\xBF\xBD"
+                           "b\xEF\xBF\xBD");
     assert_int_equal(bad, 2);
     free(c);
     assert_int_equal(utf8_count("张三a"), 3);
@@ -65,8 +68,16 @@ static void test_safe_name(void **state)
 {
     (void)state;
     const char *cases[][2] = {
-        {"R001", "R001"}, {"../etc", "_._etc"}, {".hidden", "_hidden"}, {"a/b c", "a_b_c"},
-        {"", "_"},        {"张三", "______"},  {"..", "_."},
+        {"R001", "R001"},
+        {"../etc", "_._etc"},
+        {".hidden", "_hidden"},
+        {"a/b c", "a_b_c"},
+        {"", "_"},
+        {"张三", "__"},
+        {"a\xff\xfe"
+         "b",
+         "a__b"},
+        {"..", "_."},
     };
     for (size_t i = 0; i < KP_NELEM(cases); i++) {
         char *s = safe_name(cases[i][0]);
