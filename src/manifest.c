@@ -541,3 +541,35 @@ void manifest_run_free(struct kp_run *run)
     free(run->label), free(run->from), free(run->to);
     memset(run, 0, sizeof *run);
 }
+
+size_t manifest_previous_docs(const char *outdir, struct kp_doc_entry **docs)
+{
+    char *path = path_join(outdir, "manifest.json");
+    json_t *root = sys_exists(path) ? json_load_file(path, 0, NULL) : NULL;
+    json_t *list = json_object_get(root, "documents");
+    size_t n = 0, i;
+    json_t *d;
+    *docs = xcalloc(json_array_size(list) + 1, sizeof **docs);
+    json_array_foreach(list, i, d)
+    {
+        const char *p = json_string_value(json_object_get(d, "path"));
+        const char *h = json_string_value(json_object_get(d, "sha256"));
+        const char *kind = json_string_value(json_object_get(d, "kind"));
+        if (!p || !h || strlen(h) != KP_SHA256_HEX - 1 || !kind)
+            continue;
+        (*docs)[n].path = xstrdup(p);
+        (*docs)[n].packet = strcmp(kind, "packet") == 0;
+        memcpy((*docs)[n].sha256, h, KP_SHA256_HEX);
+        n++;
+    }
+    json_decref(root);
+    free(path);
+    return n;
+}
+
+void manifest_docs_free(struct kp_doc_entry *docs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(docs[i].path);
+    free(docs);
+}

@@ -806,6 +806,65 @@ static int load_theme(struct render *R)
     return rc;
 }
 
+/* Is p one of the documents this run makes? */
+static int planned(const struct render *R, const char *p)
+{
+    if (R->org_written && strcmp(p, "org.pdf") == 0)
+        return 1;
+    for (size_t i = 0; i < R->npeople + R->nteams; i++)
+        if (strcmp(R->paths[i], p) == 0)
+            return 1;
+    return 0;
+}
+
+/* A whole run (not a shard, not --only) removes the documents the previous
+ * run in this folder made (its manifest.json) that this one does not: the
+ * review of someone no longer in the roster, or who moved to another team,
+ * must not stay in a folder the team's manager is given. Only documents
+ * still as that run wrote them (same sha256) and only under reviews/,
+ * packets/ or org.pdf; anything else is left, with a warning when changed. */
+static void remove_stale(struct render *R)
+{
+    if (R->o->shard_n > 0 || R->o->nonly)
+        return;
+    struct kp_doc_entry *old;
+    size_t n = manifest_previous_docs(R->o->outdir, &old), removed = 0;
+    struct kp_buf names = {0};
+    buf_adds(&names, "");
+    for (size_t i = 0; i < n; i++) {
+        const char *p = old[i].path;
+        size_t len = strlen(p);
+        int ours = (str_has_prefix(p, "reviews/") || str_has_prefix(p, "packets/") ||
+                    strcmp(p, "org.pdf") == 0) &&
+                   !strstr(p, "..") && len > 4 && strcmp(p + len - 4, ".pdf") == 0;
+        if (!ours || planned(R, p))
+            continue;
+        char *full = path_join(R->o->outdir, p), sha[KP_SHA256_HEX];
+        long long size = 0;
+        if (!sys_exists(full)) {
+            free(full);
+            continue;
+        }
+        if (hash_file_hex(full, sha, &size) != 0 || strcmp(sha, old[i].sha256) != 0) {
+            diag(KP_WARN, full, 0, 0, "left in place: made by an earlier run for someone this run "
+                 "has no document for, and changed since");
+        } else if (sys_remove(full) == 0) {
+            if (removed++ < 3)
+                buf_printf(&names, "%s%s", removed > 1 ? ", " : "", p);
+            char *dir = path_dir(full);
+            sys_rmdir_empty(dir); /* a team folder left empty */
+            free(dir);
+        }
+        free(full);
+    }
+    if (removed)
+        diag(KP_NOTE, NULL, 0, 0, "removed %zu document%s of the previous run in %s that this run "
+             "does not make (%s%s)", removed, removed == 1 ? "" : "s", R->o->outdir, names.s,
+             removed > 3 ? ", …" : "");
+    buf_free(&names);
+    manifest_docs_free(old, n);
+}
+
 /* SHA256SUMS and manifest.json for the documents written (in path order). */
 static void write_manifest(struct render *R)
 {
@@ -929,6 +988,7 @@ int render_run(const struct kp_config *cfg, const struct kp_render_opts *o)
             rc = -1;
         progress(&R, 1);
         org_packet(&R);
+        remove_stale(&R);
         sys_sync_fs(o->outdir); /* the documents were written without fsync each */
         write_manifest(&R);
         double dt = now_s() - R.t0;

@@ -577,6 +577,11 @@ int sys_remove(const char *path)
     return unlink(path) == 0 || errno == ENOENT ? 0 : -1;
 }
 
+int sys_rmdir_empty(const char *path)
+{
+    return rmdir(path) == 0 ? 0 : -1;
+}
+
 pid_t sys_spawn(char *const argv[], int *to_child, int *from_child_err)
 {
     int in[2], err[2];

@@ -103,6 +103,8 @@ char *sys_tmpfile(const char *tag, const void *data, size_t n);
 /* Remove a file; a file already gone is fine. 0 or -1 (errno set, nothing
  * reported). */
 int sys_remove(const char *path);
+/* Remove a folder if it is empty; 0 when removed, else -1 (nothing reported). */
+int sys_rmdir_empty(const char *path);
 
 /* Start argv[0] (searched in PATH) with stdin and stderr as pipes and stdout
  * to /dev/null. Returns the pid, or -1 (errno set, nothing reported). */

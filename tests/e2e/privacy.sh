@@ -52,4 +52,34 @@ kp run -q -c "$T/anon.ini" -o "$T/anon" --only R0003
 pdftotext "$T/anon/reviews/East/R0003.pdf" "$T/anon.txt" 2>/dev/null
 t_nogrep "leaderboard = anonymous: no colleague named" 'Jason Thomas' "$T/anon.txt"
 t_grep "leaderboard = anonymous: colleagues numbered" 'Colleague 1' "$T/anon.txt"
+
+# A new run into the same folder: the documents of people it no longer has
+# (left, or moved to another team) go, so a team's folder never holds a stale
+# review of someone else; a document changed by hand since is left, and said.
+S=$SRC/tests/data/small
+sed 's/^R1,/R1x,/' "$S/roster.csv" >"$T/roster-left.csv"
+sed 's/^R2,\(.*\),North,/R2,\1,South,/' "$S/roster.csv" >"$T/roster-moved.csv"
+kp run -q -c "$S/review.ini" -o "$T/again"
+t_ok "first run: R2's review in North" test -s "$T/again/reviews/North/R2.pdf"
+echo "changed by hand" >>"$T/again/reviews/North/R3.pdf"
+kp run -c "$S/review.ini" -o "$T/again" --roster "$T/roster-moved.csv"
+t_ok "R2 moved: the review is in South" test -s "$T/again/reviews/South/R2.pdf"
+t_fail "and no longer in North" test -e "$T/again/reviews/North/R2.pdf"
+t_grep "the removal is said" 'removed 1 document of the previous run in .* that this run does not make \(reviews/North/R2.pdf\)' "$T/out"
+kp run -c "$S/review.ini" -o "$T/again" --roster "$T/roster-left.csv"
+t_fail "R1 left: R1's review is gone" test -e "$T/again/reviews/North/R1.pdf"
+t_ok "R1x's is there" test -s "$T/again/reviews/North/R1x.pdf"
+t_nogrep "R3's changed review was made by the run before: not this run's to judge" 'R3.pdf' "$T/out"
+printf 'rep_id,name,email,team,role,manager_id,hire_date,locale\nM1,Mia Manager,mia@example.com,North,manager,,2020-01-15,en\n' >"$T/roster-m1.csv"
+cp "$T/again/reviews/North/R1x.pdf" "$T/r1x.pdf"
+echo "changed by hand" >>"$T/again/reviews/North/R1x.pdf"
+kp run -c "$S/review.ini" -o "$T/again" --roster "$T/roster-m1.csv"
+t_grep "a stale document changed by hand is left, with a warning" 'R1x.pdf: warning: left in place: made by an earlier run' "$T/out"
+t_ok "and is still there" test -e "$T/again/reviews/North/R1x.pdf"
+t_fail "the unchanged ones are gone" test -e "$T/again/reviews/South/R2.pdf"
+t_fail "with the team folder they leave empty" test -e "$T/again/reviews/South"
+t_eq "SHA256SUMS lists this run's documents only" "packets/North.pdf reviews/North/M1.pdf" \
+    "$(grep -o '  [a-z]*/.*pdf$' "$T/again/SHA256SUMS" | tr -d ' ' | sort | tr '\n' ' ' | sed 's/ $//')"
+kp run -c "$S/review.ini" -o "$T/again" --only R1
+t_ok "--only removes nothing" test -e "$T/again/reviews/North/M1.pdf"
 t_done
