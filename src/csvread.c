@@ -103,6 +103,21 @@ static void raw_add(struct kp_csvread *r, const char *p, size_t n)
     }
 }
 
+/* n, or less so that s[0..n) does not end inside a UTF-8 sequence. */
+static size_t utf8_cut(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t k = n;
+    while (k && (u[k - 1] & 0xC0) == 0x80)
+        k--;
+    size_t need = !k                 ? 0
+                  : u[k - 1] >= 0xF0 ? 4
+                  : u[k - 1] >= 0xE0 ? 3
+                  : u[k - 1] >= 0xC0 ? 2
+                                     : 1;
+    return k && n - (k - 1) < need ? k - 1 : n;
+}
+
 /* The raw text as given to the caller: without the record's terminator,
  * line breaks as "\n", NUL bytes replaced, "…" when cut. */
 static const char *raw_finish(struct kp_csvread *r, int had_term)
@@ -111,20 +126,7 @@ static const char *raw_finish(struct kp_csvread *r, int had_term)
         buf_add(&r->raw, "", 0);
     size_t content = r->raw_total - (had_term && r->raw_total ? 1 : 0);
     int cut = content > KP_CSV_MAX_RAW;
-    size_t n = cut ? r->raw.len : content;
-    if (cut) { /* don't end inside a UTF-8 sequence */
-        const unsigned char *u = (const unsigned char *)r->raw.s;
-        size_t k = n;
-        while (k && (u[k - 1] & 0xC0) == 0x80)
-            k--;
-        size_t need = !k                 ? 0
-                      : u[k - 1] >= 0xF0 ? 4
-                      : u[k - 1] >= 0xE0 ? 3
-                      : u[k - 1] >= 0xC0 ? 2
-                                         : 1;
-        if (k && n - (k - 1) < need)
-            n = k - 1;
-    }
+    size_t n = cut ? utf8_cut(r->raw.s, r->raw.len) : content;
     if (!cut && !memchr(r->raw.s, '\r', n) && !memchr(r->raw.s, '\0', n)) {
         r->raw.s[n] = '\0'; /* the common case: nothing to change */
         return r->raw.s;
@@ -141,6 +143,11 @@ static const char *raw_finish(struct kp_csvread *r, int had_term)
             buf_adds(&r->rawout, "\xEF\xBF\xBD");
         else
             buf_addc(&r->rawout, c);
+    }
+    if (r->rawout.len > KP_CSV_MAX_RAW) { /* NULs grew it (U+FFFD is 3 bytes) */
+        r->rawout.len = utf8_cut(r->rawout.s, KP_CSV_MAX_RAW);
+        r->rawout.s[r->rawout.len] = '\0';
+        cut = 1;
     }
     if (cut)
         buf_adds(&r->rawout, "\xE2\x80\xA6");

@@ -280,6 +280,15 @@ static void test_nul(void **state)
     char *raw = run_fn(in, sizeof in - 1, NULL, 0, 0, dump_raw, NULL);
     assert_string_equal(raw, "1[a,b]\n2[x\xEF\xBF\xBDy,1]\n3[z,2]\n");
     free(raw);
+    /* Each NUL becomes U+FFFD (3 bytes): the raw text still stops at the
+     * limit, at a whole character (found by fuzz_csvread). */
+    char *many = xcalloc(5000 + 2, 1);
+    many[0] = 'n', many[5000] = '\n';
+    raw = run_fn(many, 5001, NULL, 0, 0, dump_raw, NULL);
+    size_t keep = KP_CSV_MAX_RAW - 1 - (KP_CSV_MAX_RAW - 1) % 3; /* n, then whole U+FFFDs */
+    assert_int_equal(strlen(raw), 2 + 1 + keep + 3 + 2);
+    assert_string_equal(raw + 2 + 1 + keep, "\xE2\x80\xA6]\n");
+    free(raw), free(many);
 }
 
 static void test_huge_field(void **state)
