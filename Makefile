@@ -123,7 +123,7 @@ $(FB)/obj/%.o: src/%.c $(wildcard src/*.h) | $(FB)/obj
 $(FB)/libkp.a: $(FUZZOBJ)
 	$(Q)rm -f $@ && ar rcs $@ $(FUZZOBJ)
 
-$(FB)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FB)/libkp.a
+$(FB)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/fuzz/sample.h $(FB)/libkp.a
 	@$(if $(Q),echo "  FUZZ  $@")
 	$(Q)$(FUZZCC) $(FUZZ_CFLAGS) -Wall -Wextra -Werror -fsanitize=fuzzer -Isrc -o $@ $< \
 		$(FB)/libkp.a $(LIBS)

@@ -265,6 +265,18 @@ static qpdf_oh outline_item(qpdf_data q, qpdf_oh parent, const char *title, size
     return it;
 }
 
+/* Put `it` after `prev` (0: first) among parent's children. */
+static void link_child(qpdf_data q, qpdf_oh parent, qpdf_oh prev, qpdf_oh it)
+{
+    if (!prev) {
+        qpdf_oh_replace_key(q, parent, "/First", it);
+    } else {
+        qpdf_oh_replace_key(q, prev, "/Next", it);
+        qpdf_oh_replace_key(q, it, "/Prev", prev);
+    }
+    qpdf_oh_replace_key(q, parent, "/Last", it);
+}
+
 /* The bookmarks under the src outline item `from` (part i's), copied under
  * `to` in the packet: titles kept, each to the same page of the part, which
  * is now page first[i] + k; an item with children is closed. Our own
@@ -293,16 +305,10 @@ static size_t copy_outline(const struct assembly *a, size_t i, qpdf_oh from, qpd
         size_t kids = copy_outline(a, i, c, it, depth + 1, budget);
         if (kids > 0)
             qpdf_oh_replace_key(q, it, "/Count", qpdf_oh_new_integer(q, -(long long)kids));
-        if (n++ == 0) {
-            qpdf_oh_replace_key(q, to, "/First", it);
-        } else {
-            qpdf_oh_replace_key(q, prev, "/Next", it);
-            qpdf_oh_replace_key(q, it, "/Prev", prev);
-        }
+        link_child(q, to, prev, it);
+        n++;
         prev = it;
     }
-    if (n > 0)
-        qpdf_oh_replace_key(q, to, "/Last", prev);
     return n;
 }
 
@@ -338,18 +344,12 @@ static size_t outline_children(const struct assembly *a, qpdf_oh top)
         qpdf_oh it = outline_item(q, top, title, page);
         if (a->p->parts[i].nest)
             nest_outline(a, i, it);
-        if (n++ == 0) {
-            qpdf_oh_replace_key(q, top, "/First", it);
-        } else {
-            qpdf_oh_replace_key(q, prev, "/Next", it);
-            qpdf_oh_replace_key(q, it, "/Prev", prev);
-        }
+        link_child(q, top, prev, it);
+        n++;
         prev = it;
     }
-    if (n > 0) {
-        qpdf_oh_replace_key(q, top, "/Last", prev);
+    if (n > 0)
         qpdf_oh_replace_key(q, top, "/Count", qpdf_oh_new_integer(q, (long long)n));
-    }
     return n;
 }
 

@@ -9,6 +9,7 @@
  * step and valid UTF-8 text. When they do not load, there must be a
  * message at KP_FATAL. */
 #include "fuzz.h"
+#include "sample.h"
 
 #include "coach.h"
 #include "compute.h"
@@ -26,11 +27,6 @@ static char *tdir;
 static char *zh_shipped;
 static size_t zh_len;
 
-static void feed_cb(void *arg, const void *p, size_t n)
-{
-    ingest_feed(arg, p, n);
-}
-
 static void copy_template(const char *lang, const char *file)
 {
     char *src = xasprintf("%s/templates/%s/%s", FUZZ_SRCDIR, lang, file);
@@ -45,20 +41,7 @@ static void copy_template(const char *lang, const char *file)
 static void setup(void)
 {
     fuzz_quiet();
-    cfg = config_load(FUZZ_SRCDIR "/samples/huadong/review.ini");
-    if (!cfg)
-        abort();
-    struct kp_ingest *in = ingest_new(cfg, &dat);
-    const char *files[2] = {cfg->roster, cfg->metrics};
-    for (int i = 0; i < 2; i++) {
-        ingest_begin(in, i ? KP_IN_METRICS : KP_IN_ROSTER, files[i]);
-        long long sz;
-        if (sys_stream_file(files[i], feed_cb, in, &sz) != 0 || ingest_end(in) != 0)
-            abort();
-    }
-    if (ingest_finish(in) != 0)
-        abort();
-    comp = compute_new(cfg, &dat, -1);
+    cfg = fuzz_sample("huadong", &dat, &comp);
     nrecs = dat.npeople;
     recs = xcalloc(nrecs, sizeof *recs);
     for (size_t p = 0; p < nrecs; p++)

@@ -10,6 +10,7 @@
  * memory (fonts subset, libharu): it succeeds with bytes that start as a
  * PDF, or fails with a message. */
 #include "fuzz.h"
+#include "sample.h"
 
 #include "compute.h"
 #include "config.h"
@@ -25,29 +26,11 @@ static struct kp_data dat;
 static struct kp_compute *comp;
 static struct kp_typeset ts;
 
-static void feed_cb(void *arg, const void *p, size_t n)
-{
-    ingest_feed(arg, p, n);
-}
-
 static void setup(void)
 {
     setenv("KPIPRESS_DATADIR", FUZZ_SRCDIR, 1);
     fuzz_quiet();
-    cfg = config_load(FUZZ_SRCDIR "/samples/acme/review.ini");
-    if (!cfg)
-        abort();
-    struct kp_ingest *in = ingest_new(cfg, &dat);
-    const char *files[2] = {cfg->roster, cfg->metrics};
-    for (int i = 0; i < 2; i++) {
-        ingest_begin(in, i ? KP_IN_METRICS : KP_IN_ROSTER, files[i]);
-        long long sz;
-        if (sys_stream_file(files[i], feed_cb, in, &sz) != 0 || ingest_end(in) != 0)
-            abort();
-    }
-    if (ingest_finish(in) != 0)
-        abort();
-    comp = compute_new(cfg, &dat, -1);
+    cfg = fuzz_sample("acme", &dat, &comp);
     ts.cfg = cfg;
     ts.meta = compute_meta(comp);
     ts.langs = xcalloc(2, sizeof *ts.langs);
