@@ -920,6 +920,25 @@ static struct kp_pdf *bench_doc(void)
     return d;
 }
 
+/* pdf.c's HPDF_MemCpy and HPDF_MemSet stand in for libharu's byte loops:
+ * same results, same return values (the end of what was written). */
+#include <hpdf_utils.h>
+static void test_mem_loops(void **state)
+{
+    (void)state;
+    HPDF_BYTE buf[64], want[64];
+    for (int i = 0; i < 64; i++)
+        buf[i] = want[i] = (HPDF_BYTE)i;
+    assert_ptr_equal(HPDF_MemCpy(buf, buf + 8, 40), buf + 40); /* overlapping, forward */
+    for (int i = 0; i < 40; i++)
+        want[i] = (HPDF_BYTE)(i + 8);
+    assert_memory_equal(buf, want, 64);
+    assert_ptr_equal(HPDF_MemSet(buf + 4, 0xAB, 10), buf + 14);
+    memset(want + 4, 0xAB, 10);
+    assert_memory_equal(buf, want, 64);
+    assert_ptr_equal(HPDF_MemCpy(buf, want, 0), buf);
+}
+
 static void test_timing(void **state)
 {
     (void)state;
@@ -994,6 +1013,7 @@ int main(void)
         cmocka_unit_test(test_winansi_only),
         cmocka_unit_test(test_winansi_mixed),
         cmocka_unit_test(test_winansi_pixels),
+        cmocka_unit_test(test_mem_loops),
         cmocka_unit_test(test_timing),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
