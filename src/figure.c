@@ -43,6 +43,7 @@ struct kp_figures {
     int col_rev, col_quota, col_visits, col_opps, col_won;
     double engine_ms, replay_ms;
     long charts, failures;
+    const char *title_key; /* the next chart's title instead of its type's; reset by finish */
 };
 
 /* ------------------------------------------------------------------ */
@@ -421,14 +422,6 @@ static void text_fitted(struct kp_pdf *doc, double x, double y, double size, int
     free(t);
 }
 
-/* The chart's title on the line at the top of its box (top = the box's top). */
-static void draw_title(struct kp_pdf *doc, const struct kp_lang *lang, int type, double x,
-                       double top, double w)
-{
-    text_fitted(doc, x, top - 10, TITLE_SIZE, 1, KP_RGB(C_TEXT), KP_START, w,
-                label(lang, title_keys[type]));
-}
-
 /* A note in the middle of a box; framed when it stands for a failure. */
 static void draw_note(struct kp_pdf *doc, const char *s, int framed, double x, double y, double w,
                       double h)
@@ -637,7 +630,9 @@ static void finish(struct kp_figures *fg, struct kp_pdf *doc, const struct kp_la
                    double y, double w, double h)
 {
     double t0 = sys_clock_ms();
-    draw_title(doc, lang, type, x, y + h, w);
+    text_fitted(doc, x, y + h - 10, TITLE_SIZE, 1, KP_RGB(C_TEXT), KP_START, w,
+                label(lang, fg->title_key ? fg->title_key : title_keys[type]));
+    fg->title_key = NULL;
     h -= TITLE_H;
     if (rc == KP_CHART_OK) {
         struct replay R = {doc, lang, {1, 0, 0}, 0, 0, 0};
@@ -861,22 +856,61 @@ static void team_distribution(struct team_ctx *c, double x, double top, double w
     free(s);
 }
 
+/* Teams in the order of their attainment, highest first, n/a last; ties
+ * in the teams' own order. */
+struct by_att {
+    double v;
+    size_t i;
+};
+
+static int by_att_cmp(const void *a, const void *b)
+{
+    const struct by_att *x = a, *y = b;
+    int fx = isfinite(x->v), fy = isfinite(y->v);
+    if (fx != fy)
+        return fy - fx;
+    if (fx && x->v != y->v)
+        return x->v < y->v ? 1 : -1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
 /* Team against team: attainment (a ratio of sums, so teams of any size
- * compare), the org's as the reference line. */
+ * compare), the org's as the reference line. Up to TEAMS_SHOWN teams as
+ * they are; more would be bars too thin to read: then this team and the
+ * teams nearest it in attainment rank, in rank order, under their own
+ * title. */
+#define TEAMS_SHOWN 12
 static void team_teams(struct team_ctx *c, double x, double top, double w, double h)
 {
     struct kp_figures *fg = c->fg;
-    size_t n = c->nteams < 60 ? c->nteams : 60;
+    size_t n = c->nteams < TEAMS_SHOWN ? c->nteams : TEAMS_SHOWN, from = 0;
+    struct by_att *order = xcalloc(c->nteams + 1, sizeof *order);
+    for (size_t i = 0; i < c->nteams; i++) {
+        order[i].v = fg->att >= 0 ? percent_of(c->teams[i]->kpis[fg->att].value) : NAN;
+        order[i].i = i;
+    }
+    if (c->nteams > TEAMS_SHOWN) {
+        qsort(order, c->nteams, sizeof *order, by_att_cmp);
+        size_t at = 0;
+        for (size_t k = 0; k < c->nteams; k++)
+            if (c->teams[order[k].i] == c->t || str_eq(c->teams[order[k].i]->id, c->t->id))
+                at = k;
+        from = at < TEAMS_SHOWN / 2 ? 0 : at - TEAMS_SHOWN / 2;
+        if (from + n > c->nteams)
+            from = c->nteams - n;
+        fg->title_key = "teams_near_title";
+    }
     double *v = xcalloc(n + 1, sizeof *v);
     const char **names = xcalloc(n + 1, sizeof *names);
     int hi = -1, rc = KP_CHART_EMPTY;
     for (size_t i = 0; i < n; i++) {
-        const struct kp_record *tm = c->teams[i];
-        v[i] = fg->att >= 0 ? percent_of(tm->kpis[fg->att].value) : NAN;
+        const struct kp_record *tm = c->teams[order[from + i].i];
+        v[i] = order[from + i].v;
         names[i] = tm->name ? tm->name : tm->id;
         if (tm == c->t || str_eq(tm->id, c->t->id))
             hi = (int)i;
     }
+    free(order);
     double ref = c->org && fg->att >= 0 ? percent_of(c->org->kpis[fg->att].value) : NAN;
     struct kp_chart_teams in = {(int)n, v, hi, 1, ref};
     struct kp_chart_box box = {w, h - TITLE_H, 0};

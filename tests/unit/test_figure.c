@@ -419,6 +419,51 @@ static void test_team(void **state)
     assert_int_not_equal(stat("PWNED", &st), 0);
 }
 
+/* More teams than fit as bars: this team and the 11 nearest it in
+ * attainment rank, highest first, under their own title. */
+static void test_many_teams(void **state)
+{
+    (void)state;
+    struct kp_figures *fg = figures_new(cfg, &meta);
+    struct kp_record *teams[30];
+    for (int i = 0; i < 30; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "T%d", i);
+        teams[i] = team_rec(id, 0.5 + 0.02 * i, 2); /* T29 is the best */
+    }
+    struct kp_record *org = team_rec("*", 0.8, 0);
+    struct kp_pdf *doc = pdf_new(KP_A4);
+    pdf_add_page(doc);
+    double y = 700;
+    struct pages pg = {doc, &y, 0};
+    /* T20 is 10th of 30: ranks 4..15 are shown (T26 .. T15) */
+    figures_team(fg, doc, en, teams[20], org, teams, 30, &y, 46, 549, 54, new_page, &pg);
+    assert_int_equal(diag_count(KP_ERROR), 0);
+    char *text = pdf_text_of(doc, "team");
+    has(text, "Quota attainment: the teams nearest in rank");
+    has(text, "T26 T25 T24 T23 T22 T21 T20 T19 T18 T17 T16 T15");
+    assert_null(strstr(text, "T27"));
+    assert_null(strstr(text, "T14"));
+    assert_null(strstr(text, "Quota attainment by team"));
+    free(text);
+    pdf_free(doc);
+    /* The best team: the top 12. */
+    doc = pdf_new(KP_A4);
+    pdf_add_page(doc);
+    y = 700;
+    pg.doc = doc;
+    figures_team(fg, doc, en, teams[29], org, teams, 30, &y, 46, 549, 54, new_page, &pg);
+    text = pdf_text_of(doc, "team");
+    has(text, "T29 T28 T27 T26 T25 T24 T23 T22 T21 T20 T19 T18");
+    assert_null(strstr(text, "T17"));
+    free(text);
+    pdf_free(doc);
+    for (int i = 0; i < 30; i++)
+        record_free(teams[i]);
+    record_free(org);
+    figures_free(fg);
+}
+
 static void test_theme(void **state)
 {
     (void)state;
@@ -531,6 +576,7 @@ int main(void)
         cmocka_unit_test(test_person),        cmocka_unit_test(test_no_data),
         cmocka_unit_test(test_crash),         cmocka_unit_test(test_hang),
         cmocka_unit_test(test_stderr_to_log), cmocka_unit_test(test_team),
+        cmocka_unit_test(test_many_teams),
         cmocka_unit_test(test_theme),         cmocka_unit_test(test_missing_gnuplot),
         cmocka_unit_test(test_speed),
     };
