@@ -10,6 +10,7 @@
 #include "util.h"
 
 #include <hpdf.h>
+#include <hpdf_utils.h> /* HPDF_MemCpy, HPDF_MemSet: see the end of this file */
 
 #include <math.h>
 #include <stdlib.h>
@@ -1351,7 +1352,6 @@ int pdf_save(struct kp_pdf *d, const char *path)
  * Both are exported and libharu calls them through the PLT, so these
  * definitions, which do the same with the C library's memmove and memset,
  * take their place in this program. Same results, byte for byte. */
-#include <hpdf_utils.h>
 
 HPDF_BYTE *HPDF_MemCpy(HPDF_BYTE *out, const HPDF_BYTE *in, HPDF_UINT n)
 {

@@ -427,7 +427,7 @@ static void test_many_teams(void **state)
     struct kp_figures *fg = figures_new(cfg, &meta);
     struct kp_record *teams[30];
     for (int i = 0; i < 30; i++) {
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "T%d", i);
         teams[i] = team_rec(id, 0.5 + 0.02 * i, 2); /* T29 is the best */
     }
