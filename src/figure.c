@@ -43,7 +43,6 @@ struct kp_figures {
     int col_rev, col_quota, col_visits, col_opps, col_won;
     double engine_ms, replay_ms;
     long charts, failures;
-    const char *title_key; /* the next chart's title instead of its type's; reset by finish */
 };
 
 /* ------------------------------------------------------------------ */
@@ -624,15 +623,15 @@ struct names {
     size_t n;
 };
 
-/* Draw what the builder gave (rc) below the title in the box (x, y, w, h). */
+/* Draw what the builder gave (rc) below the title in the box (x, y, w, h);
+ * the title is the label title_key, NULL for the chart type's own. */
 static void finish(struct kp_figures *fg, struct kp_pdf *doc, const struct kp_lang *lang, int type,
-                   int rc, struct kp_vg *vg, const struct names *nm, const char *who, double x,
-                   double y, double w, double h)
+                   const char *title_key, int rc, struct kp_vg *vg, const struct names *nm,
+                   const char *who, double x, double y, double w, double h)
 {
     double t0 = sys_clock_ms();
     text_fitted(doc, x, y + h - 10, TITLE_SIZE, 1, KP_RGB(C_TEXT), KP_START, w,
-                label(lang, fg->title_key ? fg->title_key : title_keys[type]));
-    fg->title_key = NULL;
+                label(lang, title_key ? title_key : title_keys[type]));
     h -= TITLE_H;
     if (rc == KP_CHART_OK) {
         struct replay R = {doc, lang, {1, 0, 0}, 0, 0, 0};
@@ -803,7 +802,7 @@ void figures_person(struct kp_figures *fg, struct kp_pdf *doc, const struct kp_l
     case KP_CHART_KPIS: rc = person_kpis(fg, lang, r, &box, &vg, &nm); break;
     case KP_CHART_FUNNEL: rc = person_funnel(fg, lang, r, &box, &vg, &nm); break;
     }
-    finish(fg, doc, lang, type, rc, vg, &nm, r->id, x, y, w, h);
+    finish(fg, doc, lang, type, NULL, rc, vg, &nm, r->id, x, y, w, h);
     free(v);
 }
 
@@ -852,7 +851,8 @@ static void team_distribution(struct team_ctx *c, double x, double top, double w
     double t0 = sys_clock_ms();
     if (n > 0)
         rc = engine_done(fg, t0, chart_distribution(fg->gp, &fg->st, &box, &in, &vg));
-    finish(fg, c->doc, c->lang, KP_CHART_DISTRIBUTION, rc, vg, NULL, c->who, x, top - h, w, h);
+    finish(fg, c->doc, c->lang, KP_CHART_DISTRIBUTION, NULL, rc, vg, NULL, c->who, x, top - h, w,
+           h);
     free(s);
 }
 
@@ -898,7 +898,6 @@ static void team_teams(struct team_ctx *c, double x, double top, double w, doubl
         from = at < TEAMS_SHOWN / 2 ? 0 : at - TEAMS_SHOWN / 2;
         if (from + n > c->nteams)
             from = c->nteams - n;
-        fg->title_key = "teams_near_title";
     }
     double *v = xcalloc(n + 1, sizeof *v);
     const char **names = xcalloc(n + 1, sizeof *names);
@@ -919,7 +918,8 @@ static void team_teams(struct team_ctx *c, double x, double top, double w, doubl
     double t0 = sys_clock_ms();
     if (n > 0)
         rc = engine_done(fg, t0, chart_teams(fg->gp, &fg->st, &box, &in, &vg));
-    finish(fg, c->doc, c->lang, KP_CHART_TEAMS, rc, vg, &nm, c->who, x, top - h, w, h);
+    finish(fg, c->doc, c->lang, KP_CHART_TEAMS, c->nteams > TEAMS_SHOWN ? "teams_near_title" : NULL,
+           rc, vg, &nm, c->who, x, top - h, w, h);
     free(v);
     free(names);
 }
@@ -945,7 +945,8 @@ static void ranked_part(struct team_ctx *c, size_t from, size_t n)
     double t0 = sys_clock_ms();
     if (fg->att == 0) /* members carry the first KPI's value */
         rc = engine_done(fg, t0, chart_ranked(fg->gp, &fg->st, &box, &in, &vg));
-    finish(fg, c->doc, c->lang, KP_CHART_RANKED, rc, vg, &nm, c->who, c->left, *c->y - h, w, h);
+    finish(fg, c->doc, c->lang, KP_CHART_RANKED, NULL, rc, vg, &nm, c->who, c->left, *c->y - h, w,
+           h);
     *c->y -= h + ROW_GAP;
     free(v);
     free(names);

@@ -554,11 +554,9 @@ size_t manifest_previous_docs(const char *outdir, struct kp_doc_entry **docs)
     {
         const char *p = json_string_value(json_object_get(d, "path"));
         const char *h = json_string_value(json_object_get(d, "sha256"));
-        const char *kind = json_string_value(json_object_get(d, "kind"));
-        if (!p || !h || strlen(h) != KP_SHA256_HEX - 1 || !kind)
+        if (!p || !h || strlen(h) != KP_SHA256_HEX - 1)
             continue;
         (*docs)[n].path = xstrdup(p);
-        (*docs)[n].packet = strcmp(kind, "packet") == 0;
         memcpy((*docs)[n].sha256, h, KP_SHA256_HEX);
         n++;
     }

@@ -75,8 +75,8 @@ struct kp_run {
 int manifest_load(const char *outdir, const char *name, struct kp_run *run);
 void manifest_run_free(struct kp_run *run);
 
-/* The documents OUTDIR/manifest.json lists (path and sha256 only; kind
- * "review" or "packet"), for a new run to find what it no longer makes.
+/* The documents OUTDIR/manifest.json lists (path and sha256 only), for a
+ * new run to find what it no longer makes.
  * Quiet: no manifest, or one that cannot be read, is no documents. Fills
  * *docs (free with manifest_docs_free) and returns the count. */
 size_t manifest_previous_docs(const char *outdir, struct kp_doc_entry **docs);
