@@ -482,7 +482,9 @@ const char *sys_datadir(void)
     if (n > 0) {
         exe[n] = '\0';
         char *d = path_dir(exe);
-        const char *ups[] = {"..", "../.."};
+        /* Installed (PREFIX/bin → PREFIX/share/kpipress), then the build
+         * tree (build/kpipress, build/san/kpipress). */
+        const char *ups[] = {"../share/kpipress", "..", "../.."};
         for (size_t i = 0; i < KP_NELEM(ups); i++) {
             char *c = path_join(d, ups[i]);
             char real[PATH_MAX];

@@ -88,9 +88,10 @@ char *path_dir(const char *path);
 char *path_resolve(const char *base_dir, const char *p);
 const char *path_base(const char *path);
 
-/* Where templates/ and fonts/ live: $KPIPRESS_DATADIR, else the source tree
- * the binary was built in (../ or ../../ of the executable), else the
- * installed KP_DATADIR. Returns a static string. */
+/* Where templates/ and fonts/ live: $KPIPRESS_DATADIR, else beside the
+ * executable — ../share/kpipress (installed under any PREFIX, even one the
+ * binary was not built for), ../ or ../../ (the source tree it was built
+ * in) — else the KP_DATADIR it was built with. Returns a static string. */
 const char *sys_datadir(void);
 
 /* A private temporary folder for this process tree (fonts subsets, chart
