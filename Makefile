@@ -19,7 +19,7 @@ CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) \
 	-DKP_VERSION='"$(VERSION)"' -DKP_DATADIR='"$(DATADIR)"' \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -I/usr/include/iniparser
-LIBS     = -lhpdf -lcsv -liniparser $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+LIBS     = -lhpdf -lcsv -liniparser -lunistring $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 ifeq ($(SANITIZE),1)
 B        = build/san

@@ -313,12 +313,15 @@ static char *old_name(const char *target, int version)
     return xasprintf("%.*s+v%d.pdf", (int)(strlen(target) - 4), target, version);
 }
 
+/* The period's folder keeps the ASCII rule whatever the run's names: an
+ * archive spans years, and a period filed by an earlier version must not
+ * split into two folders. The team folders inside follow the run's own. */
 static char *period_folder(const struct kp_run *run)
 {
     if (run->label && *run->label)
-        return safe_name(run->label);
+        return safe_name(run->label, 1);
     char *w = xasprintf("%s_%s", run->from, run->to);
-    char *s = safe_name(w);
+    char *s = safe_name(w, 1);
     free(w);
     return s;
 }

@@ -89,7 +89,7 @@ static const struct rule schema[] = {
     {"columns", "*"},
     {"review", "label"}, {"review", "from"}, {"review", "to"}, {"review", "history"},
     {"review", "as_of"}, {"review", "language"},
-    {"output", "dir"}, {"output", "org_packet"},
+    {"output", "dir"}, {"output", "org_packet"}, {"output", "ascii_names"},
     {"org", "name"}, {"org", "currency"},
     {"scoring", "cap"}, {"scoring", "targets"}, {"scoring", "leaderboard"},
     {"kpi.*", "label.*"}, {"kpi.*", "formula"}, {"kpi.*", "format"}, {"kpi.*", "decimals"},

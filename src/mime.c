@@ -187,23 +187,6 @@ static size_t line_col(const struct kp_buf *out)
     return out->len - i;
 }
 
-/* The longest prefix of s (n bytes) of at most max bytes that ends on a
- * code point boundary (at least one code point). */
-static size_t utf8_prefix(const char *s, size_t n, size_t max)
-{
-    if (n <= max)
-        return n;
-    size_t k = max;
-    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
-        k--;
-    if (k == 0) {
-        k = 1;
-        while (k < n && ((unsigned char)s[k] & 0xC0) == 0x80)
-            k++;
-    }
-    return k;
-}
-
 /* RFC 2047 "B" encoded words for s, folded to keep lines within 78. */
 static void encoded_words(struct kp_buf *out, const char *s)
 {

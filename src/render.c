@@ -230,72 +230,11 @@ static const struct kp_record *team_record(const struct render *R, const char *t
 /* ------------------------------------------------------------------ */
 /* File names                                                          */
 
-static int ci_cmp(const char *a, const char *b)
+/* [output] ascii_names = yes: today's ASCII-only names (util.h safe_name). */
+static int ascii_names(const struct render *R)
 {
-    for (; *a && *b; a++, b++) {
-        int x = (*a >= 'A' && *a <= 'Z') ? *a + 32 : *a, y = (*b >= 'A' && *b <= 'Z') ? *b + 32 : *b;
-        if (x != y)
-            return x - y;
-    }
-    return (unsigned char)*a - (unsigned char)*b;
-}
-
-/* Safe names for ids; where two collide (ignoring case), each gets a suffix
- * from its own id's hash. ids[i] -> out[i] (new strings). For the few teams. */
-static void safe_names(char *const *ids, size_t n, char **out)
-{
-    unsigned char *clash = xcalloc(n + 1, 1);
-    for (size_t i = 0; i < n; i++)
-        out[i] = safe_name(ids[i]);
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n && !clash[i]; j++)
-            clash[i] = j != i && strcmp(ids[i], ids[j]) != 0 && ci_cmp(out[i], out[j]) == 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!clash[i])
-            continue;
-        uint64_t h = hash64(ids[i], strlen(ids[i]));
-        char *s = xasprintf("%.90s-%08x", out[i], (unsigned)(h & 0xffffffffu));
-        free(out[i]);
-        out[i] = s;
-    }
-    free(clash);
-}
-
-/* People: the same rule through a sorted copy (n log n). */
-struct sorted {
-    char *safe;
-    size_t i;
-};
-
-static int sorted_cmp(const void *a, const void *b)
-{
-    const struct sorted *x = a, *y = b;
-    int c = ci_cmp(x->safe, y->safe);
-    return c ? c : (x->i > y->i) - (x->i < y->i);
-}
-
-static char **people_names(const struct render *R)
-{
-    size_t n = R->npeople;
-    char **out = xcalloc(n ? n : 1, sizeof *out);
-    struct sorted *s = xcalloc(n ? n : 1, sizeof *s);
-    for (size_t i = 0; i < n; i++)
-        s[i].safe = safe_name(R->people[i].id), s[i].i = i;
-    qsort(s, n, sizeof *s, sorted_cmp);
-    for (size_t k = 0; k < n; k++) {
-        int clash = (k > 0 && ci_cmp(s[k].safe, s[k - 1].safe) == 0) ||
-                    (k + 1 < n && ci_cmp(s[k].safe, s[k + 1].safe) == 0);
-        const char *id = R->people[s[k].i].id;
-        if (clash) {
-            uint64_t h = hash64(id, strlen(id));
-            out[s[k].i] = xasprintf("%.90s-%08x", s[k].safe, (unsigned)(h & 0xffffffffu));
-            free(s[k].safe);
-        } else {
-            out[s[k].i] = s[k].safe;
-        }
-    }
-    free(s);
-    return out;
+    const char *v = config_get(R->cfg, "output", "ascii_names");
+    return v && str_ieq(v, "yes");
 }
 
 /* ------------------------------------------------------------------ */
@@ -343,9 +282,12 @@ static void name_documents(struct render *R)
     for (size_t g = 0; g < R->ngroups; g++)
         if (R->groups[g]->kind == KP_REC_TEAM)
             team_ids[nteams++] = R->groups[g]->id;
-    char **team_safe = xcalloc(nteams + 1, sizeof *team_safe);
-    safe_names(team_ids, nteams, team_safe);
-    char **person_safe = people_names(R);
+    char **team_safe = safe_names(team_ids, nteams, ascii_names(R));
+    char **person_ids = xcalloc(R->npeople + 1, sizeof *person_ids);
+    for (size_t i = 0; i < R->npeople; i++)
+        person_ids[i] = R->people[i].id;
+    char **person_safe = safe_names(person_ids, R->npeople, ascii_names(R));
+    free(person_ids);
     R->paths = xcalloc(R->npeople + nteams + 1, sizeof *R->paths);
     R->team_group = xcalloc(nteams + 1, sizeof *R->team_group);
     for (size_t g = 0, t = 0; g < R->ngroups; g++)
@@ -587,7 +529,7 @@ static int packet_member(struct render *R, size_t p, struct parts *ps, struct kp
     struct kp_packet_part *pt = &ps->v[ps->n++];
     pt->pdf = parts_own(ps, data), pt->len = len, pt->name = parts_own(ps, path);
     if (r) {
-        char *safe = safe_name(r->id);
+        char *safe = safe_name(r->id, ascii_names(R));
         pt->title = parts_own(ps, xstrdup(r->name));
         pt->label = parts_own(ps, xasprintf("%s-", safe));
         free(safe);
@@ -917,9 +859,9 @@ static void org_packet(struct render *R)
         if (e)
             diag(KP_ERROR, "org.pdf", 0, 0, "not written: %s is missing", R->paths[w]);
         bad |= e != 0;
-        char *safe = safe_name(teams[t]->id);
+        char *safe = safe_name(teams[t]->id, ascii_names(R));
         parts[t + 1] = (struct kp_packet_part){data[t], len, R->paths[w], teams[t]->name,
-                                               xasprintf("%.20s-", safe), 1};
+                                               xasprintf("%.*s-", (int)utf8_prefix(safe, strlen(safe), 20), safe), 1};
         free(safe), free(path);
     }
     char *out = NULL;

@@ -7,6 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unicase.h>
+#include <unictype.h>
+#include <uninorm.h>
 
 static void oom(void)
 {
@@ -355,22 +359,141 @@ void fmt_plain(char *out, size_t n, double v)
     snprintf(out, n, "%.17g", v); /* 17 digits always read back */
 }
 
-char *safe_name(const char *s)
+size_t utf8_prefix(const char *s, size_t n, size_t max)
 {
+    if (n <= max)
+        return n;
+    size_t k = max;
+    while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--;
+    if (k == 0) {
+        k = 1;
+        while (k < n && ((unsigned char)s[k] & 0xC0) == 0x80)
+            k++;
+    }
+    return k;
+}
+
+/* What no file name may hold, on any system kpipress's folders are copied
+ * to: control and format characters (bidi overrides, zero-width), line and
+ * paragraph separators, and / \ : * ? " < > |; and spaces, so that a name
+ * is one shell word and an all-ASCII name is what it always was. */
+static int name_unsafe(int32_t cp)
+{
+    if (cp <= 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
+        return 1;
+    if (cp < 0x80)
+        return strchr("/\\:*?\"<>|", (int)cp) != NULL;
+    return uc_is_general_category((ucs4_t)cp, UC_CATEGORY_Zs) ||
+           uc_is_general_category((ucs4_t)cp, UC_CATEGORY_Cf) ||
+           uc_is_general_category((ucs4_t)cp, UC_CATEGORY_Zl) ||
+           uc_is_general_category((ucs4_t)cp, UC_CATEGORY_Zp);
+}
+
+/* CON, PRN, AUX, NUL, COM1–9, LPT1–9, alone or before an extension, any case. */
+static int name_reserved(const char *s)
+{
+    static const char *const dev[] = {"CON", "PRN", "AUX", "NUL"};
+    size_t stem = strcspn(s, ".");
+    for (size_t i = 0; i < KP_NELEM(dev) && stem == 3; i++)
+        if (strncasecmp(s, dev[i], 3) == 0)
+            return 1;
+    return stem == 4 && (strncasecmp(s, "COM", 3) == 0 || strncasecmp(s, "LPT", 3) == 0) &&
+           s[3] >= '1' && s[3] <= '9';
+}
+
+char *safe_name(const char *s, int ascii)
+{
+    size_t nlen = 0;
+    /* NFC first, so that é typed two ways is one name; invalid UTF-8 is kept
+     * as it is (each bad byte becomes one '_' below). */
+    uint8_t *nfc = utf8_valid(s, strlen(s)) ? u8_normalize(UNINORM_NFC, (const uint8_t *)s,
+                                                          strlen(s), NULL, &nlen)
+                                            : NULL;
+    const char *p = nfc ? (const char *)nfc : s, *end = p + (nfc ? nlen : strlen(s));
     struct kp_buf b = {0};
-    const char *p = s, *end = s + strlen(s);
-    while (p < end && b.len < 100) {
+    while (p < end) {
+        const char *at = p;
         /* One '_' per character (a UTF-8 sequence, or an invalid byte). */
         int32_t cp = utf8_next(&p, end);
-        int ok = (cp >= 'A' && cp <= 'Z') || (cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9') ||
-                 cp == '.' || cp == '_' || cp == '-';
-        buf_addc(&b, ok ? (char)cp : '_');
+        int ok = ascii ? (cp >= 'A' && cp <= 'Z') || (cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9') ||
+                             cp == '.' || cp == '_' || cp == '-'
+                       : cp >= 0 && !name_unsafe(cp);
+        if (ok)
+            buf_add(&b, at, (size_t)(p - at));
+        else
+            buf_addc(&b, '_');
     }
+    free(nfc);
+    buf_addc(&b, '\0'); /* b.s exists from here on */
+    b.len--;
+    b.len = utf8_prefix(b.s, b.len, 100);
+    b.s[b.len] = '\0';
     if (b.len == 0)
         buf_addc(&b, '_');
     if (b.s[0] == '.')
         b.s[0] = '_';
+    for (size_t i = b.len; i > 0 && b.s[i - 1] == '.'; i--)
+        b.s[i - 1] = '_'; /* Windows drops trailing dots */
+    if (name_reserved(b.s)) {
+        char *r = xasprintf("_%.*s", (int)utf8_prefix(b.s, b.len, 99), b.s);
+        free(buf_steal(&b));
+        return r;
+    }
     return buf_steal(&b);
+}
+
+/* The key two names collide under: NFC and Unicode case folding. */
+static char *name_fold(const char *s)
+{
+    size_t n = 0;
+    uint8_t *f = u8_casefold((const uint8_t *)s, strlen(s), NULL, UNINORM_NFC, NULL, &n);
+    if (!f)
+        return xstrdup(s);
+    char *r = xmalloc(n + 1);
+    memcpy(r, f, n);
+    r[n] = '\0';
+    free(f);
+    return r;
+}
+
+struct folded {
+    char *key;
+    size_t i;
+};
+
+static int folded_cmp(const void *a, const void *b)
+{
+    const struct folded *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+char **safe_names(char *const *ids, size_t n, int ascii)
+{
+    char **out = xcalloc(n + 1, sizeof *out);
+    struct folded *f = xcalloc(n + 1, sizeof *f);
+    for (size_t i = 0; i < n; i++) {
+        out[i] = safe_name(ids[i], ascii);
+        f[i].key = name_fold(out[i]), f[i].i = i;
+    }
+    qsort(f, n, sizeof *f, folded_cmp);
+    for (size_t k = 0; k < n; k++) {
+        int clash = (k > 0 && strcmp(f[k].key, f[k - 1].key) == 0) ||
+                    (k + 1 < n && strcmp(f[k].key, f[k + 1].key) == 0);
+        if (clash) {
+            size_t i = f[k].i;
+            uint64_t h = hash64(ids[i], strlen(ids[i]));
+            char *s = xasprintf("%.*s-%08x", (int)utf8_prefix(out[i], strlen(out[i]), 90), out[i],
+                                (unsigned)(h & 0xffffffffu));
+            free(out[i]);
+            out[i] = s;
+        }
+    }
+    for (size_t k = 0; k < n; k++)
+        free(f[k].key);
+    free(f);
+    return out;
 }
 
 uint64_t hash64(const void *p, size_t n)

@@ -54,6 +54,9 @@ int utf8_valid(const char *s, size_t n);
 int32_t utf8_next(const char **p, const char *end);
 size_t utf8_put(char *out, int32_t cp); /* writes 1-4 bytes, returns count */
 size_t utf8_count(const char *s);        /* code points in a valid string */
+/* The longest prefix of s (n bytes) of at most max bytes that ends on a
+ * code point boundary (at least one code point). */
+size_t utf8_prefix(const char *s, size_t n, size_t max);
 /* Copy s replacing invalid sequences and C0/C1 controls (but not \n when
  * keep_newline) with U+FFFD; returns a new string. *bad counts replacements. */
 char *utf8_clean(const char *s, size_t n, int keep_newline, int *bad);
@@ -67,11 +70,21 @@ int parse_double(const char *s, double *out); /* finite values only */
  * -0 is "0", "" for NaN. Writes into out (at least 32 bytes). */
 void fmt_plain(char *out, size_t n, double v);
 
-/* A file or folder name made from data: keeps [A-Za-z0-9._-], any other
- * character (one '_' for a whole UTF-8 sequence; an invalid byte is one
- * character) and a leading dot becomes '_'; never empty, never "." or "..", at most 100
- * bytes. Returns a new string. */
-char *safe_name(const char *s);
+/* A file or folder name made from data. The rule ([output] ascii_names):
+ * - Unicode (ascii = 0): NFC; letters and digits of any script and every
+ *   other character are kept but for what is unsafe somewhere: control and
+ *   format characters, spaces, line/paragraph separators, / \ : * ? " < > |;
+ * - ASCII (ascii = 1): only [A-Za-z0-9._-] are kept.
+ * Each character left out becomes one '_' (an invalid byte is one
+ * character); a leading dot and trailing dots become '_'; a
+ * Windows device name (CON, NUL, COM1, LPT1.txt …) gets a leading '_'.
+ * Never empty, never "." or "..", at most 100 bytes, cut on a character
+ * boundary. Returns a new string. */
+char *safe_name(const char *s, int ascii);
+/* safe_name() of each of n ids, made unique: names that collide (after NFC
+ * and Unicode case folding: "Ost" and "OST") each get "-" and 8 hex digits
+ * of their own id's hash. Returns n new strings (free each and the array). */
+char **safe_names(char *const *ids, size_t n, int ascii);
 
 /* 64-bit FNV-1a, the stable hash used for sharding and de-duplication. */
 uint64_t hash64(const void *p, size_t n);

@@ -73,6 +73,21 @@ t_grep "huadong R0004: Chinese title" '2026年第二季度 绩效评估' "$T/h4.
 t_grep "huadong R0004: Chinese KPI label" '销售达成率' "$T/h4.txt"
 t_grep "huadong R0004: WenQuanYi embedded" 'WenQuanYiMicroHei' "$(pdffonts "$f" >"$T/fonts" 2>/dev/null; echo "$T/fonts")"
 
+# Folder and file names keep Chinese letters (NFC); [output] ascii_names =
+# yes keeps the ASCII-only rule.
+t_ok "huadong: reviews/华东一区/ exists" test -d "$T/huadong/reviews/华东一区"
+t_ok "huadong: packets/大客户部.pdf exists" test -s "$T/huadong/packets/大客户部.pdf"
+t_eq "huadong: no folder made of '_' alone" "" "$(ls "$T/huadong/reviews" | grep '^_*\(-[0-9a-f]*\)\?$')"
+t_grep "huadong: SHA256SUMS lists the Chinese paths" ' reviews/华东二区/' "$T/huadong/SHA256SUMS"
+t_ok "huadong: sha256sum -c passes" sh -c "cd '$T/huadong' && sha256sum -c --quiet SHA256SUMS"
+mkdir -p "$T/hascii"
+cp -R "$SRC/samples/huadong/." "$T/hascii/"
+printf '\n[output]\nascii_names = yes\n' >>"$T/hascii/review.ini"
+kp run -q --no-charts -c "$T/hascii/review.ini" -o "$T/hascii/out"
+t_rc "huadong, ascii_names = yes: run exits 0" 0
+t_eq "huadong, ascii_names = yes: ASCII folders, told apart by their hash" \
+    "$(ls "$T/huadong/reviews" | wc -l)" "$(ls "$T/hascii/out/reviews" | grep -c '^____-[0-9a-f]\{8\}$\|^__-[0-9a-f]\{8\}$\|^_____$\|^__$')"
+
 # Packets: bookmarks team -> person, page labels.
 qpdf --json "$T/acme/packets/East.pdf" >"$T/east.json" 2>/dev/null
 t_grep "packet: a bookmark per member" '"title": "Janet Johnson"' "$T/east.json"
