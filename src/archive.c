@@ -370,7 +370,7 @@ static int sums_check(struct job *J)
     size_t len = 0;
     int err = sys_read_file(sp, &data, &len);
     if (err == ENOENT && J->P.version == 1) {
-        J->behind = 1; /* killed before the first SHA256SUMS was written */
+        J->behind = 1, err = 0; /* killed before the first SHA256SUMS was written */
     } else if (err) {
         diag(KP_ERROR, sp, 0, 0, "cannot be read (%s): nothing archived; run kpipress verify",
              strerror(err));
