@@ -369,6 +369,8 @@ static int sums_check(struct job *J)
     char *sp = full(J, "SHA256SUMS"), *data = NULL, *want = NULL;
     size_t len = 0;
     int err = sys_read_file(sp, &data, &len);
+    if (!err && !data)
+        data = xstrdup(""); /* an empty file */
     if (err == ENOENT && J->P.version == 1) {
         J->behind = 1, err = 0; /* killed before the first SHA256SUMS was written */
     } else if (err) {
@@ -392,7 +394,7 @@ static int sums_check(struct job *J)
     } else {
         err = 1;
     }
-    if (err && err != ENOENT && data)
+    if (err && data)
         diag(KP_ERROR, sp, 0, 0, "does not list what manifest.json and history/ record (lines "
              "cut, added or edited): nothing archived, so the evidence stays; run kpipress "
              "verify");
