@@ -17,6 +17,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <qpdf/qpdf-c.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,7 +97,6 @@ struct mail {
     char *dir, *ledger, *pending, *json;
     long long ledger_bytes;     /* the ledger's length as read and appended to */
     int lock;
-    struct kp_render *render;
     struct kp_smtp *smtp;
     double next_at;             /* pace: the next attempt not before (clock_ms) */
     char *stopped;              /* why the batch stopped sending; NULL = going */
@@ -1145,38 +1145,53 @@ static char *message_id(const struct mail *M, const struct draft *d)
     return xasprintf("kp.%.32s@%s", hex, M->c.domain);
 }
 
-/* The attachment: the review, or an encrypted copy of it (checked to be the
- * same document). 0, or -1 (reported). */
-static int attachment(struct mail *M, struct draft *d, char **data, size_t *len)
+/* An AES-256 (R6) copy of the review's bytes, made with libqpdf: user
+ * password = the person's, owner password = 128 random bits, never stored.
+ * AES takes a random IV per string and stream, so copies differ from one
+ * encryption to the next: the message keeps the copy (mail/<id>.eml) and a
+ * re-run sends those bytes. 0, or -1 (reported). */
+static int attachment(struct draft *d, char **data, size_t *len)
 {
     if (!d->password) {
         *data = d->review, *len = d->review_len;
         d->review = NULL;
         return 0;
     }
-    if (!M->render && !(M->render = render_open(M->cfg, M->o->outdir)))
-        return -1;
-    char owner[33], plain[KP_SHA256_HEX];
+    char owner[33];
     do
         snprintf(owner, sizeof owner, "%016llx%016llx", sys_random64(), sys_random64());
     while (strcmp(owner, d->password) == 0);
-    for (int charts = 1; charts >= 0; charts--) {
-        if (render_review(M->render, d->w->id, charts, d->password, owner, plain, data, len) != 0)
-            return -1;
-        if (strcmp(plain, d->review_hash) == 0)
-            return 0;
-        free(*data);
+    qpdf_data q = qpdf_init();
+    qpdf_silence_errors(q);
+    qpdf_set_suppress_warnings(q, QPDF_TRUE);
+    int ok = !(qpdf_read_memory(q, d->w->rel, d->review, (unsigned long long)d->review_len,
+                                NULL) & QPDF_ERRORS) &&
+             !(qpdf_init_write_memory(q) & QPDF_ERRORS);
+    if (ok) {
+        qpdf_set_r6_encryption_parameters2(q, d->password, owner, QPDF_TRUE, QPDF_TRUE, QPDF_TRUE,
+                                           QPDF_TRUE, QPDF_TRUE, QPDF_TRUE, qpdf_r3p_full,
+                                           QPDF_TRUE);
+        ok = !(qpdf_write(q) & QPDF_ERRORS) && qpdf_get_buffer(q);
     }
-    diag(KP_ERROR, d->w->rel, 0, 0, "%s: the encrypted copy cannot be made: the review differs "
-         "from what results.json gives now: run kpipress render again", d->w->id);
-    return -1;
+    explicit_bzero(owner, sizeof owner);
+    if (ok) {
+        *len = qpdf_get_buffer_length(q);
+        *data = xmalloc(*len ? *len : 1);
+        memcpy(*data, qpdf_get_buffer(q), *len);
+    } else {
+        qpdf_error e = qpdf_get_error(q);
+        diag(KP_ERROR, d->w->rel, 0, 0, "%s: the encrypted copy cannot be made: qpdf: %s",
+             d->w->id, e ? qpdf_get_error_full_text(q, e) : "unknown error");
+    }
+    qpdf_cleanup(&q);
+    return ok ? 0 : -1;
 }
 
 static int msg_build(struct mail *M, struct draft *d, struct msg *m)
 {
     char *file = NULL;
     size_t flen = 0;
-    if (attachment(M, d, &file, &flen) != 0)
+    if (attachment(d, &file, &flen) != 0)
         return -1;
     struct kp_mime_msg mm = {
         .from = {M->c.from_name, M->c.from_addr},
@@ -1522,7 +1537,6 @@ static void mail_free(struct mail *M)
     free(M->tmpls);
     if (M->have_meta)
         meta_free(&M->meta);
-    render_close(M->render);
     smtp_free(M->smtp);
     sys_unlock(M->lock);
     free(M->stopped), free(M->tdir), free(M->dir), free(M->ledger), free(M->pending), free(M->json);
