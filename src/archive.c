@@ -274,7 +274,9 @@ struct job {
     char *pdir; /* ARCHIVE/<folder> */
     struct period P;
     int fresh;       /* no manifest.json yet */
-    struct sums old; /* the period's SHA256SUMS as found */
+    int behind;      /* SHA256SUMS is the one of the version before (a killed run) */
+    char **found;    /* fresh: the files a killed first run left in the period folder */
+    size_t nfound;
     char manifest_sha[KP_SHA256_HEX];
     struct item *items;
     size_t nitems, nadd, nchange;
@@ -359,14 +361,48 @@ static int refuse(const struct job *J, const char *rel, const char *what)
     return -1;
 }
 
-/* Is SHA256SUMS exactly one version behind manifest.json (a run killed
- * after it renamed manifest.json)? */
-static int sums_one_behind(struct job *J)
+static char *sums_text(const char *pdir, const struct period *P, const char *newest_sha);
+static int chain_intact(const char *pdir, const struct period *P, const char *manifest_sha);
+
+/* SHA256SUMS must be exactly what manifest.json and history/ make it, or
+ * (a run killed after it renamed manifest.json) what the version before
+ * made it: else it was cut or edited, and writing a new one would hide that. */
+static int sums_check(struct job *J)
 {
-    const struct sum *e = sums_find(&J->old, "manifest.json");
-    if (J->P.version == 1)
-        return J->old.n == 0;
-    return e && J->P.previous && strcmp(e->sha256, J->P.previous) == 0;
+    char *sp = full(J, "SHA256SUMS"), *data = NULL, *want = NULL;
+    size_t len = 0;
+    int err = sys_read_file(sp, &data, &len);
+    if (!err && !data)
+        data = xstrdup(""); /* an empty file */
+    if (err == ENOENT && J->P.version == 1) {
+        J->behind = 1, err = 0; /* killed before the first SHA256SUMS was written */
+    } else if (err) {
+        diag(KP_ERROR, sp, 0, 0, "cannot be read (%s): nothing archived; run kpipress verify",
+             strerror(err));
+    } else if (want = sums_text(J->pdir, &J->P, J->manifest_sha),
+               strlen(want) == len && memcmp(want, data, len) == 0) {
+        err = 0;
+    } else if (J->P.version > 1) {
+        char *hn = history_name(J->P.version - 1), *hp = full(J, hn), *hdata = NULL;
+        size_t hlen;
+        struct period H;
+        free(want), want = NULL;
+        if (sys_read_file(hp, &hdata, &hlen) == 0 && period_parse(hdata, hlen, &H) == 0) {
+            want = sums_text(J->pdir, &H, J->P.previous);
+            J->behind = strlen(want) == len && memcmp(want, data, len) == 0;
+            period_free(&H);
+        }
+        free(hn), free(hp), free(hdata);
+        err = !J->behind;
+    } else {
+        err = 1;
+    }
+    if (err && data)
+        diag(KP_ERROR, sp, 0, 0, "does not list what manifest.json and history/ record (lines "
+             "cut, added or edited): nothing archived, so the evidence stays; run kpipress "
+             "verify");
+    free(sp), free(data), free(want);
+    return err ? -1 : 0;
 }
 
 /* The period's manifest.json, checked against its history and SHA256SUMS
@@ -376,14 +412,13 @@ static int load_period(struct job *J)
     char *mp = full(J, "manifest.json"), *data = NULL;
     size_t len;
     int err = sys_read_file(mp, &data, &len), rc = 0;
-    sums_read(J->pdir, &J->old);
     if (err == ENOENT) {
-        char **v;
+        char **v = NULL;
         size_t n = 0;
-        if (sys_list_files(J->pdir, 1, &v, &n) == 0)
-            strv_free(v, n);
+        if (sys_list_files(J->pdir, 1, &v, &n) != 0)
+            v = NULL, n = 0;
         J->fresh = 1;
-        rc = n ? refuse(J, "", "is not empty but has no manifest.json: not an archived period") : 0;
+        J->found = v, J->nfound = n; /* checked against the plan (leftovers_check) */
     } else if (err) {
         diag(KP_SYSERR, mp, 0, 0, "cannot read: %s", strerror(err));
         rc = -1;
@@ -391,15 +426,19 @@ static int load_period(struct job *J)
         rc = refuse(J, "manifest.json", "is not a kpipress archive manifest: run kpipress verify");
     } else {
         hash_sha256_hex(data, len, J->manifest_sha);
-        const struct sum *e = sums_find(&J->old, "manifest.json");
         char *hn = history_name(J->P.version), *hp = full(J, hn), *hdata = NULL;
         size_t hlen;
         int same =
             sys_read_file(hp, &hdata, &hlen) == 0 && hlen == len && memcmp(hdata, data, len) == 0;
-        if (!same || (!(e && strcmp(e->sha256, J->manifest_sha) == 0) && !sums_one_behind(J)))
+        if (!same)
             rc = refuse(J, "manifest.json",
-                        "was altered since the last archive run (it does not "
-                        "match SHA256SUMS or its history): nothing archived; run kpipress verify");
+                        "was altered since the last archive run (it is not the last version in "
+                        "its history): nothing archived; run kpipress verify");
+        else if (!chain_intact(J->pdir, &J->P, J->manifest_sha))
+            rc = refuse(J, "history", "is broken (see above): nothing archived, so the evidence "
+                        "stays; run kpipress verify");
+        else
+            rc = sums_check(J);
         free(hn), free(hp), free(hdata);
     }
     free(mp), free(data);
@@ -584,6 +623,7 @@ static int write_docs(const struct job *J)
             return -1;
         if (it->what != SAME && copy_doc(J, it) != 0)
             return -1;
+        sys_test_kill("archive-after-document");
     }
     return each_folder(J, 1);
 }
@@ -660,25 +700,23 @@ static void update_period(struct job *J)
     P->previous = J->fresh ? NULL : xstrdup(J->manifest_sha);
 }
 
-/* SHA256SUMS of the period: every document version (hashes from the
- * manifest), every history version (the old SHA256SUMS's lines; the newest
- * from its bytes) and manifest.json. */
-static char *period_sums(const struct job *J, const char *newest_sha)
+/* SHA256SUMS of the period P (in folder pdir): every document version
+ * (hashes from the manifest), every history version before P's (hashed on
+ * disk: chain_intact has checked them against P) and P's own version and
+ * manifest.json (newest_sha). */
+static char *sums_text(const char *pdir, const struct period *P, const char *newest_sha)
 {
     struct kp_buf b = {0};
     buf_adds(&b, "");
-    for (size_t i = 0; i < J->P.ndocs; i++)
-        buf_printf(&b, "%s  %s\n", J->P.docs[i].sha256, J->P.docs[i].path);
-    for (long k = 1; k < J->P.version; k++) {
-        char *hn = history_name(k);
-        const struct sum *e = sums_find(&J->old, hn);
-        if (!e && k == J->P.version - 1 && !J->fresh)
-            buf_printf(&b, "%s  %s\n", J->manifest_sha, hn); /* completing a killed run */
-        else if (e)
-            buf_printf(&b, "%s  %s\n", e->sha256, hn);
-        free(hn);
+    for (size_t i = 0; i < P->ndocs; i++)
+        buf_printf(&b, "%s  %s\n", P->docs[i].sha256, P->docs[i].path);
+    for (long k = 1; k < P->version; k++) {
+        char *hn = history_name(k), *hp = path_join(pdir, hn), hex[KP_SHA256_HEX];
+        if (hash_file_hex(hp, hex, NULL) == 0)
+            buf_printf(&b, "%s  %s\n", hex, hn);
+        free(hn), free(hp);
     }
-    char *hn = history_name(J->P.version);
+    char *hn = history_name(P->version);
     buf_printf(&b, "%s  %s\n%s  manifest.json\n", newest_sha, hn, newest_sha);
     free(hn);
     return buf_steal(&b);
@@ -693,10 +731,14 @@ static int commit(struct job *J)
     hash_sha256_hex(m.s, m.len, sha);
     char *hn = history_name(J->P.version), *hp = full(J, hn), *hdir = full(J, "history");
     char *mp = full(J, "manifest.json"), *sp = full(J, "SHA256SUMS");
-    char *sums = period_sums(J, sha);
     int rc = sys_mkdirs(hdir);
     rc = rc || sys_write_atomic(hp, m.s, m.len) || sys_fsync_dir(hdir);
+    if (rc == 0)
+        sys_test_kill("archive-after-history");
     rc = rc || sys_write_atomic(mp, m.s, m.len) || sys_fsync_dir(J->pdir);
+    if (rc == 0)
+        sys_test_kill("archive-after-manifest");
+    char *sums = sums_text(J->pdir, &J->P, sha);
     rc = rc || sys_write_atomic(sp, sums, strlen(sums)) || sys_fsync_dir(J->pdir);
     rc = rc || sys_fsync_dir(J->to);
     if (rc == 0)
@@ -709,9 +751,9 @@ static int commit(struct job *J)
 /* A killed run left manifest.json committed but SHA256SUMS behind: finish it. */
 static int complete_killed(struct job *J)
 {
-    if (J->fresh || !sums_one_behind(J))
+    if (J->fresh || !J->behind)
         return 0;
-    char *sums = period_sums(J, J->manifest_sha), *sp = full(J, "SHA256SUMS");
+    char *sums = sums_text(J->pdir, &J->P, J->manifest_sha), *sp = full(J, "SHA256SUMS");
     diag(KP_NOTE, sp, 0, 0, "completing an archive run that was interrupted");
     int rc = sys_write_atomic(sp, sums, strlen(sums)) || sys_fsync_dir(J->pdir);
     free(sums), free(sp);
@@ -725,13 +767,68 @@ static void job_free(struct job *J)
     free(J->items);
     manifest_run_free(&J->run);
     period_free(&J->P);
-    sums_free(&J->old);
+    strv_free(J->found, J->nfound);
     free(J->pdir);
+}
+
+/* Every archived document version still has its bytes. The one exception
+ * is a supersede killed after the new bytes took the name, the old ones
+ * kept under +vN: the same --supersede run completes it (disk_checks). */
+static int docs_intact(const struct job *J)
+{
+    int rc = 0;
+    for (size_t i = 0; i < J->P.ndocs; i++) {
+        const struct adoc *d = &J->P.docs[i];
+        char *p = full(J, d->path), hex[KP_SHA256_HEX];
+        int err = hash_file_hex(p, hex, NULL);
+        free(p);
+        if (!err && strcmp(hex, d->sha256) == 0)
+            continue;
+        struct item key = {.target = d->path};
+        const struct item *it =
+            J->nitems ? bsearch(&key, J->items, J->nitems, sizeof key, item_cmp) : NULL;
+        if (!err && it && it->what == CHANGE && strcmp(hex, it->src->sha256) == 0)
+            continue;
+        rc = refuse(J, d->path, err ? "is missing from the archive: nothing archived, so the "
+                                      "evidence stays; run kpipress verify"
+                                    : "was altered in the archive (its hash is not the one in "
+                                      "manifest.json): nothing archived, so the evidence "
+                                      "stays; run kpipress verify");
+    }
+    return rc;
+}
+
+/* A period folder without manifest.json may hold what a killed first
+ * archive run filed: this run's documents (their bytes are checked by
+ * disk_checks) and history/0001.json (not committed: written again). Any
+ * other file: refused. */
+static int leftovers_check(const struct job *J)
+{
+    size_t mine = 0;
+    int rc = 0;
+    for (size_t i = 0; i < J->nfound; i++) {
+        const char *f = J->found[i];
+        struct item key = {.target = (char *)f};
+        if (sys_is_tmp(f) || strcmp(f, "history/0001.json") == 0)
+            continue;
+        if (J->nitems && bsearch(&key, J->items, J->nitems, sizeof key, item_cmp))
+            mine++;
+        else
+            rc = refuse(J, f, "is in a period folder that has no manifest.json, and is not a "
+                        "document of this run: this is not an interrupted archive run of these "
+                        "documents (run kpipress verify)");
+    }
+    if (rc == 0 && J->nfound)
+        diag(KP_NOTE, J->pdir, 0, 0, "completing the first archive run of this period, which was "
+             "interrupted (%zu of its %zu documents were filed)", mine, J->nitems);
+    return rc;
 }
 
 static int file_run(struct job *J)
 {
-    if (load_period(J) != 0 || complete_killed(J) != 0 || plan(J) != 0)
+    if (load_period(J) != 0 || plan(J) != 0)
+        return -1;
+    if ((J->fresh ? leftovers_check(J) : docs_intact(J)) != 0 || complete_killed(J) != 0)
         return -1;
     if (J->nchange && !J->why)
         return refuse_changes(J);
@@ -960,6 +1057,24 @@ static void check_chain(struct check *C)
     period_free(&prev);
 }
 
+/* archive's check before it adds a version: the chain check of verify,
+ * reported on stderr. */
+static int chain_intact(const char *pdir, const struct period *P, const char *manifest_sha)
+{
+    struct check C;
+    memset(&C, 0, sizeof C);
+    C.folder = path_base(pdir);
+    C.pdir = (char *)pdir;
+    C.P = *P; /* borrowed: not freed here */
+    memcpy(C.manifest_sha, manifest_sha, KP_SHA256_HEX);
+    FILE *was = out;
+    out = stderr;
+    check_chain(&C);
+    fflush(out);
+    out = was;
+    return C.t.broken == 0;
+}
+
 static void read_manifest(struct check *C)
 {
     char *p = path_join(C->pdir, "manifest.json"), *data = NULL;
@@ -1017,13 +1132,22 @@ static void verify_period(const char *root, const char *folder, char **files, si
 }
 
 /* A top-level folder: a period when it has a manifest.json, else every file
- * in it is unexpected. files: relative to the folder. */
+ * in it is unexpected. A folder of PDFs (and history/0001.json) with no
+ * manifest.json is what a first archive run killed before its commit
+ * leaves: a period, broken, that the same archive command completes.
+ * files: relative to the folder. */
 static int verify_folder(const char *dir, const char *folder, char **files, size_t n,
                          struct tally *t)
 {
-    int period = 0;
-    for (size_t i = 0; i < n; i++)
+    int period = 0, first = n > 0;
+    size_t filed = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(files[i]);
+        int pdf = len > 4 && strcmp(files[i] + len - 4, ".pdf") == 0;
         period |= strcmp(files[i], "manifest.json") == 0;
+        first &= sys_is_tmp(files[i]) || pdf || strcmp(files[i], "history/0001.json") == 0;
+        filed += pdf && !sys_is_tmp(files[i]);
+    }
     if (period) {
         verify_period(dir, folder, files, n, t);
         return 1;
@@ -1032,7 +1156,17 @@ static int verify_folder(const char *dir, const char *folder, char **files, size
         report(sys_is_tmp(files[i]) ? "temporary" : "unexpected", folder, files[i], NULL);
         *(sys_is_tmp(files[i]) ? &t->temporary : &t->unexpected) += 1;
     }
-    return 0;
+    if (!first || !filed)
+        return 0;
+    char *why = xasprintf("has no manifest.json: a first archive run was interrupted after "
+                          "filing %zu %s; run the same kpipress archive command again to "
+                          "complete it", filed, filed == 1 ? "document" : "documents");
+    report("broken", folder, "", why);
+    t->broken++;
+    fprintf(out, "%s: NOT intact: an interrupted first archive run (no manifest.json yet)\n",
+            folder);
+    free(why);
+    return 1;
 }
 
 static void verify_verdict(const char *dir, const struct tally *t, size_t periods, size_t nfiles)

@@ -17,6 +17,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <qpdf/qpdf-c.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,9 @@
 #define LEDGER_HEADER "rep_id,address,sha256,status,time,reply"
 #define MAX_BACKOFF_MS 300000.0
 #define INTERRUPTED "interrupted: kpipress stopped during this attempt; the server may have the message"
+/* ledger.pending's first line: the ledger's length when the attempt began
+ * (its own line, if written, starts there); then the attempt as "unknown". */
+#define PENDING_HEAD "kpipress-pending ledger-bytes="
 
 enum st { ST_NONE, ST_DELIVERED, ST_DEFERRED, ST_REJECTED, ST_UNKNOWN };
 static const char *const st_names[] = {"", "delivered", "deferred", "rejected", "unknown"};
@@ -91,8 +95,8 @@ struct mail {
     size_t ntmpls;
     char *tdir;                 /* sys_datadir()/templates */
     char *dir, *ledger, *pending, *json;
+    long long ledger_bytes;     /* the ledger's length as read and appended to */
     int lock;
-    struct kp_render *render;
     struct kp_smtp *smtp;
     double next_at;             /* pace: the next attempt not before (clock_ms) */
     char *stopped;              /* why the batch stopped sending; NULL = going */
@@ -772,6 +776,7 @@ static int ledger_read(struct mail *M)
     size_t len;
     if (ledger_load(M, &data, &len) != 0)
         return -1;
+    M->ledger_bytes = (long long)len;
     struct reading R = {M, M->ledger, 0};
     struct kp_csvread *r = csvread_new(NULL, ',', ledger_record, &R, NULL);
     csvread_feed(r, data, len);
@@ -804,11 +809,68 @@ static int ledger_append(struct mail *M, const char *line)
         buf_adds(&b, LEDGER_HEADER "\r\n");
     buf_adds(&b, line);
     int rc = sys_append_sync(M->ledger, b.s, b.len);
+    if (rc == 0)
+        M->ledger_bytes += (long long)b.len;
     buf_free(&b);
     return rc;
 }
 
-/* A previous run stopped during an attempt: record it as unknown. */
+/* The first ledger line of data (rep_id, address, sha256, status), kept. */
+struct attempt_id {
+    char *f[4];
+    int seen;
+};
+
+static void attempt_id_record(void *arg, const struct kp_csvrec *rec)
+{
+    struct attempt_id *a = arg;
+    if (a->seen || rec->error || rec->nfield != 6 || st_parse(rec->field[3]) == ST_NONE)
+        return; /* the header of a new ledger, or not a ledger line */
+    for (int i = 0; i < 4; i++)
+        a->f[i] = xstrdup(rec->field[i]);
+    a->seen = 1;
+}
+
+static void attempt_id_parse(const char *data, size_t len, struct attempt_id *a)
+{
+    memset(a, 0, sizeof *a);
+    struct kp_csvread *r = csvread_new(NULL, ',', attempt_id_record, a, NULL);
+    csvread_feed(r, data, len);
+    csvread_end(r);
+    csvread_free(r);
+}
+
+static void attempt_id_free(struct attempt_id *a)
+{
+    for (int i = 0; i < 4; i++)
+        free(a->f[i]);
+}
+
+/* Did the attempt of the marker (line) get its own ledger line before the
+ * run stopped? That line starts at byte `at` (nothing else writes the ledger
+ * while the marker exists). Its status, or ST_NONE. */
+static enum st ledger_outcome(struct mail *M, const char *line, size_t len, long long at)
+{
+    char *data;
+    size_t dlen;
+    if (at < 0 || ledger_load(M, &data, &dlen) != 0)
+        return ST_NONE;
+    enum st st = ST_NONE;
+    if ((long long)dlen > at) {
+        struct attempt_id want, got;
+        attempt_id_parse(line, len, &want);
+        attempt_id_parse(data + at, dlen - (size_t)at, &got);
+        if (want.seen && got.seen && strcmp(want.f[0], got.f[0]) == 0 &&
+            strcmp(want.f[1], got.f[1]) == 0 && strcmp(want.f[2], got.f[2]) == 0)
+            st = st_parse(got.f[3]);
+        attempt_id_free(&want), attempt_id_free(&got);
+    }
+    free(data);
+    return st;
+}
+
+/* A previous run stopped during an attempt: when the attempt's own line
+ * made it to the ledger, that is its outcome; else record it as unknown. */
 static int ledger_recover(struct mail *M)
 {
     char *data = NULL;
@@ -817,14 +879,28 @@ static int ledger_recover(struct mail *M)
     if (e == ENOENT)
         return 0;
     int rc = -1;
+    char *line = data;
+    long long at = -1; /* an older marker has no first line */
+    if (!e && len > strlen(PENDING_HEAD) && strncmp(data, PENDING_HEAD, strlen(PENDING_HEAD)) == 0) {
+        char *end;
+        errno = 0;
+        at = strtoll(data + strlen(PENDING_HEAD), &end, 10);
+        line = *end == '\n' && errno == 0 && at >= 0 ? end + 1 : NULL;
+    }
+    size_t llen = line ? len - (size_t)(line - data) : 0;
+    enum st done = ST_NONE;
     if (e)
         diag(KP_SYSERR, M->pending, 0, 0, "cannot read: %s", strerror(e));
-    else if (len == 0 || data[len - 1] != '\n')
+    else if (llen == 0 || line[llen - 1] != '\n')
         diag(KP_FATAL, M->pending, 0, 0, "is damaged: check which message it names and remove it");
-    else if ((rc = ledger_append(M, data)) == 0) {
+    else if ((done = ledger_outcome(M, line, llen, at)) != ST_NONE) {
+        rc = sys_remove(M->pending);
+        diag(KP_NOTE, M->ledger, 0, 0, "the last run stopped after recording its attempt for "
+             "%.*s (%s): nothing to recover", (int)strcspn(line, ","), line, st_names[done]);
+    } else if ((rc = ledger_append(M, line)) == 0) {
         sys_remove(M->pending);
         diag(KP_WARN, M->ledger, 0, 0, "the last run stopped while sending (%.*s): recorded as "
-             "unknown", (int)strcspn(data, ","), data);
+             "unknown", (int)strcspn(line, ","), line);
     }
     free(data);
     return rc;
@@ -1069,38 +1145,53 @@ static char *message_id(const struct mail *M, const struct draft *d)
     return xasprintf("kp.%.32s@%s", hex, M->c.domain);
 }
 
-/* The attachment: the review, or an encrypted copy of it (checked to be the
- * same document). 0, or -1 (reported). */
-static int attachment(struct mail *M, struct draft *d, char **data, size_t *len)
+/* An AES-256 (R6) copy of the review's bytes, made with libqpdf: user
+ * password = the person's, owner password = 128 random bits, never stored.
+ * AES takes a random IV per string and stream, so copies differ from one
+ * encryption to the next: the message keeps the copy (mail/<id>.eml) and a
+ * re-run sends those bytes. 0, or -1 (reported). */
+static int attachment(struct draft *d, char **data, size_t *len)
 {
     if (!d->password) {
         *data = d->review, *len = d->review_len;
         d->review = NULL;
         return 0;
     }
-    if (!M->render && !(M->render = render_open(M->cfg, M->o->outdir)))
-        return -1;
-    char owner[33], plain[KP_SHA256_HEX];
+    char owner[33];
     do
         snprintf(owner, sizeof owner, "%016llx%016llx", sys_random64(), sys_random64());
     while (strcmp(owner, d->password) == 0);
-    for (int charts = 1; charts >= 0; charts--) {
-        if (render_review(M->render, d->w->id, charts, d->password, owner, plain, data, len) != 0)
-            return -1;
-        if (strcmp(plain, d->review_hash) == 0)
-            return 0;
-        free(*data);
+    qpdf_data q = qpdf_init();
+    qpdf_silence_errors(q);
+    qpdf_set_suppress_warnings(q, QPDF_TRUE);
+    int ok = !(qpdf_read_memory(q, d->w->rel, d->review, (unsigned long long)d->review_len,
+                                NULL) & QPDF_ERRORS) &&
+             !(qpdf_init_write_memory(q) & QPDF_ERRORS);
+    if (ok) {
+        qpdf_set_r6_encryption_parameters2(q, d->password, owner, QPDF_TRUE, QPDF_TRUE, QPDF_TRUE,
+                                           QPDF_TRUE, QPDF_TRUE, QPDF_TRUE, qpdf_r3p_full,
+                                           QPDF_TRUE);
+        ok = !(qpdf_write(q) & QPDF_ERRORS) && qpdf_get_buffer(q);
     }
-    diag(KP_ERROR, d->w->rel, 0, 0, "%s: the encrypted copy cannot be made: the review differs "
-         "from what results.json gives now: run kpipress render again", d->w->id);
-    return -1;
+    explicit_bzero(owner, sizeof owner);
+    if (ok) {
+        *len = qpdf_get_buffer_length(q);
+        *data = xmalloc(*len ? *len : 1);
+        memcpy(*data, qpdf_get_buffer(q), *len);
+    } else {
+        qpdf_error e = qpdf_get_error(q);
+        diag(KP_ERROR, d->w->rel, 0, 0, "%s: the encrypted copy cannot be made: qpdf: %s",
+             d->w->id, e ? qpdf_get_error_full_text(q, e) : "unknown error");
+    }
+    qpdf_cleanup(&q);
+    return ok ? 0 : -1;
 }
 
 static int msg_build(struct mail *M, struct draft *d, struct msg *m)
 {
     char *file = NULL;
     size_t flen = 0;
-    if (attachment(M, d, &file, &flen) != 0)
+    if (attachment(d, &file, &flen) != 0)
         return -1;
     struct kp_mime_msg mm = {
         .from = {M->c.from_name, M->c.from_addr},
@@ -1206,8 +1297,9 @@ static enum st attempt(struct mail *M, struct who *w, struct msg *m, struct kp_s
 {
     pace(M); /* before the marker: a run stopped while waiting sent nothing */
     char *line = ledger_line(w, m, ST_UNKNOWN, INTERRUPTED);
-    int ok = sys_write_atomic(M->pending, line, strlen(line)) == 0;
-    free(line);
+    char *marker = xasprintf(PENDING_HEAD "%lld\n%s", M->ledger_bytes, line);
+    int ok = sys_write_atomic(M->pending, marker, strlen(marker)) == 0;
+    free(line), free(marker);
     if (!ok)
         return ST_NONE;
     transmit(M, m, r);
@@ -1217,6 +1309,8 @@ static enum st attempt(struct mail *M, struct who *w, struct msg *m, struct kp_s
     free(line);
     if (!ok)
         return ST_NONE; /* the marker stays: the next run records "unknown" */
+    if (st == ST_DELIVERED)
+        sys_test_kill("after-delivered");
     sys_remove(M->pending);
     return st;
 }
@@ -1443,7 +1537,6 @@ static void mail_free(struct mail *M)
     free(M->tmpls);
     if (M->have_meta)
         meta_free(&M->meta);
-    render_close(M->render);
     smtp_free(M->smtp);
     sys_unlock(M->lock);
     free(M->stopped), free(M->tdir), free(M->dir), free(M->ledger), free(M->pending), free(M->json);

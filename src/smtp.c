@@ -227,6 +227,11 @@ void smtp_send(struct kp_smtp *s, const char *from, char *const *rcpt, size_t n,
                size_t len, struct kp_smtp_result *res)
 {
     memset(res, 0, sizeof *res);
+    if (!s->h) {
+        res->status = KP_SMTP_STOP;
+        snprintf(res->reply, sizeof res->reply, "libcurl could not start");
+        return;
+    }
     struct xfer x;
     memset(&x, 0, sizeof x);
     x.msg = msg, x.len = len;
@@ -241,6 +246,13 @@ void smtp_send(struct kp_smtp *s, const char *from, char *const *rcpt, size_t n,
     set_options(s, &x, list, mail_from, err);
     CURLcode rc = curl_easy_perform(s->h);
     classify(rc, &x, err, res);
+    if (res->status != KP_SMTP_OK) {
+        /* After a timeout, a break or a refusal the connection's state is not
+         * known (a late "250" may still be on its way): never reuse it. A
+         * new handle drops the old one's connections. */
+        curl_easy_cleanup(s->h);
+        s->h = curl_easy_init();
+    }
     for (char *p = res->reply; *p; p++)
         if ((unsigned char)*p < 0x20)
             *p = ' ';

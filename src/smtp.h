@@ -6,7 +6,9 @@
  * loopback address), taken when the server offers it otherwise; smtps:// is
  * TLS from the start. The server's certificate is verified. AUTH uses the
  * user and password given (never part of the URL). One connection is kept
- * open from message to message.
+ * open from message to message while every message is delivered; after any
+ * other outcome (a timeout, a break, a 4xx or 5xx) it is closed and the next
+ * message goes over a new one.
  *
  * What a send comes to (struct kp_smtp_result):
  *   KP_SMTP_OK       the server answered 2xx to the end of DATA: delivered.

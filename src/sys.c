@@ -1141,6 +1141,13 @@ const char *sys_env(const char *name)
     return getenv(name);
 }
 
+void sys_test_kill(const char *marker)
+{
+    const char *k = getenv("KPIPRESS_TEST_KILL");
+    if (k && strcmp(k, marker) == 0)
+        raise(SIGKILL);
+}
+
 int sys_file_mode(const char *path, unsigned *mode)
 {
     struct stat st;

@@ -182,6 +182,9 @@ int sys_lock(const char *path);
 void sys_sleep_ms(double ms);
 /* An environment variable, or NULL. */
 const char *sys_env(const char *name);
+/* For fault-injection tests: SIGKILL this process when the environment
+ * variable KPIPRESS_TEST_KILL equals marker (e.g. "after-delivered"). */
+void sys_test_kill(const char *marker);
 /* The permission bits of path (st_mode & 07777): 0, or the errno value. */
 int sys_file_mode(const char *path, unsigned *mode);
 

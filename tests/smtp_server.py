@@ -13,6 +13,10 @@
       end of DATA (the client cannot know it arrived). --die-after N: once N
       messages are stored (and answered), the server exits at once, dropping
       every connection (a server lost in the middle of a batch).
+      --stall ADDR=SECONDS: for a message to ADDR, the message is stored,
+      then the reply to the end of DATA ("250") comes only after SECONDS (a
+      client that gave up before then must not read it as the reply to its
+      next command).
       --tls CERT,KEY: STARTTLS with that certificate, required before any
       mail (and before AUTH); --smtps: TLS from the first byte instead.
 
@@ -50,6 +54,10 @@ class Handler:
             self.rules[addr.lower()] = [int(code), int(count) if count else -1]
         self.hangup = {a.lower() for a in args.hangup}
         self.die_after = args.die_after
+        self.stall = {}
+        for r in args.stall:
+            addr, _, secs = r.partition("=")
+            self.stall[addr.lower()] = float(secs)
         self.seq = len([f for f in os.listdir(self.dir) if f.endswith(".eml")])
         self.first = self.seq
 
@@ -74,6 +82,10 @@ class Handler:
         if any(r.lower() in self.hangup for r in envelope.rcpt_tos):
             server.transport.abort()
             return "250 never sent"
+        for r in envelope.rcpt_tos:
+            if r.lower() in self.stall:
+                await asyncio.sleep(self.stall[r.lower()])
+                break
         if self.die_after and self.seq - self.first >= self.die_after:
             asyncio.get_running_loop().call_later(0.05, os._exit, 0)
         return "250 2.0.0 Message %04d accepted" % self.seq
@@ -149,6 +161,7 @@ def main():
     s.add_argument("--auth")
     s.add_argument("--hangup", action="append", default=[])
     s.add_argument("--die-after", type=int, default=0)
+    s.add_argument("--stall", action="append", default=[])
     s.add_argument("--tls")
     s.add_argument("--smtps", action="store_true")
     i = sub.add_parser("inspect")

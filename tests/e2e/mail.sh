@@ -323,10 +323,19 @@ t_fail "the attachment does not open without it" qpdf --check "$T/att.pdf"
 t_fail "nor with another person's" qpdf --password=pw-R2 --check "$T/att.pdf"
 qpdf --requires-password "$T/att.pdf" >/dev/null 2>&1
 t_eq "qpdf: the attachment requires a password" 0 $?
+qpdf --show-encryption --password=pw-R1 "$T/att.pdf" >"$T/enc.txt" 2>&1
+t_grep "the attachment is AES-256: revision 6" '^R = 6$' "$T/enc.txt"
+t_grep "... AESv3 for streams" '^stream encryption method: AESv3$' "$T/enc.txt"
+t_grep "... and strings" '^string encryption method: AESv3$' "$T/enc.txt"
+eml_before=$(sha256sum "$T/pw/mail/R1.eml" | cut -c1-64)
+kp mail -c "$T/in/pw.ini" -o "$T/pw"
+t_eq "a re-run keeps the encrypted message's exact bytes (AES IVs are random)" "$eml_before" \
+    "$(sha256sum "$T/pw/mail/R1.eml" | cut -c1-64)"
 qpdf --is-encrypted "$T/pw/reviews/North/R1.pdf" >/dev/null 2>&1
 t_eq "the review itself is not encrypted" 2 $?
 t_same "the review is byte-identical to one made without passwords" "$T/o1/reviews/North/R1.pdf" "$T/pw/reviews/North/R1.pdf"
 qpdf --password=pw-R1 --decrypt "$T/att.pdf" "$T/att-plain.pdf" 2>/dev/null
+t_pdf "$T/att-plain.pdf"
 pdftotext "$T/att-plain.pdf" - 2>/dev/null | tr -s ' \n' '  ' >"$T/att.txt"
 t_grep "the encrypted copy is R1's review" 'Ann Able' "$T/att.txt"
 t_nogrep "and holds nobody else's name" 'Bo Baker|陈静' "$T/att.txt"

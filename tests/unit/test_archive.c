@@ -276,7 +276,7 @@ static void test_verify_tampered_manifest(void **state)
     do_archive(&f->o, f->outdir, f->arch, "why");
     assert_int_equal(f->o.status, 1);
     char *want = xasprintf("kpipress: %s/2026_Q2/manifest.json: error: was altered since the last "
-                           "archive run (it does not match SHA256SUMS or its history): nothing "
+                           "archive run (it is not the last version in its history): nothing "
                            "archived; run kpipress verify\n",
                            f->arch);
     assert_string_equal(f->o.msgs.s, want);
@@ -441,9 +441,114 @@ static void test_not_an_archive(void **state)
     free(none);
 }
 
+/* archive verifies before it adds: a cut SHA256SUMS is refused, and left
+ * as it is (the evidence stays for verify). */
+static void test_refuse_cut_sums(void **state)
+{
+    struct fx *f = *state;
+    do_archive(&f->o, f->outdir, f->arch, NULL);
+    char *sums = slurp(f->arch, "2026_Q2/SHA256SUMS");
+    char *cut = strchr(sums, '\n') + 1; /* the first line removed */
+    put_file(f->arch, "2026_Q2/SHA256SUMS", cut);
+    make_run(f->outdir, "review R1, corrected");
+    do_archive(&f->o, f->outdir, f->arch, "fix");
+    assert_int_equal(f->o.status, 1);
+    char *want = xasprintf("kpipress: %s/2026_Q2/SHA256SUMS: error: does not list what "
+                           "manifest.json and history/ record (lines cut, added or edited): "
+                           "nothing archived, so the evidence stays; run kpipress verify\n",
+                           f->arch);
+    assert_string_equal(f->o.msgs.s, want);
+    char *after = slurp(f->arch, "2026_Q2/SHA256SUMS");
+    assert_string_equal(after, cut);
+    do_verify(&f->o, f->arch);
+    assert_int_equal(f->o.status, 1);
+    free(sums), free(want), free(after);
+}
+
+/* An edited earlier history version: refused, even when nothing is new. */
+static void test_refuse_edited_history(void **state)
+{
+    struct fx *f = *state;
+    do_archive(&f->o, f->outdir, f->arch, NULL);
+    make_run(f->outdir, "review R1, corrected");
+    do_archive(&f->o, f->outdir, f->arch, "fix");
+    char *h = slurp(f->arch, "2026_Q2/history/0001.json");
+    memcpy(strstr(h, "\"tester\""), "\"mallet\"", 8);
+    put_file(f->arch, "2026_Q2/history/0001.json", h);
+    do_archive(&f->o, f->outdir, f->arch, NULL);
+    assert_int_equal(f->o.status, 1);
+    char *want = xasprintf("kpipress: %s/2026_Q2/history: error: is broken (see above): nothing "
+                           "archived, so the evidence stays; run kpipress verify\n",
+                           f->arch);
+    assert_string_equal(f->o.msgs.s, want);
+    do_verify(&f->o, f->arch);
+    assert_int_equal(f->o.status, 1);
+    free(h), free(want);
+}
+
+/* An archived document altered: refused, naming it. */
+static void test_refuse_altered_doc(void **state)
+{
+    struct fx *f = *state;
+    do_archive(&f->o, f->outdir, f->arch, NULL);
+    put_file(f->arch, "2026_Q2/West/R3.pdf", "edited in the archive");
+    make_run(f->outdir, "review R1, corrected");
+    do_archive(&f->o, f->outdir, f->arch, "fix");
+    assert_int_equal(f->o.status, 1);
+    char *want = xasprintf("kpipress: %s/2026_Q2/West/R3.pdf: error: was altered in the archive "
+                           "(its hash is not the one in manifest.json): nothing archived, so the "
+                           "evidence stays; run kpipress verify\n",
+                           f->arch);
+    assert_string_equal(f->o.msgs.s, want);
+    free(want);
+}
+
+/* A first archive run killed before manifest.json: verify says so; the
+ * same command completes it; a file that is not the run's is refused. */
+static void test_first_run_interrupted(void **state)
+{
+    struct fx *f = *state;
+    do_archive(&f->o, f->outdir, f->arch, NULL);
+    char *sums = slurp(f->arch, "2026_Q2/SHA256SUMS");
+    const char *gone[] = {"2026_Q2/manifest.json", "2026_Q2/SHA256SUMS", "2026_Q2/West/R3.pdf"};
+    for (int i = 0; i < 3; i++) {
+        char *p = path_join(f->arch, gone[i]);
+        assert_int_equal(sys_remove(p), 0);
+        free(p);
+    }
+    do_verify(&f->o, f->arch);
+    assert_int_equal(f->o.status, 1);
+    assert_non_null(strstr(f->o.report, "broken     2026_Q2: has no manifest.json: a first archive "
+                                        "run was interrupted after filing 3 documents; run the "
+                                        "same kpipress archive command again to complete it\n"
+                                        "2026_Q2: NOT intact: an interrupted first archive run (no "
+                                        "manifest.json yet)\n"));
+    put_file(f->arch, "2026_Q2/notes.txt", "not ours");
+    do_archive(&f->o, f->outdir, f->arch, NULL);
+    assert_int_equal(f->o.status, 1);
+    assert_non_null(strstr(f->o.msgs.s, "2026_Q2/notes.txt: error: is in a period folder that has "
+                                        "no manifest.json, and is not a document of this run"));
+    char *p = path_join(f->arch, "2026_Q2/notes.txt");
+    assert_int_equal(sys_remove(p), 0);
+    free(p);
+    do_archive(&f->o, f->outdir, f->arch, NULL);
+    assert_int_equal(f->o.status, 0);
+    assert_non_null(strstr(f->o.msgs.s, "note: completing the first archive run of this period, "
+                                        "which was interrupted (3 of its 4 documents were filed)"));
+    do_verify(&f->o, f->arch);
+    assert_int_equal(f->o.status, 0);
+    char *again = slurp(f->arch, "2026_Q2/SHA256SUMS");
+    /* The same document lines; only the manifest's event time may differ. */
+    size_t docs = (size_t)(strstr(sums, "  history/") - sums) - 64;
+    assert_true(strlen(again) > docs);
+    assert_memory_equal(again, sums, docs);
+    free(sums), free(again);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 UNIT_MAIN(T(test_layout), T(test_idempotent), T(test_verify_intact), T(test_verify_problems),
           T(test_verify_tampered_manifest), T(test_refuse_changed), T(test_supersede),
           T(test_verify_history), T(test_killed_run), T(test_source_changed),
-          T(test_not_an_archive))
+          T(test_not_an_archive), T(test_refuse_cut_sums), T(test_refuse_edited_history),
+          T(test_refuse_altered_doc), T(test_first_run_interrupted))
