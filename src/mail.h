@@ -11,8 +11,8 @@
  * Reply-To from the config, subject and bodies from the person's language's
  * templates, the review attached (encrypted with the person's password when
  * [mail] pdf_password names a roster column: then the caller passes the
- * roster, and the copy is built again in memory by render_review, checked
- * against the file, and encrypted; the file itself is never changed).
+ * roster, and the review file as render wrote it is encrypted with libqpdf
+ * as AES-256 (R6) into the message; the file itself is never changed).
  * Message-ID is a hash of everything the message says (not its Date), so it
  * names the content: an .eml whose Message-ID matches is kept as it is from
  * run to run (its bytes, and so its hash, stay the same even when the
