@@ -145,6 +145,24 @@ static void kpi_value(const struct flow *f, size_t i, double v, struct kp_buf *o
     lang_value(f->lang, out, k->format, k->decimals, v, f->ts->meta->currency);
 }
 
+/* v against the KPI's target, under the display rule (lang_value_vs). */
+static void kpi_value_vs(const struct flow *f, size_t i, double v, double target,
+                         struct kp_buf *out)
+{
+    const struct kp_kpi_def *k = kdef(f, i);
+    lang_value_vs(f->lang, out, k->format, k->decimals, v, target, f->ts->meta->currency);
+}
+
+/* Attainment as the documents show it: value/target (target/value when
+ * lower is better), not capped; NaN when there is none. */
+static double attainment_of(const struct flow *f, size_t i, const struct kp_kpival *v)
+{
+    int lower = kdef(f, i)->lower_better;
+    if (isnan(v->value) || isnan(v->target) || v->target == 0 || (lower && v->value == 0))
+        return NAN;
+    return lower ? v->target / v->value : v->value / v->target;
+}
+
 static const struct kp_band *band_of(const struct kp_config *c, const char *id)
 {
     for (size_t i = 0; i < c->nbands; i++)
@@ -336,8 +354,8 @@ static void alert_text(const struct flow *f, const struct kp_alert *a, struct kp
     const char *kind = a->kind ? a->kind : ""; /* null in an edited results.json */
     if (strcmp(kind, "drop") == 0)
         lang_percent(f->lang, &v, fabs(a->value), 0);
-    else if (strcmp(kind, "idle") != 0)
-        lang_percent(f->lang, &v, a->value, 0);
+    else if (strcmp(kind, "idle") != 0) /* pace, below: a share of the target */
+        lang_attainment(f->lang, &v, a->value);
     if (a->month)
         lang_month(f->lang, &mon, a->month);
     char *s = fill(L(f, "alert", kind), "kpi", kpi, "value", v.s ? v.s : "", "month",
@@ -488,22 +506,20 @@ static const char *status_of(const struct flow *f, size_t i, unsigned *rgb)
 static void row_cells(const struct flow *f, size_t i, struct kp_buf cells[NCOLS])
 {
     const struct kp_kpival *v = &f->r->kpis[i];
-    kpi_value(f, i, v->value, &cells[COL_ACTUAL]);
+    kpi_value_vs(f, i, v->value, v->target, &cells[COL_ACTUAL]);
     if (isnan(v->target))
         buf_adds(&cells[COL_TARGET], "–");
     else
         kpi_value(f, i, v->target, &cells[COL_TARGET]);
-    double att = NAN;
-    if (!isnan(v->value) && !isnan(v->target) && v->target != 0 && v->value != 0)
-        att = kdef(f, i)->lower_better ? v->target / v->value : v->value / v->target;
+    double att = attainment_of(f, i, v);
     if (isnan(att))
         buf_adds(&cells[COL_ATT], "–");
     else
-        lang_percent(f->lang, &cells[COL_ATT], att, 0);
+        lang_attainment(f->lang, &cells[COL_ATT], att);
     if (isnan(v->points) || v->status != KP_ST_OK)
         buf_adds(&cells[COL_POINTS], "–");
     else
-        lang_number(f->lang, &cells[COL_POINTS], v->points, 1);
+        lang_value_vs(f->lang, &cells[COL_POINTS], KP_FMT_NUMBER, 1, v->points, 100, NULL);
     if (v->weight > 0)
         lang_percent(f->lang, &cells[COL_WEIGHT], v->weight / 100, 0);
     else
@@ -596,6 +612,21 @@ static void kpi_notes(struct flow *f)
         buf_printf(&b, "%s%s", b.len ? " " : "", s);
         free(s);
         buf_free(&n), buf_free(&m);
+    }
+    /* Attainment is shown as achieved; the points it gives are capped. */
+    double cap = f->ts->cfg->cap;
+    for (size_t i = 0; i < f->ts->meta->nkpis && cap > 0 && !isnan(cap); i++) {
+        const struct kp_kpival *v = &f->r->kpis[i];
+        if (v->status == KP_ST_OK && v->weight > 0 && attainment_of(f, i, v) > cap) {
+            struct kp_buf c = {0}, p = {0};
+            lang_attainment(f->lang, &c, cap);
+            lang_number(f->lang, &p, cap * 100, 0);
+            char *s = fill(L(f, "table", "note_cap"), "cap", c.s, "points", p.s, NULL, NULL);
+            buf_printf(&b, "%s%s", b.len ? " " : "", s);
+            free(s);
+            buf_free(&c), buf_free(&p);
+            break;
+        }
     }
     if (b.len) {
         struct kp_textstyle st = style(7.5, 0, C_MUTED);
@@ -945,15 +976,16 @@ static void packet_kpis(struct flow *f, const struct kp_record *t, const char *t
             continue;
         flow_need(f, 16);
         struct kp_buf a = {0}, b = {0}, c = {0};
-        kpi_value(f, i, v->value, &a);
+        kpi_value_vs(f, i, v->value, v->target, &a);
         if (isnan(v->target))
             buf_adds(&b, "–");
         else
             kpi_value(f, i, v->target, &b);
-        if (isnan(v->ratio))
+        double att = attainment_of(f, i, v);
+        if (isnan(att))
             buf_adds(&c, "–");
         else
-            lang_percent(f->lang, &c, v->ratio, 0);
+            lang_attainment(f->lang, &c, att);
         text_fitted(f, f->left + 4, f->y - 11, 9, 0, C_TEXT, KP_START, w * 0.42, kpi_label(f, i));
         text_at(f, f->left + w * xs[1] - 6, f->y - 11, 9, 1, C_TEXT, KP_END, a.s);
         text_at(f, f->left + w * xs[2] - 6, f->y - 11, 9, 0, C_TEXT, KP_END, b.s);
