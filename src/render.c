@@ -28,7 +28,7 @@
 struct line {
     long long off;
     size_t len;
-    char *id, *team;
+    char *id, *team, *lang;
 };
 
 /* A job is one person's review, or a whole team: every member's review
@@ -123,6 +123,7 @@ static int index_line(void *arg, const char *line, size_t len, long long off)
         l->off = off, l->len = len - (size_t)strip_comma(line, len);
         l->id = xstrdup(r->id);
         l->team = xstrdup(r->team ? r->team : "");
+        l->lang = xstrdup(r->lang ? r->lang : "");
         record_free(r);
     } else {
         xgrow(&R->groups, &R->cap_groups, R->ngroups + 1, sizeof *R->groups);
@@ -147,6 +148,44 @@ static int meta_matches(const struct render *R)
 
 static void index_people(struct render *R);
 
+static long find_person(const struct render *R, const char *id);
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A team packet is in its members' majority language; on a tie, or with
+ * no members, in [review] language (#15.6). */
+static void team_langs(struct render *R)
+{
+    for (size_t g = 0; g < R->ngroups; g++) {
+        struct kp_record *t = R->groups[g];
+        if (t->kind != KP_REC_TEAM)
+            continue;
+        const char **v = xcalloc(t->nmembers + 1, sizeof *v), *best = NULL;
+        size_t n = 0, nbest = 0, tie = 0;
+        for (size_t m = 0; m < t->nmembers; m++) {
+            long p = find_person(R, t->members[m].rep_id);
+            if (p >= 0 && *R->people[p].lang)
+                v[n++] = R->people[p].lang;
+        }
+        qsort(v, n, sizeof *v, str_cmp);
+        for (size_t i = 0, j; i < n; i = j) {
+            for (j = i; j < n && strcmp(v[j], v[i]) == 0; j++)
+                ;
+            if (j - i > nbest)
+                best = v[i], nbest = j - i, tie = 0;
+            else if (j - i == nbest)
+                tie = 1;
+        }
+        char *lang = xstrdup(best && !tie ? best : R->cfg->language);
+        free(t->lang);
+        t->lang = lang;
+        free(v);
+    }
+}
+
 static int load_index(struct render *R)
 {
     int err = sys_each_line(R->json, index_line, R);
@@ -158,6 +197,7 @@ static int load_index(struct render *R)
     if (R->bad_index)
         return -1;
     index_people(R);
+    team_langs(R);
     if (!R->have_meta) {
         diag(KP_FATAL, R->json, 0, 0, "not a kpipress results file: run kpipress compute again");
         return -1;
@@ -947,7 +987,7 @@ static void org_packet(struct render *R)
 static void render_free(struct render *R)
 {
     for (size_t i = 0; i < R->npeople; i++)
-        free(R->people[i].id), free(R->people[i].team);
+        free(R->people[i].id), free(R->people[i].team), free(R->people[i].lang);
     free(R->people);
     free(R->by_id);
     for (size_t i = 0; R->paths && i < R->npeople + R->nteams; i++)

@@ -856,8 +856,11 @@ static void footers(struct flow *f)
     lang_date(f->lang, &date, f->ts->meta->doc_date);
     char *conf = f->packet ? fill(L(f, "packet", "confidential"), "team", f->r->name, NULL, NULL,
                                   NULL, NULL)
-                           : fill(themed(f, "confidential", "doc", "confidential"), "name", f->r->name, NULL, NULL,
-                                  NULL, NULL);
+                           : fill(themed(f, "confidential", "doc",
+                                         f->r->manager_id && *f->r->manager_id
+                                             ? "confidential"
+                                             : "confidential_own"), /* no manager */
+                                  "name", f->r->name, NULL, NULL, NULL, NULL);
     char *gen = fill(L(f, "doc", "generated"), "date", date.s, NULL, NULL, NULL, NULL);
     char *id = fill(L(f, "doc", "docid"), "id", docid, NULL, NULL, NULL, NULL);
     double third = (f->right - f->left) / 3;
