@@ -416,6 +416,7 @@ static void text_fitted(struct kp_pdf *doc, double x, double y, double size, int
 {
     double got;
     char *t = text_fit(s, KP_TEXT_NUL, size, size * 0.8, bold, width > 1 ? width : 1, &got);
+    pdf_note_missing(doc, s); /* t has U+FFFD for them */
     struct kp_textstyle st = {got, bold, c, 0};
     pdf_text(doc, &st, x, y, a, t);
     free(t);
@@ -590,6 +591,7 @@ static void draw_slot(const struct replay *R, const struct kp_figures *fg, const
     }
     char *lines[2];
     int n = slot_lines(name, size, maxw, lines);
+    pdf_note_missing(R->doc, name); /* the lines are cleaned text */
     for (int k = 0; k < n; k++)
         text_fitted(R->doc, x, y - k * size * 1.15, size, 0, c, a, maxw, lines[k]);
     free(lines[0]), free(lines[1]);

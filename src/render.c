@@ -74,6 +74,8 @@ struct render {
     double t0;
     int last_pct;
     int bad_index;
+    int missing_docs;     /* worker: documents of this job with undrawable characters */
+    size_t missing_total; /* parent: summed over the jobs */
 };
 
 /* ------------------------------------------------------------------ */
@@ -470,7 +472,11 @@ static void worker_fini(void *arg)
     figures_free(R->ts.figures);
 }
 
-static void report_missing(const struct kp_pdf *doc, const char *who)
+/* A document with code points no face has (bundled or installed): a
+ * warning naming the document, the person (or team) and the code points;
+ * counted for the run's closing output. */
+static void report_missing(struct render *R, const struct kp_pdf *doc, const char *doc_path,
+                           const struct kp_record *r)
 {
     const uint32_t *cps;
     size_t n = pdf_missing(doc, &cps);
@@ -479,9 +485,13 @@ static void report_missing(const struct kp_pdf *doc, const char *who)
     struct kp_buf b = {0};
     for (size_t i = 0; i < n && i < 8; i++)
         buf_printf(&b, "%sU+%04X", i ? ", " : "", (unsigned)cps[i]);
-    diag(KP_WARN, NULL, 0, 0, "%s: no font has %s%s; drawn as \xEF\xBF\xBD", who, b.s,
-         n > 8 ? ", …" : "");
+    diag(KP_WARN, doc_path, 0, 0,
+         "%s %s (%s): no font has %s%s (neither a bundled one nor an installed one that can be "
+         "drawn without shaping); drawn as \xEF\xBF\xBD",
+         r->kind == KP_REC_PERSON ? "the review of" : "the packet of", r->id,
+         r->name ? r->name : r->id, b.s, n > 8 ? ", …" : "");
     buf_free(&b);
+    R->missing_docs++;
 }
 
 /* Where a worker's time goes, summed by the parent for KPIPRESS_TIMINGS=1:
@@ -517,7 +527,7 @@ static struct kp_pdf *build_review(struct render *R, size_t person, struct kp_re
     R->ms[ST_CHARTS] += dc;
     R->ms[ST_LAYOUT] += sys_clock_ms() - t1 - dc;
     typeset_info(&R->ts, doc, r);
-    report_missing(doc, r->id);
+    report_missing(R, doc, R->paths[person], r);
     if (rec)
         *rec = r;
     else
@@ -588,7 +598,7 @@ static void parts_free(struct parts *ps)
 
 /* The packet's head (cover, summary) rendered as part 0. Returns 0 or -1. */
 static int packet_head(struct render *R, const struct kp_record *t, const char *path,
-                       struct parts *ps)
+                       size_t which, struct parts *ps)
 {
     struct kp_record **teams = xcalloc(R->nteams + 1, sizeof *teams);
     for (size_t k = 0; k < R->nteams; k++)
@@ -600,7 +610,7 @@ static int packet_head(struct render *R, const struct kp_record *t, const char *
     R->ms[ST_CHARTS] += dc;
     R->ms[ST_LAYOUT] += sys_clock_ms() - t0 - dc;
     typeset_info(&R->ts, head, t);
-    report_missing(head, t->id);
+    report_missing(R, head, R->paths[which], t);
     char *data = NULL;
     size_t len = 0;
     int rc = render_doc(R, head, path, &data, &len);
@@ -649,7 +659,7 @@ static int team_job(struct render *R, const struct job *j, struct kp_buf *result
     struct parts ps = {0};
     ps.v = xcalloc(t->nmembers + 1, sizeof *ps.v);
     ps.own = xcalloc(4 * t->nmembers + 1, sizeof *ps.own); /* data, path, title, label */
-    int bad = packet_head(R, t, path, &ps) != 0;
+    int bad = packet_head(R, t, path, which, &ps) != 0;
     for (size_t m = 0; m < t->nmembers; m++) { /* in the team's rank order */
         long p = find_person(R, t->members[m].rep_id);
         if (p >= 0)
@@ -680,7 +690,9 @@ static int worker_job(void *arg, size_t job, struct kp_buf *result)
     long before = diag_count(KP_ERROR) + diag_count(KP_SYSERR);
     long sys_before = diag_count(KP_SYSERR);
     memset(R->ms, 0, sizeof R->ms);
+    R->missing_docs = 0;
     int st = worker_job_run(R, j, result);
+    buf_printf(result, "M:%d ", R->missing_docs);
     buf_printf(result, "T:%.3f:%.3f:%.3f:%.3f:%.3f ", R->ms[0], R->ms[1], R->ms[2], R->ms[3],
                R->ms[4]);
     /* 3: a system error (a full disk): the run's status is 3, as the
@@ -767,6 +779,12 @@ static void job_done(void *arg, size_t job, int status, const char *result)
         diag_raise(KP_SYSERR);
     const char *p = result;
     while (*p) {
+        if (p[0] == 'M' && p[1] == ':') {
+            R->missing_total += strtoul(p + 2, NULL, 10);
+            p += strcspn(p, " ");
+            p += *p == ' ';
+            continue;
+        }
         if (p[0] == 'T' && p[1] == ':') {
             double v[ST_COUNT] = {0};
             if (sscanf(p, "T:%lf:%lf:%lf:%lf:%lf", &v[0], &v[1], &v[2], &v[3], &v[4]) == 5)
@@ -1037,6 +1055,12 @@ int render_run(const struct kp_config *cfg, const struct kp_render_opts *o)
         diag(KP_NOTE, NULL, 0, 0, "%zu documents (%zu pages, %.1f MB) in %.2f s = %.1f/s%s%s",
              R.ok, R.pages, (double)R.bytes / 1e6, dt, dt > 0 ? (double)R.ok / dt : 0,
              R.failed ? "; not written: " : "", R.failed ? "see above" : "");
+        if (R.missing_total)
+            diag(KP_WARN, NULL, 0, 0,
+                 "%zu document%s ha%s characters no font has, drawn as \xEF\xBF\xBD: see the "
+                 "warnings above",
+                 R.missing_total, R.missing_total == 1 ? "" : "s",
+                 R.missing_total == 1 ? "s" : "ve");
         diag(KP_NOTE, NULL, 0, 0, "peak memory: %.1f MB (parent), %.1f MB (largest worker)",
              sys_peak_rss_kb(0) / 1024.0, sys_peak_rss_kb(1) / 1024.0);
         const char *t = getenv("KPIPRESS_TIMINGS");

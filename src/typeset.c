@@ -60,6 +60,7 @@ static void text_fitted(struct flow *f, double x, double y, double size, int bol
 {
     double got;
     char *t = text_fit(s, KP_TEXT_NUL, size, size * 0.8, bold, width, &got);
+    pdf_note_missing(f->doc, s); /* t has U+FFFD for them */
     text_at(f, x, y, got, bold, rgb, a, t);
     free(t);
 }
