@@ -87,4 +87,31 @@ t_grep "the message lists the roles and their aliases" \
     'ur.csv:7: error: unknown role "Vertriebler" \(known roles: ae \(aliases AE, 直销代表\), kam \(aliases KAM, 大客户经理\), channel \(aliases 渠道经理\), support \(aliases 销售支持\), manager \(aliases 销售经理\)\)$' "$T/out"
 t_grep "the person is in rejects.csv" '^.*ur.csv,7,"unknown role ""Vertriebler""' "$T/ur/rejects.csv"
 t_ok "... and gets no review" test ! -e "$T/ur/reviews/East/R0006.pdf"
+# ---- characters no font has ----
+# An emoji (above the BMP), Devanagari (needs shaping): reported with the
+# document, the person and the code point. Armenian: no bundled face has it,
+# DejaVu Sans (fonts-dejavu-core) does: found through fontconfig, embedded.
+awk -F, 'BEGIN { OFS = "," }
+    $1 == "R0006" { $2 = "Steven \xF0\x9F\x98\x80 Reyes" }
+    $1 == "R0007" { $2 = "\xE0\xA4\xB0\xE0\xA4\xBE\xE0\xA4\xAE Sharma" }
+    $1 == "R0008" { $2 = "\xD4\xB1\xD6\x80\xD5\xA1\xD5\xB4 Petrosyan" }
+    { print }' "$A/roster.csv" >"$T/fonts.csv"
+kp run -c "$T/r.ini" --roster "$T/fonts.csv" -o "$T/f"
+t_rc "names no font has: exit 0 (a name drawn as U+FFFD changes no figure)" 0
+t_grep "emoji: the document, the person and the code point" \
+    '^kpipress: reviews/East/R0006.pdf: warning: the review of R0006 \(Steven .* Reyes\): no font has U\+1F600 ' "$T/out"
+t_grep "Devanagari: reported, code point by code point" \
+    '^kpipress: reviews/East/R0007.pdf: warning: the review of R0007 \(.* Sharma\): no font has U\+0930, U\+093E, U\+092E ' "$T/out"
+t_grep "the team packet that lists them too" '^kpipress: packets/East.pdf: warning: the packet of East' "$T/out"
+t_nogrep "Armenian is not reported" 'R0008' "$T/out"
+t_grep "the closing output counts them" \
+    '^kpipress: warning: 3 documents have characters no font has, drawn as .*: see the warnings above$' "$T/out"
+t_pdf "$T/f/reviews/East/R0008.pdf"
+pdffonts "$T/f/reviews/East/R0008.pdf" >"$T/f8.fonts" 2>/dev/null
+t_grep "Armenian: an installed fallback (DejaVu Sans) is embedded as a subset" \
+    '^[A-Z]{6}\+DejaVuSans.* +yes +yes +yes ' "$T/f8.fonts"
+pdftotext "$T/f/reviews/East/R0008.pdf" "$T/f8.txt" 2>/dev/null
+t_grep "... and the name extracts as written" "^$(printf '\324\261\326\200\325\241\325\264') Petrosyan$" "$T/f8.txt"
+pdftotext "$T/f/reviews/East/R0006.pdf" "$T/f6.txt" 2>/dev/null
+t_grep "the emoji is drawn as U+FFFD, not as an empty box" "^Steven $(printf '\357\277\275') Reyes$" "$T/f6.txt"
 t_done
