@@ -351,6 +351,12 @@ void lang_attainment(const struct kp_lang *l, struct kp_buf *out, double ratio)
     lang_value_vs(l, out, KP_FMT_PERCENT, 0, ratio, 1.0, NULL);
 }
 
+void lang_attainment_vs(const struct kp_lang *l, struct kp_buf *out, double ratio, double also)
+{
+    int d = lang_decimals_vs(ratio * 100, 100, 0), e = lang_decimals_vs(ratio * 100, also * 100, 0);
+    lang_value(l, out, KP_FMT_PERCENT, d > e ? d : e, ratio, NULL);
+}
+
 /* ------------------------------------------------------------------ */
 /* Dates                                                               */
 

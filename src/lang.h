@@ -65,6 +65,9 @@ void lang_value_vs(const struct kp_lang *l, struct kp_buf *out, enum kp_format f
 /* An attainment (value/target, uncapped; 0.996 = 99.6%) as every document
  * shows it: a whole percent under the display rule against 100%. */
 void lang_attainment(const struct kp_lang *l, struct kp_buf *out, double ratio);
+/* The same, also never printed as `also` (an alert's threshold: "below 90%"
+ * never shows a share of 89.96% as "90%"); NaN also: lang_attainment. */
+void lang_attainment_vs(const struct kp_lang *l, struct kp_buf *out, double ratio, double also);
 void lang_month_short(const struct kp_lang *l, struct kp_buf *out, int month); /* Jun, 6月 */
 
 #endif

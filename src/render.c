@@ -527,7 +527,7 @@ static struct kp_pdf *build_review(struct render *R, size_t person, struct kp_re
     R->ms[ST_CHARTS] += dc;
     R->ms[ST_LAYOUT] += sys_clock_ms() - t1 - dc;
     typeset_info(&R->ts, doc, r);
-    report_missing(R, doc, R->paths[person], r);
+    report_missing(R, doc, R->paths ? R->paths[person] : NULL, r); /* none: a mail copy */
     if (rec)
         *rec = r;
     else
@@ -610,7 +610,7 @@ static int packet_head(struct render *R, const struct kp_record *t, const char *
     R->ms[ST_CHARTS] += dc;
     R->ms[ST_LAYOUT] += sys_clock_ms() - t0 - dc;
     typeset_info(&R->ts, head, t);
-    report_missing(R, head, R->paths[which], t);
+    report_missing(R, head, R->paths ? R->paths[which] : NULL, t);
     char *data = NULL;
     size_t len = 0;
     int rc = render_doc(R, head, path, &data, &len);

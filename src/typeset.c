@@ -172,6 +172,19 @@ static const struct kp_band *band_of(const struct kp_config *c, const char *id)
     return NULL;
 }
 
+/* A composite score (one decimal), never printed as the min of a band it
+ * has not reached (the display rule, lang_value_vs): 84.96 is "84.96" beside
+ * band b, not "85.0" beside a band that starts at 85. */
+static void composite_text(const struct flow *f, double v, struct kp_buf *out)
+{
+    const struct kp_config *c = f->ts->cfg;
+    double next = NAN;
+    for (size_t i = 0; i < c->nbands; i++)
+        if (c->bands[i].min > v && (isnan(next) || c->bands[i].min < next))
+            next = c->bands[i].min;
+    lang_value_vs(f->lang, out, KP_FMT_NUMBER, 1, v, next, NULL);
+}
+
 static const char *role_label(const struct flow *f, const char *role)
 {
     int i = config_find_role(f->ts->cfg, role);
@@ -353,10 +366,10 @@ static void alert_text(const struct flow *f, const struct kp_alert *a, struct kp
     struct kp_buf v = {0}, mon = {0};
     const char *kpi = a->kpi >= 0 ? kpi_label(f, (size_t)a->kpi) : "";
     const char *kind = a->kind ? a->kind : ""; /* null in an edited results.json */
-    if (strcmp(kind, "drop") == 0)
-        lang_percent(f->lang, &v, fabs(a->value), 0);
+    if (strcmp(kind, "drop") == 0) /* never printed as its threshold */
+        lang_value_vs(f->lang, &v, KP_FMT_PERCENT, 0, fabs(a->value), a->threshold, NULL);
     else if (strcmp(kind, "idle") != 0) /* pace, below: a share of the target */
-        lang_attainment(f->lang, &v, a->value);
+        lang_attainment_vs(f->lang, &v, a->value, a->threshold);
     if (a->month)
         lang_month(f->lang, &mon, a->month);
     char *s = fill(L(f, "alert", kind), "kpi", kpi, "value", v.s ? v.s : "", "month",
@@ -382,7 +395,7 @@ static void summary(struct flow *f)
     double bx = f->left + 12, bw = 118;
     fill_rect(f, bx, bottom + 12, bw, h - 24, 6, bc);
     struct kp_buf s = {0};
-    lang_number(f->lang, &s, r->composite, 1);
+    composite_text(f, r->composite, &s);
     text_at(f, bx + bw / 2, bottom + 40, 24, 1, C_WHITE, KP_MIDDLE, s.s);
     buf_reset(&s);
     const char *bl = band ? text_get(band->label, band->nlabel, lang_code(f->lang), band->id)
@@ -822,7 +835,7 @@ static void leaderboard(struct flow *f, const struct kp_record *team)
         char *anon = fill(L(f, "summary", "colleague"), "n", rank, NULL, NULL, NULL, NULL);
         const char *who = self || mode == 2 ? m->name : anon;
         struct kp_buf c = {0};
-        lang_number(f->lang, &c, m->composite, 1);
+        composite_text(f, m->composite, &c);
         if (self)
             fill_rect(f, f->left, f->y - 13, f->right - f->left, 13, 0, KP_RGB(C_PANEL));
         text_at(f, f->left + 4, f->y - 9.5, 8.5, self, C_TEXT, KP_START, m->rank ? rank : "–");
@@ -1019,7 +1032,7 @@ static void packet_members(struct flow *f, const struct kp_record *t)
         if (m->rank)
             snprintf(rank, sizeof rank, "%d", m->rank);
         struct kp_buf c = {0};
-        lang_number(f->lang, &c, m->composite, 1);
+        composite_text(f, m->composite, &c);
         const struct kp_band *band = band_of(f->ts->cfg, m->band);
         text_at(f, f->left + 4, f->y - 11, 9, 0, C_TEXT, KP_START, rank);
         text_fitted(f, f->left + w * xs[1] + 4, f->y - 11, 9, 0, C_TEXT, KP_START, w * 0.34,

@@ -81,6 +81,10 @@ static void test_display_rule(void **state)
     FMT(lang_value_vs(en, &b_, KP_FMT_CURRENCY, -1, 1234, 100000, "$"), "$1,234");
     FMT(lang_value_vs(en, &b_, KP_FMT_NUMBER, 1, 99.96, 100, NULL), "99.96");
     FMT(lang_value_vs(en, &b_, KP_FMT_SCORE, -1, 4.4999, NAN, NULL), "4.50");
+    /* an alert "below 90%": a share of 89.96% is not "90%" */
+    FMT(lang_attainment_vs(en, &b_, 0.8996, 0.9), "89.96%");
+    FMT(lang_attainment_vs(en, &b_, 0.85, 0.9), "85%");
+    FMT(lang_attainment_vs(en, &b_, 0.9964, NAN), "99.6%");
     assert_int_equal(lang_decimals_vs(99.6, 100, 0), 1);
     assert_int_equal(lang_decimals_vs(100, 100, 0), 0);
     assert_int_equal(lang_decimals_vs(-0.3, 0.2, 0), 1); /* "-0" is "0" */
