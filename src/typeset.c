@@ -619,7 +619,7 @@ static void kpi_notes(struct flow *f)
         if (v->status != KP_ST_INSUFFICIENT)
             continue;
         struct kp_buf n = {0}, m = {0};
-        lang_number(f->lang, &n, v->sample, 0);
+        lang_value_vs(f->lang, &n, KP_FMT_NUMBER, 0, v->sample, kdef(f, i)->min_sample, NULL);
         lang_number(f->lang, &m, kdef(f, i)->min_sample, 0);
         char *s = fill(L(f, "table", "note_insufficient"), "kpi", kpi_label(f, i), "sample", n.s,
                        "min", m.s);
@@ -1110,8 +1110,8 @@ static void org_teams(struct flow *f, struct kp_record *const *teams, size_t nte
         flow_need(f, 16);
         struct kp_buf n = {0}, c = {0}, a = {0};
         buf_printf(&n, "%d", t->scope);
-        lang_number(f->lang, &c, t->composite, 1);
-        kpi_value(f, 0, t->kpis[0].value, &a);
+        composite_text(f, t->composite, &c);
+        kpi_value_vs(f, 0, t->kpis[0].value, t->kpis[0].target, &a);
         text_fitted(f, f->left + 4, f->y - 11, 9, 0, C_TEXT, KP_START, w * 0.55, t->name);
         text_at(f, f->left + w * xs[1] - 6, f->y - 11, 9, 0, C_TEXT, KP_END, n.s);
         text_at(f, f->left + w * xs[2] - 6, f->y - 11, 9, 1, C_TEXT, KP_END, c.s);
