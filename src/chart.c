@@ -121,8 +121,7 @@ static void data_label_decimals(struct kp_buf *b, double v)
  * column dec, "%" after it when percent. */
 static char *label_expr(int val, int dec, int percent)
 {
-    return xasprintf("sprintf(sprintf('%%%%.%%df%s', $%d), $%d)", percent ? "%%%%" : "", dec,
-                     val);
+    return xasprintf("sprintf(sprintf('%%%%.%%df%s', $%d), $%d)", percent ? "%%%%" : "", dec, val);
 }
 
 void chart_data_month(struct kp_buf *b, kp_month m)

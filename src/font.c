@@ -18,8 +18,8 @@
 #define ADV_MISSING -2
 
 struct face {
-    const char *file; /* bundled: name in the fonts folder; fallback: full path (owned) */
-    unsigned index;   /* face in a .ttc */
+    const char *file;  /* bundled: name in the fonts folder; fallback: full path (owned) */
+    unsigned index;    /* face in a .ttc */
     const char *label; /* fallback: the family name (owned) */
     hb_face_t *face;
     hb_font_t *font;

@@ -267,8 +267,8 @@ static void money_dec(const struct kp_lang *l, struct kp_buf *out, double v, con
     }
     struct kp_buf n = {0};
     lang_number(l, &n, fabs(v), decimals);
-    with_pattern(out, v < 0 && round(fabs(v) * pow(10, decimals)) != 0 ? l->money_neg : l->money, n.s,
-                 currency ? currency : "");
+    with_pattern(out, v < 0 && round(fabs(v) * pow(10, decimals)) != 0 ? l->money_neg : l->money,
+                 n.s, currency ? currency : "");
     buf_free(&n);
 }
 
@@ -325,8 +325,7 @@ static void plain(char *s, size_t n, double x, int d)
 int lang_decimals_vs(double v, double boundary, int decimals)
 {
     int d = decimals < 0 ? 0 : decimals > 6 ? 6 : decimals;
-    if (!isfinite(v) || !isfinite(boundary) ||
-        fabs(v - boundary) <= 1e-9 * fmax(1, fabs(boundary)))
+    if (!isfinite(v) || !isfinite(boundary) || fabs(v - boundary) <= 1e-9 * fmax(1, fabs(boundary)))
         return d;
     for (; d < 6; d++) {
         char a[64], b[64];
