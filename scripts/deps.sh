@@ -5,9 +5,9 @@
 # missing and we are not root: the exact command to run is printed.
 set -u
 
-build="gcc make pkg-config libhpdf-dev libcsv-dev libiniparser-dev libharfbuzz-dev \
+build="gcc make pkg-config libhpdf-dev libcsv-dev libiniparser-dev libharfbuzz-dev libfontconfig-dev \
 libcurl4-openssl-dev libssl-dev libjansson-dev libexpat1-dev libpng-dev libqpdf-dev libunistring-dev gnuplot-nox"
-test="libcmocka-dev poppler-utils qpdf python3 python3-aiosmtpd parallel jq openssl"
+test="libcmocka-dev poppler-utils qpdf python3 python3-aiosmtpd parallel jq openssl fonts-dejavu-core"
 bench="python3-reportlab python3-matplotlib fonts-wqy-microhei bc"
 fuzz="clang libclang-rt-14-dev"
 leak="valgrind"

@@ -2,6 +2,7 @@
 #include "chart.h"
 
 #include "diag.h"
+#include "lang.h"
 #include "svg.h"
 #include "sys.h"
 #include "util.h"
@@ -107,6 +108,20 @@ void chart_data_num(struct kp_buf *b, double v)
     }
     v = v > CLAMP ? CLAMP : v < -CLAMP ? -CLAMP : v;
     buf_printf(b, "%.10g ", v == 0 ? 0.0 : v);
+}
+
+/* A bar label's decimals under the display rule (lang_decimals_vs): a bar
+ * that is not at 100 never reads "100". Written as a data column. */
+static void data_label_decimals(struct kp_buf *b, double v)
+{
+    chart_data_num(b, isfinite(v) ? lang_decimals_vs(v, 100, 0) : 0);
+}
+
+/* The gnuplot expression of a label: column val with the decimals of
+ * column dec, "%" after it when percent. */
+static char *label_expr(int val, int dec, int percent)
+{
+    return xasprintf("sprintf(sprintf('%%%%.%%df%s', $%d), $%d)", percent ? "%%%%" : "", dec, val);
 }
 
 void chart_data_month(struct kp_buf *b, kp_month m)
@@ -858,6 +873,7 @@ static void kpis_job(struct job *j, const struct kp_chart_kpis *in)
         chart_data_num(&j->data, i + 1);
         chart_data_num(&j->data, in->points[i]);
         chart_data_num(&j->data, in->team ? in->team[i] : NAN);
+        data_label_decimals(&j->data, in->points[i]);
         chart_data_eol(&j->data);
     }
     job_common(j, "y");
@@ -874,12 +890,14 @@ static void kpis_job(struct job *j, const struct kp_chart_kpis *in)
         (unsigned)st->target);
     struct kp_buf p = {0};
     buf_adds(&p, "plot $KPD using 1:(NaN) with points");
+    char *lab = label_expr(2, 4, 0);
     if (count_finite(in->points, in->n))
         buf_printf(&p,
                    ", $KPD using ($1 - %.2g):2 with boxes lc rgb '#%06x'"
-                   ", $KPD using ($1 - %.2g):2:(sprintf('%%.0f', $2)) with labels offset 0,0.6 "
+                   ", $KPD using ($1 - %.2g):2:(%s) with labels offset 0,0.6 "
                    "textcolor rgb '#%06x'",
-                   off, (unsigned)st->accent, off, (unsigned)st->text);
+                   off, (unsigned)st->accent, off, lab, (unsigned)st->text);
+    free(lab);
     if (count_finite(in->team, in->n))
         buf_printf(&p, ", $KPD using ($1 + %.2g):3 with boxes lc rgb '#%06x'", off,
                    (unsigned)st->second);
@@ -1064,6 +1082,7 @@ static int ranked_rows(struct job *j, const struct kp_chart_ranked *in)
         chart_data_num(&j->data, in->n - i);
         chart_data_num(&j->data, isfinite(a) && a < 0 ? 0 : a);
         chart_data_num(&j->data, at ? j->st->positive : j->st->accent);
+        data_label_decimals(&j->data, a);
         chart_data_eol(&j->data);
     }
     return hit;
@@ -1083,10 +1102,11 @@ static void ranked_job(struct job *j, const struct kp_chart_ranked *in)
     cmd(j, "set arrow 1 from first 100, graph 0 to first 100, graph 1 nohead back "
            "lc rgb '#%06x' lw 1 dt 2",
         (unsigned)st->target);
+    char *lab = label_expr(2, 4, 1);
     cmd(j, "plot $KPD using ($2 / 2):1:($2 / 2):(0.35):3 with boxxyerror lc rgb variable, "
-           "$KPD using 2:1:(sprintf('%%.0f%%%%', $2)) with labels left offset 0.4,0 "
-           "textcolor rgb '#%06x'",
-        (unsigned)st->text);
+           "$KPD using 2:1:(%s) with labels left offset 0.4,0 textcolor rgb '#%06x'",
+        lab, (unsigned)st->text);
+    free(lab);
 }
 
 int chart_ranked(struct kp_gnuplot *gp, const struct kp_chart_style *st,
@@ -1126,6 +1146,7 @@ static void teams_job(struct job *j, const struct kp_chart_teams *in)
         chart_data_num(&j->data, i + 1);
         chart_data_num(&j->data, in->values[i]);
         chart_data_num(&j->data, i == in->highlight ? st->accent : st->second);
+        data_label_decimals(&j->data, in->percent ? in->values[i] : NAN);
         chart_data_eol(&j->data);
     }
     job_common(j, "y");
@@ -1143,9 +1164,11 @@ static void teams_job(struct job *j, const struct kp_chart_teams *in)
         cmd(j, "set arrow 1 from graph 0, first %.6g to graph 1, first %.6g nohead back "
                "lc rgb '#%06x' lw 1 dt 2",
             fmin(in->reference, CLAMP), fmin(in->reference, CLAMP), (unsigned)st->target);
+    char *lab = label_expr(2, 4, in->percent);
     cmd(j, "plot $KPD using 1:2:3 with boxes lc rgb variable, "
-           "$KPD using 1:2:(sprintf('%s', $2)) with labels offset 0,0.6 textcolor rgb '#%06x'",
-        in->percent ? "%.0f%%" : "%.0f", (unsigned)st->text);
+           "$KPD using 1:2:(%s) with labels offset 0,0.6 textcolor rgb '#%06x'",
+        lab, (unsigned)st->text);
+    free(lab);
 }
 
 int chart_teams(struct kp_gnuplot *gp, const struct kp_chart_style *st,

@@ -980,13 +980,14 @@ static char *col_text(const struct job *j, const struct colrule *u, double v, in
     return buf_steal(&out);
 }
 
-/* A value of the KPI, with its column's measure word for totals. */
-static char *kfmt(const struct job *j, const struct kx *x, double v)
+/* A value of the KPI, with its column's measure word for totals; against
+ * target (NaN: none) under the display rule (lang_value_vs). */
+static char *kfmt_vs(const struct job *j, const struct kx *x, double v, double target)
 {
     if (isnan(v))
         return NULL;
     struct kp_buf b = {0};
-    lang_value(lang_of(j), &b, x->def->format, x->def->decimals, v, j->m->currency);
+    lang_value_vs(lang_of(j), &b, x->def->format, x->def->decimals, v, target, j->m->currency);
     if (!x->unit)
         return buf_steal(&b);
     struct kp_buf out = {0};
@@ -995,6 +996,11 @@ static char *kfmt(const struct job *j, const struct kx *x, double v)
     free(sec);
     buf_free(&b);
     return buf_steal(&out);
+}
+
+static char *kfmt(const struct job *j, const struct kx *x, double v)
+{
+    return kfmt_vs(j, x, v, NAN);
 }
 
 /* An "about" amount in the KPI's own unit. */
@@ -1035,12 +1041,24 @@ static char *gap_text(const struct job *j, const struct kx *x, double gap)
     return buf_steal(&out);
 }
 
-static char *percent_text(const struct job *j, double v)
+/* An alert's change, never printed as its threshold (display rule). */
+static char *change_text(const struct job *j, double v, double threshold)
 {
     if (isnan(v))
         return NULL;
     struct kp_buf b = {0};
-    lang_percent(lang_of(j), &b, v, 1);
+    lang_value_vs(lang_of(j), &b, KP_FMT_PERCENT, 1, v, threshold, NULL);
+    return buf_steal(&b);
+}
+
+/* An attainment (uncapped) as the review and the packet show it; also never
+ * printed as `also` (an alert's threshold; NaN: none). */
+static char *attainment_text(const struct job *j, double v, double also)
+{
+    if (isnan(v))
+        return NULL;
+    struct kp_buf b = {0};
+    lang_attainment_vs(lang_of(j), &b, v, also);
     return buf_steal(&b);
 }
 
@@ -1283,7 +1301,7 @@ static void kpi_vars(const struct job *j, const struct kx *x, double aim, struct
     const struct kp_kpival *v = x->v;
     const struct kp_kpi_def *d = x->def;
     var_put(kv, "kpi", xstrdup(text_get(d->label, d->nlabel, j->t->code, d->id)));
-    var_put(kv, "value", kfmt(j, x, v->value));
+    var_put(kv, "value", kfmt_vs(j, x, v->value, v->target));
     var_put(kv, "target", kfmt(j, x, v->target));
     var_put(kv, "aim", kfmt(j, x, aim));
     double gap =
@@ -1292,7 +1310,7 @@ static void kpi_vars(const struct job *j, const struct kx *x, double aim, struct
         var_put(kv, "gap", gap_text(j, x, gap));
     double ratio = ratio_of(d, v->value, v->target);
     if (ratio < 1e6) /* not for a lower-is-better value of 0 */
-        var_put(kv, "ratio", percent_text(j, ratio));
+        var_put(kv, "ratio", attainment_text(j, ratio, NAN));
     var_put(kv, "prev", kfmt(j, x, v->prev));
     if (j->pacing)
         var_put(kv, "projected", kfmt(j, x, v->projected));
@@ -1440,11 +1458,11 @@ static const char *alert_vars(const struct job *j, const struct kp_alert *a, con
                               struct vars *av)
 {
     if (strcmp(a->kind, "drop") == 0 && x) {
-        var_put(av, "change", percent_text(j, fabs(a->value)));
+        var_put(av, "change", change_text(j, fabs(a->value), a->threshold));
         return x->def->lower_better ? "reality_alert_rise" : "reality_alert_drop";
     }
     if ((strcmp(a->kind, "pace") == 0 || strcmp(a->kind, "below") == 0) && x) {
-        var_put(av, "level", percent_text(j, a->value));
+        var_put(av, "level", attainment_text(j, a->value, a->threshold));
         return a->kind[0] == 'p' ? "reality_alert_pace" : "reality_alert_below";
     }
     if (strcmp(a->kind, "idle") == 0 && a->month > 0) {

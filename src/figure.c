@@ -416,6 +416,7 @@ static void text_fitted(struct kp_pdf *doc, double x, double y, double size, int
 {
     double got;
     char *t = text_fit(s, KP_TEXT_NUL, size, size * 0.8, bold, width > 1 ? width : 1, &got);
+    pdf_note_missing(doc, s); /* t has U+FFFD for them */
     struct kp_textstyle st = {got, bold, c, 0};
     pdf_text(doc, &st, x, y, a, t);
     free(t);
@@ -590,6 +591,7 @@ static void draw_slot(const struct replay *R, const struct kp_figures *fg, const
     }
     char *lines[2];
     int n = slot_lines(name, size, maxw, lines);
+    pdf_note_missing(R->doc, name); /* the lines are cleaned text */
     for (int k = 0; k < n; k++)
         text_fitted(R->doc, x, y - k * size * 1.15, size, 0, c, a, maxw, lines[k]);
     free(lines[0]), free(lines[1]);
@@ -663,10 +665,33 @@ static int engine_done(struct kp_figures *fg, double t0, int rc)
 /* ------------------------------------------------------------------ */
 /* The person charts' numbers                                          */
 
-/* The months a monthly chart shows: all of meta's (at most the last 120). */
-static void monthly_span(const struct kp_meta *m, struct kp_chart_monthly *in, int *skip)
+/* The first month (index into the series) in which r has any value; n when
+ * none (or no record). */
+static int first_data(const struct kp_meta *m, const struct kp_record *r, size_t ncols)
 {
-    *skip = m->nmonths > 120 ? m->nmonths - 120 : 0;
+    if (!r || !r->cols)
+        return m->nmonths;
+    for (int i = 0; i < m->nmonths; i++)
+        for (size_t c = 0; c < ncols; c++)
+            if (isfinite(r->cols[c * (size_t)m->nmonths + (size_t)i]))
+                return i;
+    return m->nmonths;
+}
+
+/* The months a monthly chart shows: meta's from the first month with data
+ * (the person's or, when given, the team's; the history before the data is
+ * not drawn as empty months), the window always; at most the last 120. */
+static void monthly_span(const struct kp_meta *m, const struct kp_record *r,
+                         const struct kp_record *team, struct kp_chart_monthly *in, int *skip)
+{
+    int first = first_data(m, r, m->ncols), t = first_data(m, team, m->ncols);
+    if (t < first)
+        first = t;
+    if (first > m->from - m->m0)
+        first = m->from - m->m0;
+    if (first < 0)
+        first = 0;
+    *skip = m->nmonths - first > 120 ? m->nmonths - 120 : first;
     in->first = m->m0 + *skip;
     in->n = m->nmonths - *skip;
     int hist = (int)(m->from - in->first);
@@ -679,13 +704,14 @@ static const double *col_series(const struct kp_figures *fg, const struct kp_rec
 }
 
 static int person_revenue(struct kp_figures *fg, const struct kp_record *r,
-                          const struct kp_chart_box *box, struct kp_vg **vg)
+                          const struct kp_record *team, const struct kp_chart_box *box,
+                          struct kp_vg **vg)
 {
     struct kp_chart_monthly in;
     int skip, rc;
     if (fg->col_rev < 0)
         return KP_CHART_EMPTY;
-    monthly_span(fg->meta, &in, &skip);
+    monthly_span(fg->meta, r, team, &in, &skip); /* the same months as the attainment's */
     in.a = col_series(fg, r, fg->col_rev) + skip;
     in.b = fg->col_quota >= 0 ? col_series(fg, r, fg->col_quota) + skip : NULL;
     double t0 = sys_clock_ms();
@@ -712,7 +738,7 @@ static int person_attainment(struct kp_figures *fg, const struct kp_record *r,
     int skip, rc;
     if (fg->att < 0)
         return KP_CHART_EMPTY;
-    monthly_span(fg->meta, &in, &skip);
+    monthly_span(fg->meta, r, team, &in, &skip);
     double *a = percent_series(r, fg->att, skip, in.n),
            *b = percent_series(team, fg->att, skip, in.n);
     in.a = a, in.b = b;
@@ -797,7 +823,7 @@ void figures_person(struct kp_figures *fg, struct kp_pdf *doc, const struct kp_l
     const char **v = xcalloc(fg->meta->nkpis + 4, sizeof *v);
     struct names nm = {v, 0};
     switch (type) {
-    case KP_CHART_REVENUE: rc = person_revenue(fg, r, &box, &vg); break;
+    case KP_CHART_REVENUE: rc = person_revenue(fg, r, team, &box, &vg); break;
     case KP_CHART_ATTAINMENT: rc = person_attainment(fg, r, team, &box, &vg); break;
     case KP_CHART_KPIS: rc = person_kpis(fg, lang, r, &box, &vg, &nm); break;
     case KP_CHART_FUNNEL: rc = person_funnel(fg, lang, r, &box, &vg, &nm); break;
@@ -924,16 +950,17 @@ static void team_teams(struct team_ctx *c, double x, double top, double w, doubl
     free(names);
 }
 
-/* Members from..from+n in rank order, attainment bars, names at the left. */
-static void ranked_part(struct team_ctx *c, size_t from, size_t n)
+/* Members order[from..from+n) (sorted by what the bars show), attainment
+ * bars, names at the left. */
+static void ranked_part(struct team_ctx *c, const struct by_att *order, size_t from, size_t n)
 {
     struct kp_figures *fg = c->fg;
     double *v = xcalloc(n + 1, sizeof *v), h = TITLE_H + RANK_ROW * (double)n + 40;
     const char **names = xcalloc(n + 1, sizeof *names);
     int rc = KP_CHART_EMPTY;
     for (size_t i = 0; i < n; i++) {
-        const struct kp_member *m = &c->t->members[from + i];
-        v[i] = percent_of(m->attainment);
+        const struct kp_member *m = &c->t->members[order[from + i].i];
+        v[i] = order[from + i].v;
         names[i] = m->name ? m->name : m->rep_id;
     }
     team_need(c, h);
@@ -952,17 +979,24 @@ static void ranked_part(struct team_ctx *c, size_t from, size_t n)
     free(names);
 }
 
-/* As many members per chart as a page holds. */
+/* As many members per chart as a page holds; the members in the order of
+ * the attainment the bars show, highest first (n/a last, ties in rank
+ * order) — not in composite rank, which would put 95% above 96%. */
 static void team_ranked(struct team_ctx *c, double page_room)
 {
     size_t n = c->t->nmembers;
     size_t per = (size_t)fmax(5, floor((page_room - TITLE_H - 40) / RANK_ROW));
-    if (n == 0) {
-        ranked_part(c, 0, 0);
-        return;
+    struct by_att *order = xcalloc(n + 1, sizeof *order);
+    for (size_t i = 0; i < n; i++) {
+        order[i].v = percent_of(c->t->members[i].attainment);
+        order[i].i = i;
     }
+    qsort(order, n, sizeof *order, by_att_cmp);
+    if (n == 0)
+        ranked_part(c, order, 0, 0);
     for (size_t from = 0; from < n; from += per)
-        ranked_part(c, from, n - from < per ? n - from : per);
+        ranked_part(c, order, from, n - from < per ? n - from : per);
+    free(order);
 }
 
 /* Distribution and team-against-team side by side (or alone at full width). */

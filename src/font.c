@@ -5,6 +5,7 @@
 #include "sys.h"
 #include "util.h"
 
+#include <fontconfig/fontconfig.h>
 #include <hb-ot.h>
 #include <hb-subset.h>
 #include <hb.h>
@@ -17,9 +18,9 @@
 #define ADV_MISSING -2
 
 struct face {
-    const char *file;
-    unsigned index; /* face in a .ttc */
-    const char *label;
+    const char *file;  /* bundled: name in the fonts folder; fallback: full path (owned) */
+    unsigned index;    /* face in a .ttc */
+    const char *label; /* fallback: the family name (owned) */
     hb_face_t *face;
     hb_font_t *font;
     unsigned upem;
@@ -43,21 +44,25 @@ static int init_state;
 static const char *const drop_tags[] = {"GSUB", "GPOS", "GDEF", "DSIG", "gasp",
                                         "vhea", "vmtx", "FFTM", "kern", "BASE"};
 
+/* dir NULL: fc->file is a full path (a fallback: failures are not reported,
+ * the face is just not used). */
 static int face_load(struct face *fc, const char *dir)
 {
-    char *path = path_join(dir, fc->file);
+    char *path = dir ? path_join(dir, fc->file) : xstrdup(fc->file);
     char *data;
     size_t len;
     int err = sys_read_file(path, &data, &len);
     if (err) {
-        diag(KP_FATAL, path, 0, 0, "cannot read font: %s", strerror(err));
+        if (dir)
+            diag(KP_FATAL, path, 0, 0, "cannot read font: %s", strerror(err));
         free(path);
         return -1;
     }
     hb_blob_t *blob = hb_blob_create(data, (unsigned)len, HB_MEMORY_MODE_READONLY, data, free);
     unsigned nfaces = hb_face_count(blob);
     if (fc->index >= nfaces) {
-        diag(KP_FATAL, path, 0, 0, "not a TrueType font (or no face %u in it)", fc->index);
+        if (dir)
+            diag(KP_FATAL, path, 0, 0, "not a TrueType font (or no face %u in it)", fc->index);
         hb_blob_destroy(blob);
         free(path);
         return -1;
@@ -66,7 +71,8 @@ static int face_load(struct face *fc, const char *dir)
     hb_blob_destroy(blob);
     fc->upem = hb_face_get_upem(fc->face);
     if (hb_face_get_glyph_count(fc->face) == 0 || fc->upem == 0) {
-        diag(KP_FATAL, path, 0, 0, "font has no glyphs");
+        if (dir)
+            diag(KP_FATAL, path, 0, 0, "font has no glyphs");
         free(path);
         return -1;
     }
@@ -85,7 +91,7 @@ int font_init(const char *fontdir)
         return init_state > 0 ? 0 : -1;
     char *dir = fontdir ? xstrdup(fontdir) : path_join(sys_datadir(), "fonts");
     init_state = 1;
-    for (int f = 0; f < KP_NFACES && init_state > 0; f++)
+    for (int f = 0; f < KP_FACE_FALLBACK && init_state > 0; f++)
         if (face_load(&faces[f], dir) != 0)
             init_state = -1;
     free(dir);
@@ -136,7 +142,158 @@ int font_advance(enum kp_face f, uint32_t cp)
 
 const char *font_label(enum kp_face f)
 {
-    return (unsigned)f < KP_NFACES ? faces[f].label : "?";
+    return (unsigned)f < KP_NFACES && faces[f].label ? faces[f].label : "?";
+}
+
+/* ---- fallback faces (fontconfig) ---- */
+
+/* Per BMP code point: 0 not asked yet, -1 none, else KP_FACE_FALLBACK + k + 1. */
+static int8_t *fallback_of;
+
+/* Scripts drawn code point by code point, without shaping. */
+static int drawn_without_shaping(uint32_t cp)
+{
+    hb_unicode_funcs_t *u = hb_unicode_funcs_get_default();
+    switch (hb_unicode_general_category(u, cp)) {
+    case HB_UNICODE_GENERAL_CATEGORY_NON_SPACING_MARK:
+    case HB_UNICODE_GENERAL_CATEGORY_SPACING_MARK:
+    case HB_UNICODE_GENERAL_CATEGORY_ENCLOSING_MARK:
+    case HB_UNICODE_GENERAL_CATEGORY_UNASSIGNED:
+    case HB_UNICODE_GENERAL_CATEGORY_PRIVATE_USE:
+    case HB_UNICODE_GENERAL_CATEGORY_SURROGATE:
+    case HB_UNICODE_GENERAL_CATEGORY_FORMAT: return 0;
+    default: break;
+    }
+    switch (hb_unicode_script(u, cp)) {
+    case HB_SCRIPT_COMMON:
+    case HB_SCRIPT_LATIN:
+    case HB_SCRIPT_GREEK:
+    case HB_SCRIPT_CYRILLIC:
+    case HB_SCRIPT_ARMENIAN:
+    case HB_SCRIPT_GEORGIAN:
+    case HB_SCRIPT_HAN:
+    case HB_SCRIPT_HIRAGANA:
+    case HB_SCRIPT_KATAKANA:
+    case HB_SCRIPT_HANGUL:
+    case HB_SCRIPT_BOPOMOFO:
+    case HB_SCRIPT_ETHIOPIC:
+    case HB_SCRIPT_CHEROKEE:
+    case HB_SCRIPT_CANADIAN_SYLLABICS:
+    case HB_SCRIPT_YI:
+    case HB_SCRIPT_BRAILLE:
+    case HB_SCRIPT_RUNIC:
+    case HB_SCRIPT_OGHAM:
+    case HB_SCRIPT_COPTIC:
+    case HB_SCRIPT_GLAGOLITIC:
+    case HB_SCRIPT_TIFINAGH:
+    case HB_SCRIPT_VAI: return 1;
+    default: return 0;
+    }
+}
+
+/* Can libharu embed face `index` of file `path`, and does it draw cp? */
+static int usable(const char *path, unsigned index, uint32_t cp)
+{
+    hb_blob_t *blob = hb_blob_create_from_file_or_fail(path);
+    if (!blob)
+        return 0;
+    int ok = 0;
+    if (index < hb_face_count(blob)) {
+        hb_face_t *face = hb_face_create(blob, index);
+        hb_blob_t *glyf = hb_face_reference_table(face, HB_TAG('g', 'l', 'y', 'f'));
+        hb_font_t *font = hb_font_create(face);
+        hb_codepoint_t gid;
+        ok = hb_blob_get_length(glyf) > 0 && hb_face_get_upem(face) > 0 &&
+             hb_font_get_nominal_glyph(font, cp, &gid) && gid > 0;
+        hb_font_destroy(font);
+        hb_blob_destroy(glyf);
+        hb_face_destroy(face);
+    }
+    hb_blob_destroy(blob);
+    return ok;
+}
+
+/* The slot of path/index, loading it into a free one; -1 when none is free
+ * or it does not load. */
+static int slot_of(const char *path, unsigned index, const char *family)
+{
+    for (int k = KP_FACE_FALLBACK; k < KP_NFACES; k++)
+        if (faces[k].file && faces[k].index == index && strcmp(faces[k].file, path) == 0)
+            return faces[k].adv ? k : -1;
+    for (int k = KP_FACE_FALLBACK; k < KP_NFACES; k++)
+        if (!faces[k].file) {
+            faces[k].file = xstrdup(path);
+            faces[k].index = index;
+            faces[k].label = xstrdup(family ? family : path);
+            return face_load(&faces[k], NULL) == 0 ? k : -1;
+        }
+    return -1;
+}
+
+/* fontconfig's best usable match for cp, or -1. */
+static int ask_fontconfig(uint32_t cp)
+{
+    if (!FcInit())
+        return -1;
+    FcPattern *pat = FcNameParse((const FcChar8 *)"sans-serif");
+    FcCharSet *cs = FcCharSetCreate();
+    FcCharSetAddChar(cs, cp);
+    FcPatternAddCharSet(pat, FC_CHARSET, cs);
+    FcPatternAddBool(pat, FC_SCALABLE, FcTrue);
+    FcConfigSubstitute(NULL, pat, FcMatchPattern);
+    FcDefaultSubstitute(pat);
+    FcResult res;
+    FcFontSet *fs = FcFontSort(NULL, pat, FcFalse, NULL, &res);
+    int slot = -1;
+    for (int i = 0; fs && i < fs->nfont && slot < 0; i++) {
+        FcCharSet *have = NULL;
+        FcChar8 *file = NULL, *family = NULL;
+        int index = 0;
+        if (FcPatternGetCharSet(fs->fonts[i], FC_CHARSET, 0, &have) != FcResultMatch ||
+            !FcCharSetHasChar(have, cp) ||
+            FcPatternGetString(fs->fonts[i], FC_FILE, 0, &file) != FcResultMatch)
+            continue;
+        FcPatternGetInteger(fs->fonts[i], FC_INDEX, 0, &index);
+        FcPatternGetString(fs->fonts[i], FC_FAMILY, 0, &family);
+        if (index >= 0 && usable((const char *)file, (unsigned)index, cp))
+            slot = slot_of((const char *)file, (unsigned)index, (const char *)family);
+    }
+    if (fs)
+        FcFontSetDestroy(fs);
+    FcCharSetDestroy(cs);
+    FcPatternDestroy(pat);
+    return slot;
+}
+
+int font_fallback(uint32_t cp)
+{
+    if (cp > 0xFFFF || cp == 0)
+        return -1;
+    if (!fallback_of)
+        fallback_of = xcalloc(0x10000, sizeof *fallback_of);
+    if (!fallback_of[cp]) {
+        int slot = drawn_without_shaping(cp) ? ask_fontconfig(cp) : -1;
+        fallback_of[cp] = (int8_t)(slot < 0 ? -1 : slot + 1);
+    }
+    return fallback_of[cp] < 0 ? -1 : fallback_of[cp] - 1;
+}
+
+void font_order(enum kp_face order[KP_NFACES])
+{
+    for (int f = 0; f < KP_NFACES; f++)
+        order[f] = (enum kp_face)f;
+    /* insertion sort of the fallback slots by (file, index); empty ones last */
+    for (int i = KP_FACE_FALLBACK + 1; i < KP_NFACES; i++)
+        for (int j = i; j > KP_FACE_FALLBACK; j--) {
+            const struct face *a = &faces[order[j - 1]], *b = &faces[order[j]];
+            int c = !a->file ? 1 : !b->file ? -1 : strcmp(a->file, b->file);
+            if (c == 0)
+                c = (a->index > b->index) - (a->index < b->index);
+            if (c <= 0)
+                break;
+            enum kp_face t = order[j - 1];
+            order[j - 1] = order[j], order[j] = t;
+        }
 }
 
 static void subset_setup(hb_subset_input_t *in, const uint32_t *cps, size_t n)

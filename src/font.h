@@ -28,7 +28,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum kp_face { KP_FACE_SANS, KP_FACE_SANS_BOLD, KP_FACE_CJK, KP_NFACES };
+/* Fallback faces: installed fonts found through fontconfig for code points
+ * the bundled faces lack (font_fallback), at most KP_NFALLBACK per process. */
+#define KP_NFALLBACK 4
+enum kp_face {
+    KP_FACE_SANS,
+    KP_FACE_SANS_BOLD,
+    KP_FACE_CJK,
+    KP_FACE_FALLBACK, /* the first fallback slot */
+    KP_NFACES = KP_FACE_FALLBACK + KP_NFALLBACK
+};
 
 /* Load the faces (once; later calls return the first result). fontdir NULL =
  * sys_datadir()/fonts. Returns 0, or -1 after a KP_FATAL diagnostic naming the
@@ -44,6 +53,24 @@ int font_advance(enum kp_face f, uint32_t cp);
 
 /* A short name of the face for messages ("Noto Sans Bold"). */
 const char *font_label(enum kp_face f);
+
+/* The fallback face that draws cp, when neither bundled face does: -1 when
+ * none can. Asked of fontconfig (libfontconfig) among the installed fonts,
+ * once per code point: its best match (a sans-serif pattern with cp in its
+ * charset) that libharu 2.3.0 can embed — TrueType outlines (a glyf table),
+ * a BMP code point — and only for scripts drawn without shaping (Latin,
+ * Greek, Cyrillic, Armenian, Georgian, CJK, symbols and punctuation, …; not
+ * Devanagari, Arabic, Hebrew, Thai, … nor combining marks: libharu draws by
+ * code point, so those would come out wrong). The answer depends on the
+ * fonts installed, never on what was drawn before; a fallback face is
+ * loaded once, in the first free slot (none left: -1). */
+int font_fallback(uint32_t cp);
+
+/* The order in which faces go into a document: the bundled faces, then the
+ * fallback faces by file and face index (not by the slot, which depends on
+ * what a process met first): so a document's bytes do not depend on which
+ * worker made it. order[] gets KP_NFACES faces. */
+void font_order(enum kp_face order[KP_NFACES]);
 
 /* Subset face f to the n code points cps (any order; those f lacks are
  * ignored). On success *data is a new malloc'd TrueType font of *len bytes

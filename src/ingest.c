@@ -361,11 +361,18 @@ static void header(struct kp_ingest *in, const struct kp_csvrec *rec)
 
 /* ---- roster ---- */
 
+/* "ae (aliases AE, 直销代表), kam, manager": what the role column may say. */
 static char *known_roles(const struct kp_config *c)
 {
     struct kp_buf b = {0};
-    for (size_t i = 0; i < c->nroles; i++)
-        buf_printf(&b, "%s%s", i ? ", " : "", c->roles[i].id);
+    for (size_t i = 0; i < c->nroles; i++) {
+        const struct kp_role *r = &c->roles[i];
+        buf_printf(&b, "%s%s", i ? ", " : "", r->id);
+        for (size_t a = 0; a < r->naliases; a++)
+            buf_printf(&b, "%s%s", a ? ", " : " (aliases ", r->aliases[a]);
+        if (r->naliases)
+            buf_addc(&b, ')');
+    }
     return buf_steal(&b);
 }
 

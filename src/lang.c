@@ -258,17 +258,23 @@ void lang_percent(const struct kp_lang *l, struct kp_buf *out, double v, int dec
     buf_free(&n);
 }
 
-void lang_money(const struct kp_lang *l, struct kp_buf *out, double v, const char *currency)
+static void money_dec(const struct kp_lang *l, struct kp_buf *out, double v, const char *currency,
+                      int decimals)
 {
     if (isnan(v)) {
         lang_number(l, out, v, 0);
         return;
     }
     struct kp_buf n = {0};
-    lang_number(l, &n, fabs(v), 0);
-    with_pattern(out, v < 0 && strcmp(n.s, "0") != 0 ? l->money_neg : l->money, n.s,
-                 currency ? currency : "");
+    lang_number(l, &n, fabs(v), decimals);
+    with_pattern(out, v < 0 && round(fabs(v) * pow(10, decimals)) != 0 ? l->money_neg : l->money,
+                 n.s, currency ? currency : "");
     buf_free(&n);
+}
+
+void lang_money(const struct kp_lang *l, struct kp_buf *out, double v, const char *currency)
+{
+    money_dec(l, out, v, currency, 0);
 }
 
 void lang_value(const struct kp_lang *l, struct kp_buf *out, enum kp_format f, int decimals,
@@ -290,6 +296,64 @@ void lang_value(const struct kp_lang *l, struct kp_buf *out, enum kp_format f, i
     case KP_FMT_NUMBER: lang_number(l, out, v, decimals < 0 ? 0 : decimals); break;
     }
     buf_free(&n);
+}
+
+static int default_decimals(enum kp_format f, int decimals)
+{
+    if (decimals >= 0)
+        return decimals;
+    return f == KP_FMT_PERCENT ? 1 : f == KP_FMT_SCORE ? 2 : 0;
+}
+
+static void value_dec(const struct kp_lang *l, struct kp_buf *out, enum kp_format f, int decimals,
+                      double v, const char *currency)
+{
+    if (f == KP_FMT_CURRENCY)
+        money_dec(l, out, v, currency, decimals);
+    else
+        lang_value(l, out, f, decimals, v, currency);
+}
+
+/* x with d decimals as lang_number writes it, without grouping ("-0" is "0"). */
+static void plain(char *s, size_t n, double x, int d)
+{
+    snprintf(s, n, "%.*f", d, x);
+    if (s[0] == '-' && strspn(s + 1, "0.") == strlen(s + 1))
+        memmove(s, s + 1, strlen(s));
+}
+
+int lang_decimals_vs(double v, double boundary, int decimals)
+{
+    int d = decimals < 0 ? 0 : decimals > 6 ? 6 : decimals;
+    if (!isfinite(v) || !isfinite(boundary) || fabs(v - boundary) <= 1e-9 * fmax(1, fabs(boundary)))
+        return d;
+    for (; d < 6; d++) {
+        char a[64], b[64];
+        plain(a, sizeof a, v, d);
+        plain(b, sizeof b, boundary, d);
+        if (strcmp(a, b) != 0)
+            break;
+    }
+    return d;
+}
+
+void lang_value_vs(const struct kp_lang *l, struct kp_buf *out, enum kp_format f, int decimals,
+                   double v, double boundary, const char *currency)
+{
+    double scale = f == KP_FMT_PERCENT ? 100 : 1;
+    int d = lang_decimals_vs(v * scale, boundary * scale, default_decimals(f, decimals));
+    value_dec(l, out, f, d, v, currency);
+}
+
+void lang_attainment(const struct kp_lang *l, struct kp_buf *out, double ratio)
+{
+    lang_value_vs(l, out, KP_FMT_PERCENT, 0, ratio, 1.0, NULL);
+}
+
+void lang_attainment_vs(const struct kp_lang *l, struct kp_buf *out, double ratio, double also)
+{
+    int d = lang_decimals_vs(ratio * 100, 100, 0), e = lang_decimals_vs(ratio * 100, also * 100, 0);
+    lang_value(l, out, KP_FMT_PERCENT, d > e ? d : e, ratio, NULL);
 }
 
 /* ------------------------------------------------------------------ */

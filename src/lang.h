@@ -49,6 +49,25 @@ void lang_percent(const struct kp_lang *l, struct kp_buf *out, double v, int dec
 void lang_money(const struct kp_lang *l, struct kp_buf *out, double v, const char *currency);
 void lang_date(const struct kp_lang *l, struct kp_buf *out, long days);   /* 30 June 2026 */
 void lang_month(const struct kp_lang *l, struct kp_buf *out, int month);  /* kp_month: June 2026 */
+
+/* The display rule, the one place it lives: a value that is not its boundary
+ * (its target; 100% for an attainment; 100 for points) never prints as the
+ * boundary. v is formatted as lang_value would; when that text equals the
+ * boundary's text while v differs from it (beyond a relative 1e-9, the
+ * tolerance of the status), one more decimal is printed, and another, until
+ * they differ (at most 6): 94.96% against 95.0% prints "94.96%", never
+ * "95.0%". NaN boundary: plain lang_value. Currency amounts get decimals too. */
+/* The decimals the rule gives v (in display units: 99.6 for 99.6%) against
+ * boundary, starting from decimals; for text made elsewhere (chart labels). */
+int lang_decimals_vs(double v, double boundary, int decimals);
+void lang_value_vs(const struct kp_lang *l, struct kp_buf *out, enum kp_format f, int decimals,
+                   double v, double boundary, const char *currency);
+/* An attainment (value/target, uncapped; 0.996 = 99.6%) as every document
+ * shows it: a whole percent under the display rule against 100%. */
+void lang_attainment(const struct kp_lang *l, struct kp_buf *out, double ratio);
+/* The same, also never printed as `also` (an alert's threshold: "below 90%"
+ * never shows a share of 89.96% as "90%"); NaN also: lang_attainment. */
+void lang_attainment_vs(const struct kp_lang *l, struct kp_buf *out, double ratio, double also);
 void lang_month_short(const struct kp_lang *l, struct kp_buf *out, int month); /* Jun, 6月 */
 
 #endif

@@ -279,7 +279,7 @@ static int all_spaces(const char *s, size_t n)
  * say it all, else as it is (UTF-8). Sets o->enc. */
 static void store_text(struct kp_pdf *d, struct op *o, const char *s, size_t n)
 {
-    char *b = o->face != KP_FACE_CJK ? xmalloc(n + 1) : NULL;
+    char *b = o->face < KP_FACE_CJK ? xmalloc(n + 1) : NULL; /* Noto Sans: WinAnsi when it can */
     long k = b ? text_to_winansi(s, n, b) : -1;
     o->enc = k >= 0 ? ENC_WINANSI : ENC_UTF8;
     o->str = k >= 0 ? pool_add(d, b, (size_t)k) : pool_add(d, s, n);
@@ -649,6 +649,14 @@ void pdf_set_password(struct kp_pdf *d, const char *user_pw, const char *owner_p
     }
     d->user_pw = xstrdup(user_pw);
     d->owner_pw = xstrdup(owner_pw);
+}
+
+void pdf_note_missing(struct kp_pdf *d, const char *s)
+{
+    struct kp_runs r;
+    text_runs(&r, s, KP_TEXT_NUL, 0);
+    note_missing(d, r.missing, r.nmissing);
+    text_runs_free(&r);
 }
 
 size_t pdf_missing(const struct kp_pdf *d, const uint32_t **cps)
@@ -1063,7 +1071,10 @@ static int load_fonts(struct rp *r)
     r->stage = "loading fonts";
     uint32_t *cps = xmalloc(0x10000 * sizeof *cps);
     int rc = 0;
-    for (int f = 0; f < KP_NFACES && rc == 0; f++) {
+    enum kp_face order[KP_NFACES];
+    font_order(order); /* fallback faces by file, not by slot: the same bytes in any worker */
+    for (int i = 0; i < KP_NFACES && rc == 0; i++) {
+        int f = (int)order[i];
         size_t n = 0;
         for (uint32_t byte = 0; byte < 0x10000 / 8; byte++)
             for (uint32_t bit = 0; r->d->used[f][byte] && bit < 8; bit++)

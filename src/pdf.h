@@ -199,6 +199,9 @@ void pdf_set_password(struct kp_pdf *d, const char *user_pw, const char *owner_p
 /* The code points no face could draw (drawn as U+FFFD), each once, in order
  * of first use. Valid until the next drawing call or pdf_free(). */
 size_t pdf_missing(const struct kp_pdf *d, const uint32_t **cps);
+/* Note the code points of s that no face draws, as drawing s would: for text
+ * cleaned before it is drawn (text_fit's answer has U+FFFD in their place). */
+void pdf_note_missing(struct kp_pdf *d, const char *s);
 
 /* Build the PDF in memory: *data (malloc'd, the caller frees) and *len.
  * Returns 0, or -1 after a KP_ERROR diagnostic (name: what the message calls

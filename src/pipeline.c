@@ -24,6 +24,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,6 +284,28 @@ static void summarize_inputs(const struct kp_data *d, const char *outdir)
 /* ------------------------------------------------------------------ */
 /* Commands                                                            */
 
+/* A [review] history that reaches back before the first month with data:
+ * the charts start at the data (figure.c), so say so. */
+static void note_history(const struct kp_config *c, const struct kp_data *d)
+{
+    int first = d->nmonths;
+    for (int m = 0; m < first; m++)
+        for (size_t p = 0; p < d->npeople && first == d->nmonths; p++)
+            for (size_t k = 0; k < d->ncols && first == d->nmonths; k++)
+                if (isfinite(*data_cell(d, p, m, k)))
+                    first = m;
+    if (c->history <= 0 || first == 0 || first >= d->nmonths)
+        return;
+    char a[8], b[8];
+    month_format(d->m0, a);
+    month_format(d->m0 + first, b);
+    int have = (int)(c->from - d->m0) - first;
+    diag(KP_NOTE, c->path, config_line(c, "review", "history"), 0,
+         "[review] history = %d reaches back to %s, but the data starts in %s: the monthly "
+         "charts start there (%d month%s of history)",
+         c->history, a, b, have < 0 ? 0 : have, have == 1 ? "" : "s");
+}
+
 int pipeline_check(const struct kp_opts *o)
 {
     struct kp_data d;
@@ -290,6 +313,7 @@ int pipeline_check(const struct kp_opts *o)
     if (!c)
         return diag_status();
     summarize_inputs(&d, NULL);
+    note_history(c, &d);
     diag(KP_NOTE, c->path, 0, 0, "config OK: %zu KPIs, %zu roles, %zu people in %zu teams",
          c->nkpis, c->nroles, d.npeople, d.nteams);
     data_free(&d);

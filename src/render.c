@@ -28,7 +28,7 @@
 struct line {
     long long off;
     size_t len;
-    char *id, *team;
+    char *id, *team, *lang;
 };
 
 /* A job is one person's review, or a whole team: every member's review
@@ -74,6 +74,8 @@ struct render {
     double t0;
     int last_pct;
     int bad_index;
+    int missing_docs;     /* worker: documents of this job with undrawable characters */
+    size_t missing_total; /* parent: summed over the jobs */
 };
 
 /* ------------------------------------------------------------------ */
@@ -123,6 +125,7 @@ static int index_line(void *arg, const char *line, size_t len, long long off)
         l->off = off, l->len = len - (size_t)strip_comma(line, len);
         l->id = xstrdup(r->id);
         l->team = xstrdup(r->team ? r->team : "");
+        l->lang = xstrdup(r->lang ? r->lang : "");
         record_free(r);
     } else {
         xgrow(&R->groups, &R->cap_groups, R->ngroups + 1, sizeof *R->groups);
@@ -147,6 +150,44 @@ static int meta_matches(const struct render *R)
 
 static void index_people(struct render *R);
 
+static long find_person(const struct render *R, const char *id);
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A team packet is in its members' majority language; on a tie, or with
+ * no members, in [review] language (#15.6). */
+static void team_langs(struct render *R)
+{
+    for (size_t g = 0; g < R->ngroups; g++) {
+        struct kp_record *t = R->groups[g];
+        if (t->kind != KP_REC_TEAM)
+            continue;
+        const char **v = xcalloc(t->nmembers + 1, sizeof *v), *best = NULL;
+        size_t n = 0, nbest = 0, tie = 0;
+        for (size_t m = 0; m < t->nmembers; m++) {
+            long p = find_person(R, t->members[m].rep_id);
+            if (p >= 0 && *R->people[p].lang)
+                v[n++] = R->people[p].lang;
+        }
+        qsort(v, n, sizeof *v, str_cmp);
+        for (size_t i = 0, j; i < n; i = j) {
+            for (j = i; j < n && strcmp(v[j], v[i]) == 0; j++)
+                ;
+            if (j - i > nbest)
+                best = v[i], nbest = j - i, tie = 0;
+            else if (j - i == nbest)
+                tie = 1;
+        }
+        char *lang = xstrdup(best && !tie ? best : R->cfg->language);
+        free(t->lang);
+        t->lang = lang;
+        free(v);
+    }
+}
+
 static int load_index(struct render *R)
 {
     int err = sys_each_line(R->json, index_line, R);
@@ -158,6 +199,7 @@ static int load_index(struct render *R)
     if (R->bad_index)
         return -1;
     index_people(R);
+    team_langs(R);
     if (!R->have_meta) {
         diag(KP_FATAL, R->json, 0, 0, "not a kpipress results file: run kpipress compute again");
         return -1;
@@ -372,7 +414,11 @@ static void worker_fini(void *arg)
     figures_free(R->ts.figures);
 }
 
-static void report_missing(const struct kp_pdf *doc, const char *who)
+/* A document with code points no face has (bundled or installed): a
+ * warning naming the document, the person (or team) and the code points;
+ * counted for the run's closing output. */
+static void report_missing(struct render *R, const struct kp_pdf *doc, const char *doc_path,
+                           const struct kp_record *r)
 {
     const uint32_t *cps;
     size_t n = pdf_missing(doc, &cps);
@@ -381,9 +427,13 @@ static void report_missing(const struct kp_pdf *doc, const char *who)
     struct kp_buf b = {0};
     for (size_t i = 0; i < n && i < 8; i++)
         buf_printf(&b, "%sU+%04X", i ? ", " : "", (unsigned)cps[i]);
-    diag(KP_WARN, NULL, 0, 0, "%s: no font has %s%s; drawn as \xEF\xBF\xBD", who, b.s,
-         n > 8 ? ", …" : "");
+    diag(KP_WARN, doc_path, 0, 0,
+         "%s %s (%s): no font has %s%s (neither a bundled one nor an installed one that can be "
+         "drawn without shaping); drawn as \xEF\xBF\xBD",
+         r->kind == KP_REC_PERSON ? "the review of" : "the packet of", r->id,
+         r->name ? r->name : r->id, b.s, n > 8 ? ", …" : "");
     buf_free(&b);
+    R->missing_docs++;
 }
 
 /* Where a worker's time goes, summed by the parent for KPIPRESS_TIMINGS=1:
@@ -419,7 +469,7 @@ static struct kp_pdf *build_review(struct render *R, size_t person, struct kp_re
     R->ms[ST_CHARTS] += dc;
     R->ms[ST_LAYOUT] += sys_clock_ms() - t1 - dc;
     typeset_info(&R->ts, doc, r);
-    report_missing(doc, r->id);
+    report_missing(R, doc, R->paths ? R->paths[person] : NULL, r); /* none: a mail copy */
     if (rec)
         *rec = r;
     else
@@ -490,7 +540,7 @@ static void parts_free(struct parts *ps)
 
 /* The packet's head (cover, summary) rendered as part 0. Returns 0 or -1. */
 static int packet_head(struct render *R, const struct kp_record *t, const char *path,
-                       struct parts *ps)
+                       size_t which, struct parts *ps)
 {
     struct kp_record **teams = xcalloc(R->nteams + 1, sizeof *teams);
     for (size_t k = 0; k < R->nteams; k++)
@@ -502,7 +552,7 @@ static int packet_head(struct render *R, const struct kp_record *t, const char *
     R->ms[ST_CHARTS] += dc;
     R->ms[ST_LAYOUT] += sys_clock_ms() - t0 - dc;
     typeset_info(&R->ts, head, t);
-    report_missing(head, t->id);
+    report_missing(R, head, R->paths ? R->paths[which] : NULL, t);
     char *data = NULL;
     size_t len = 0;
     int rc = render_doc(R, head, path, &data, &len);
@@ -551,7 +601,7 @@ static int team_job(struct render *R, const struct job *j, struct kp_buf *result
     struct parts ps = {0};
     ps.v = xcalloc(t->nmembers + 1, sizeof *ps.v);
     ps.own = xcalloc(4 * t->nmembers + 1, sizeof *ps.own); /* data, path, title, label */
-    int bad = packet_head(R, t, path, &ps) != 0;
+    int bad = packet_head(R, t, path, which, &ps) != 0;
     for (size_t m = 0; m < t->nmembers; m++) { /* in the team's rank order */
         long p = find_person(R, t->members[m].rep_id);
         if (p >= 0)
@@ -582,7 +632,9 @@ static int worker_job(void *arg, size_t job, struct kp_buf *result)
     long before = diag_count(KP_ERROR) + diag_count(KP_SYSERR);
     long sys_before = diag_count(KP_SYSERR);
     memset(R->ms, 0, sizeof R->ms);
+    R->missing_docs = 0;
     int st = worker_job_run(R, j, result);
+    buf_printf(result, "M:%d ", R->missing_docs);
     buf_printf(result, "T:%.3f:%.3f:%.3f:%.3f:%.3f ", R->ms[0], R->ms[1], R->ms[2], R->ms[3],
                R->ms[4]);
     /* 3: a system error (a full disk): the run's status is 3, as the
@@ -669,6 +721,12 @@ static void job_done(void *arg, size_t job, int status, const char *result)
         diag_raise(KP_SYSERR);
     const char *p = result;
     while (*p) {
+        if (p[0] == 'M' && p[1] == ':') {
+            R->missing_total += strtoul(p + 2, NULL, 10);
+            p += strcspn(p, " ");
+            p += *p == ' ';
+            continue;
+        }
         if (p[0] == 'T' && p[1] == ':') {
             double v[ST_COUNT] = {0};
             if (sscanf(p, "T:%lf:%lf:%lf:%lf:%lf", &v[0], &v[1], &v[2], &v[3], &v[4]) == 5)
@@ -889,7 +947,7 @@ static void org_packet(struct render *R)
 static void render_free(struct render *R)
 {
     for (size_t i = 0; i < R->npeople; i++)
-        free(R->people[i].id), free(R->people[i].team);
+        free(R->people[i].id), free(R->people[i].team), free(R->people[i].lang);
     free(R->people);
     free(R->by_id);
     for (size_t i = 0; R->paths && i < R->npeople + R->nteams; i++)
@@ -939,6 +997,12 @@ int render_run(const struct kp_config *cfg, const struct kp_render_opts *o)
         diag(KP_NOTE, NULL, 0, 0, "%zu documents (%zu pages, %.1f MB) in %.2f s = %.1f/s%s%s",
              R.ok, R.pages, (double)R.bytes / 1e6, dt, dt > 0 ? (double)R.ok / dt : 0,
              R.failed ? "; not written: " : "", R.failed ? "see above" : "");
+        if (R.missing_total)
+            diag(KP_WARN, NULL, 0, 0,
+                 "%zu document%s ha%s characters no font has, drawn as \xEF\xBF\xBD: see the "
+                 "warnings above",
+                 R.missing_total, R.missing_total == 1 ? "" : "s",
+                 R.missing_total == 1 ? "s" : "ve");
         diag(KP_NOTE, NULL, 0, 0, "peak memory: %.1f MB (parent), %.1f MB (largest worker)",
              sys_peak_rss_kb(0) / 1024.0, sys_peak_rss_kb(1) / 1024.0);
         const char *t = getenv("KPIPRESS_TIMINGS");

@@ -47,7 +47,7 @@ static int face_for(uint32_t cp, int bold)
         return (int)latin;
     if (font_has(KP_FACE_CJK, cp))
         return KP_FACE_CJK;
-    return -1;
+    return font_fallback(cp); /* an installed font, through fontconfig; or -1 */
 }
 
 static void add_glyph(struct clean *c, uint32_t cp, int face)
@@ -128,7 +128,7 @@ void text_runs(struct kp_runs *r, const char *s, size_t n, int bold)
             xgrow(&r->v, &cap, r->n + 1, sizeof *r->v);
             last = &r->v[r->n++];
             last->face = (enum kp_face)g->face;
-            last->fake_bold = bold && g->face == KP_FACE_CJK;
+            last->fake_bold = bold && g->face >= KP_FACE_CJK; /* no bold face of its own */
             last->off = g->off;
             last->len = 0;
             last->units = 0;

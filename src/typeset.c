@@ -60,6 +60,7 @@ static void text_fitted(struct flow *f, double x, double y, double size, int bol
 {
     double got;
     char *t = text_fit(s, KP_TEXT_NUL, size, size * 0.8, bold, width, &got);
+    pdf_note_missing(f->doc, s); /* t has U+FFFD for them */
     text_at(f, x, y, got, bold, rgb, a, t);
     free(t);
 }
@@ -145,12 +146,43 @@ static void kpi_value(const struct flow *f, size_t i, double v, struct kp_buf *o
     lang_value(f->lang, out, k->format, k->decimals, v, f->ts->meta->currency);
 }
 
+/* v against the KPI's target, under the display rule (lang_value_vs). */
+static void kpi_value_vs(const struct flow *f, size_t i, double v, double target,
+                         struct kp_buf *out)
+{
+    const struct kp_kpi_def *k = kdef(f, i);
+    lang_value_vs(f->lang, out, k->format, k->decimals, v, target, f->ts->meta->currency);
+}
+
+/* Attainment as the documents show it: value/target (target/value when
+ * lower is better), not capped; NaN when there is none. */
+static double attainment_of(const struct flow *f, size_t i, const struct kp_kpival *v)
+{
+    int lower = kdef(f, i)->lower_better;
+    if (isnan(v->value) || isnan(v->target) || v->target == 0 || (lower && v->value == 0))
+        return NAN;
+    return lower ? v->target / v->value : v->value / v->target;
+}
+
 static const struct kp_band *band_of(const struct kp_config *c, const char *id)
 {
     for (size_t i = 0; i < c->nbands; i++)
         if (str_eq(c->bands[i].id, id))
             return &c->bands[i];
     return NULL;
+}
+
+/* A composite score (one decimal), never printed as the min of a band it
+ * has not reached (the display rule, lang_value_vs): 84.96 is "84.96" beside
+ * band b, not "85.0" beside a band that starts at 85. */
+static void composite_text(const struct flow *f, double v, struct kp_buf *out)
+{
+    const struct kp_config *c = f->ts->cfg;
+    double next = NAN;
+    for (size_t i = 0; i < c->nbands; i++)
+        if (c->bands[i].min > v && (isnan(next) || c->bands[i].min < next))
+            next = c->bands[i].min;
+    lang_value_vs(f->lang, out, KP_FMT_NUMBER, 1, v, next, NULL);
 }
 
 static const char *role_label(const struct flow *f, const char *role)
@@ -334,10 +366,10 @@ static void alert_text(const struct flow *f, const struct kp_alert *a, struct kp
     struct kp_buf v = {0}, mon = {0};
     const char *kpi = a->kpi >= 0 ? kpi_label(f, (size_t)a->kpi) : "";
     const char *kind = a->kind ? a->kind : ""; /* null in an edited results.json */
-    if (strcmp(kind, "drop") == 0)
-        lang_percent(f->lang, &v, fabs(a->value), 0);
-    else if (strcmp(kind, "idle") != 0)
-        lang_percent(f->lang, &v, a->value, 0);
+    if (strcmp(kind, "drop") == 0) /* never printed as its threshold */
+        lang_value_vs(f->lang, &v, KP_FMT_PERCENT, 0, fabs(a->value), a->threshold, NULL);
+    else if (strcmp(kind, "idle") != 0) /* pace, below: a share of the target */
+        lang_attainment_vs(f->lang, &v, a->value, a->threshold);
     if (a->month)
         lang_month(f->lang, &mon, a->month);
     char *s = fill(L(f, "alert", kind), "kpi", kpi, "value", v.s ? v.s : "", "month",
@@ -363,7 +395,7 @@ static void summary(struct flow *f)
     double bx = f->left + 12, bw = 118;
     fill_rect(f, bx, bottom + 12, bw, h - 24, 6, bc);
     struct kp_buf s = {0};
-    lang_number(f->lang, &s, r->composite, 1);
+    composite_text(f, r->composite, &s);
     text_at(f, bx + bw / 2, bottom + 40, 24, 1, C_WHITE, KP_MIDDLE, s.s);
     buf_reset(&s);
     const char *bl = band ? text_get(band->label, band->nlabel, lang_code(f->lang), band->id)
@@ -488,22 +520,20 @@ static const char *status_of(const struct flow *f, size_t i, unsigned *rgb)
 static void row_cells(const struct flow *f, size_t i, struct kp_buf cells[NCOLS])
 {
     const struct kp_kpival *v = &f->r->kpis[i];
-    kpi_value(f, i, v->value, &cells[COL_ACTUAL]);
+    kpi_value_vs(f, i, v->value, v->target, &cells[COL_ACTUAL]);
     if (isnan(v->target))
         buf_adds(&cells[COL_TARGET], "–");
     else
         kpi_value(f, i, v->target, &cells[COL_TARGET]);
-    double att = NAN;
-    if (!isnan(v->value) && !isnan(v->target) && v->target != 0 && v->value != 0)
-        att = kdef(f, i)->lower_better ? v->target / v->value : v->value / v->target;
+    double att = attainment_of(f, i, v);
     if (isnan(att))
         buf_adds(&cells[COL_ATT], "–");
     else
-        lang_percent(f->lang, &cells[COL_ATT], att, 0);
+        lang_attainment(f->lang, &cells[COL_ATT], att);
     if (isnan(v->points) || v->status != KP_ST_OK)
         buf_adds(&cells[COL_POINTS], "–");
     else
-        lang_number(f->lang, &cells[COL_POINTS], v->points, 1);
+        lang_value_vs(f->lang, &cells[COL_POINTS], KP_FMT_NUMBER, 1, v->points, 100, NULL);
     if (v->weight > 0)
         lang_percent(f->lang, &cells[COL_WEIGHT], v->weight / 100, 0);
     else
@@ -589,13 +619,28 @@ static void kpi_notes(struct flow *f)
         if (v->status != KP_ST_INSUFFICIENT)
             continue;
         struct kp_buf n = {0}, m = {0};
-        lang_number(f->lang, &n, v->sample, 0);
+        lang_value_vs(f->lang, &n, KP_FMT_NUMBER, 0, v->sample, kdef(f, i)->min_sample, NULL);
         lang_number(f->lang, &m, kdef(f, i)->min_sample, 0);
         char *s = fill(L(f, "table", "note_insufficient"), "kpi", kpi_label(f, i), "sample", n.s,
                        "min", m.s);
         buf_printf(&b, "%s%s", b.len ? " " : "", s);
         free(s);
         buf_free(&n), buf_free(&m);
+    }
+    /* Attainment is shown as achieved; the points it gives are capped. */
+    double cap = f->ts->cfg->cap;
+    for (size_t i = 0; i < f->ts->meta->nkpis && cap > 0 && !isnan(cap); i++) {
+        const struct kp_kpival *v = &f->r->kpis[i];
+        if (v->status == KP_ST_OK && v->weight > 0 && attainment_of(f, i, v) > cap) {
+            struct kp_buf c = {0}, p = {0};
+            lang_attainment(f->lang, &c, cap);
+            lang_number(f->lang, &p, cap * 100, 0);
+            char *s = fill(L(f, "table", "note_cap"), "cap", c.s, "points", p.s, NULL, NULL);
+            buf_printf(&b, "%s%s", b.len ? " " : "", s);
+            free(s);
+            buf_free(&c), buf_free(&p);
+            break;
+        }
     }
     if (b.len) {
         struct kp_textstyle st = style(7.5, 0, C_MUTED);
@@ -790,7 +835,7 @@ static void leaderboard(struct flow *f, const struct kp_record *team)
         char *anon = fill(L(f, "summary", "colleague"), "n", rank, NULL, NULL, NULL, NULL);
         const char *who = self || mode == 2 ? m->name : anon;
         struct kp_buf c = {0};
-        lang_number(f->lang, &c, m->composite, 1);
+        composite_text(f, m->composite, &c);
         if (self)
             fill_rect(f, f->left, f->y - 13, f->right - f->left, 13, 0, KP_RGB(C_PANEL));
         text_at(f, f->left + 4, f->y - 9.5, 8.5, self, C_TEXT, KP_START, m->rank ? rank : "–");
@@ -825,8 +870,11 @@ static void footers(struct flow *f)
     lang_date(f->lang, &date, f->ts->meta->doc_date);
     char *conf = f->packet ? fill(L(f, "packet", "confidential"), "team", f->r->name, NULL, NULL,
                                   NULL, NULL)
-                           : fill(themed(f, "confidential", "doc", "confidential"), "name", f->r->name, NULL, NULL,
-                                  NULL, NULL);
+                           : fill(themed(f, "confidential", "doc",
+                                         f->r->manager_id && *f->r->manager_id
+                                             ? "confidential"
+                                             : "confidential_own"), /* no manager */
+                                  "name", f->r->name, NULL, NULL, NULL, NULL);
     char *gen = fill(L(f, "doc", "generated"), "date", date.s, NULL, NULL, NULL, NULL);
     char *id = fill(L(f, "doc", "docid"), "id", docid, NULL, NULL, NULL, NULL);
     double third = (f->right - f->left) / 3;
@@ -945,15 +993,16 @@ static void packet_kpis(struct flow *f, const struct kp_record *t, const char *t
             continue;
         flow_need(f, 16);
         struct kp_buf a = {0}, b = {0}, c = {0};
-        kpi_value(f, i, v->value, &a);
+        kpi_value_vs(f, i, v->value, v->target, &a);
         if (isnan(v->target))
             buf_adds(&b, "–");
         else
             kpi_value(f, i, v->target, &b);
-        if (isnan(v->ratio))
+        double att = attainment_of(f, i, v);
+        if (isnan(att))
             buf_adds(&c, "–");
         else
-            lang_percent(f->lang, &c, v->ratio, 0);
+            lang_attainment(f->lang, &c, att);
         text_fitted(f, f->left + 4, f->y - 11, 9, 0, C_TEXT, KP_START, w * 0.42, kpi_label(f, i));
         text_at(f, f->left + w * xs[1] - 6, f->y - 11, 9, 1, C_TEXT, KP_END, a.s);
         text_at(f, f->left + w * xs[2] - 6, f->y - 11, 9, 0, C_TEXT, KP_END, b.s);
@@ -983,7 +1032,7 @@ static void packet_members(struct flow *f, const struct kp_record *t)
         if (m->rank)
             snprintf(rank, sizeof rank, "%d", m->rank);
         struct kp_buf c = {0};
-        lang_number(f->lang, &c, m->composite, 1);
+        composite_text(f, m->composite, &c);
         const struct kp_band *band = band_of(f->ts->cfg, m->band);
         text_at(f, f->left + 4, f->y - 11, 9, 0, C_TEXT, KP_START, rank);
         text_fitted(f, f->left + w * xs[1] + 4, f->y - 11, 9, 0, C_TEXT, KP_START, w * 0.34,
@@ -1061,8 +1110,8 @@ static void org_teams(struct flow *f, struct kp_record *const *teams, size_t nte
         flow_need(f, 16);
         struct kp_buf n = {0}, c = {0}, a = {0};
         buf_printf(&n, "%d", t->scope);
-        lang_number(f->lang, &c, t->composite, 1);
-        kpi_value(f, 0, t->kpis[0].value, &a);
+        composite_text(f, t->composite, &c);
+        kpi_value_vs(f, 0, t->kpis[0].value, t->kpis[0].target, &a);
         text_fitted(f, f->left + 4, f->y - 11, 9, 0, C_TEXT, KP_START, w * 0.55, t->name);
         text_at(f, f->left + w * xs[1] - 6, f->y - 11, 9, 0, C_TEXT, KP_END, n.s);
         text_at(f, f->left + w * xs[2] - 6, f->y - 11, 9, 1, C_TEXT, KP_END, c.s);

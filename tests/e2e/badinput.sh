@@ -68,7 +68,7 @@ kp run -q -c review.ini --roster r.csv -o out-roster
 t_rc "roster problems: exit 1" 1
 t_grep "duplicate rep_id: message" '^kpipress: r.csv:6: error: duplicate rep_id "R1" \(first at line 3\)$' "$T/out"
 t_grep "duplicate rep_id: rejects row" '^r.csv,6,"duplicate rep_id ""R1"" \(first at line 3\)",' out-roster/rejects.csv
-t_grep "unknown role: message" '^kpipress: r.csv:7: error: unknown role "astronaut" \(known roles: ae, kam, channel, support, manager\)$' "$T/out"
+t_grep "unknown role: message" '^kpipress: r.csv:7: error: unknown role "astronaut" \(known roles: ae \(aliases AE, 直销代表\), kam \(aliases KAM, 大客户经理\), channel \(aliases 渠道经理\), support \(aliases 销售支持\), manager \(aliases 销售经理\)\)$' "$T/out"
 t_grep "unknown role: rejects row" '^r.csv,7,"unknown role ""astronaut""' out-roster/rejects.csv
 t_grep "unknown manager: message" '^kpipress: r.csv:8: error: unknown manager_id "GHOST" for R6 \(not in r.csv\); kept without a manager$' "$T/out"
 t_grep "manager cycle: message" '^kpipress: r.csv:9: error: manager cycle C1 -> C2 -> C1: their manager links were removed$' "$T/out"

@@ -592,7 +592,7 @@ static void test_pacing(void **state)
                                 "pace for 33: that takes about 12 visits a month for the rest "
                                 "of this quarter.\n"));
     assert_non_null(strstr(got, "reality|attainment|Quota attainment: 95.0% against a target of "
-                                "100.0%, 95.0% of target, 5.0 points short. On the current pace "
+                                "100.0%, 95% of target, 5.0 points short. On the current pace "
                                 "it ends this quarter at 90.0%.\n"));
     free(got);
     coach_free(c);
@@ -706,6 +706,15 @@ static void allow_percent(struct chk *c, double v)
     struct kp_buf b = {0};
     if (!isnan(v))
         lang_percent(c->l, &b, v, 1);
+    allow(c, &b);
+}
+
+/* An attainment as every document shows it (lang_attainment). */
+static void allow_attainment(struct chk *c, double v)
+{
+    struct kp_buf b = {0};
+    if (!isnan(v))
+        lang_attainment(c->l, &b, v);
     allow(c, &b);
 }
 
@@ -856,7 +865,12 @@ static void allow_kpi(struct chk *c, const char *csv, size_t k)
     allow_value(c, d, v->projected);
     for (int i = 0; i < c->r->meta.nmonths; i++)
         allow_value(c, d, v->series[i]);
-    allow_percent(c, d->lower_better ? T / V : V / T);
+    allow_attainment(c, d->lower_better ? T / V : V / T);
+    if (!isnan(V) && !isnan(T)) { /* the value against its target (display rule) */
+        struct kp_buf b = {0};
+        lang_value_vs(c->l, &b, d->format, d->decimals, V, T, c->r->meta.currency);
+        allow(c, &b);
+    }
     allow_aim(c, d, V, T);
     allow_aim(c, d, V, v->group_value);
     /* Stretch (docs/coaching.md): 10% beyond today (while pacing: beyond
@@ -900,7 +914,7 @@ static void allow_person(struct chk *c, const char *csv)
     }
     for (size_t i = 0; i < c->p->nalerts; i++) {
         allow_percent(c, fabs(c->p->alerts[i].value));
-        allow_percent(c, c->p->alerts[i].value);
+        allow_attainment(c, c->p->alerts[i].value);
     }
     allow_number(c, c->len, 0);
     allow_number(c, c->p->scope - 1, 0);

@@ -197,6 +197,40 @@ static void test_subset_latin(void **state)
 
 /* A missing font folder: KP_FATAL naming the file. Runs first, in a child
  * process, before any test has loaded the set (it loads once per process). */
+/* Fallback faces through fontconfig (#15.5). DejaVu Sans (fonts-dejavu-core,
+ * scripts/deps.sh test) has Armenian, which the bundled faces lack. */
+#define DEJAVU "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+static void test_fallback(void **state)
+{
+    (void)state;
+    assert_int_equal(font_fallback(0x1F600), -1); /* emoji: above the BMP */
+    assert_int_equal(font_fallback(0x0930), -1);  /* Devanagari: needs shaping */
+    assert_int_equal(font_fallback(0x05D0), -1);  /* Hebrew: right to left */
+    assert_int_equal(font_fallback(0x0301), -1);  /* a combining mark */
+    if (access(DEJAVU, R_OK) != 0) {
+        skip(); /* the test fonts are not installed */
+        return;
+    }
+    assert_false(font_has(KP_FACE_SANS, 0x0531) || font_has(KP_FACE_CJK, 0x0531)); /* Ա */
+    int f = font_fallback(0x0531);
+    assert_true(f >= KP_FACE_FALLBACK && f < KP_NFACES);
+    assert_non_null(strstr(font_label((enum kp_face)f), "DejaVu"));
+    assert_true(font_has((enum kp_face)f, 0x0531));
+    assert_true(font_advance((enum kp_face)f, 0x0531) > 0);
+    assert_int_equal(font_fallback(0x0531), f); /* asked once, the same answer */
+    assert_int_equal(font_fallback(0x0561), f); /* ա: the same face, no new slot */
+    char *data = NULL;
+    size_t len = 0;
+    uint32_t cps[] = {0x0531, 0x0561};
+    assert_int_equal(font_subset((enum kp_face)f, cps, 2, &data, &len), 0);
+    assert_true(len > 0 && len < 20000);
+    free(data);
+    enum kp_face order[KP_NFACES];
+    font_order(order);
+    assert_int_equal(order[0], KP_FACE_SANS);
+    assert_int_equal(order[2], KP_FACE_CJK);
+}
+
 static void test_init_fails(void **state)
 {
     (void)state;
@@ -230,4 +264,5 @@ UNIT_MAIN(cmocka_unit_test(test_init_fails), cmocka_unit_test_setup(test_coverag
           cmocka_unit_test_setup(test_advance, setup), cmocka_unit_test_setup(test_label, setup),
           cmocka_unit_test_setup(test_subset, setup),
           cmocka_unit_test_setup(test_subset_cmap, setup),
-          cmocka_unit_test_setup(test_subset_latin, setup))
+          cmocka_unit_test_setup(test_subset_latin, setup),
+          cmocka_unit_test_setup(test_fallback, setup))

@@ -59,6 +59,38 @@ static void test_numbers(void **state)
     FMT(lang_value(en, &b_, KP_FMT_SCORE, -1, 4.456, NULL), "4.46");
 }
 
+/* The display rule (#15.4): a value that is not its target never prints as
+ * its target; one more decimal until the texts differ. */
+static void test_display_rule(void **state)
+{
+    (void)state;
+    FMT(lang_attainment(en, &b_, 0.9964), "99.6%");     /* was "100%" beside "below target" */
+    FMT(lang_attainment(en, &b_, 0.99996), "99.996%");
+    FMT(lang_attainment(en, &b_, 1.004), "100.4%");
+    FMT(lang_attainment(en, &b_, 1.0), "100%");
+    FMT(lang_attainment(en, &b_, 1 - 1e-12), "100%"); /* the status calls it on target too */
+    FMT(lang_attainment(en, &b_, 2.5143), "251%");    /* not capped */
+    FMT(lang_attainment(en, &b_, 0.95), "95%");
+    FMT(lang_attainment(zh, &b_, 0.9964), "99.6%");
+    FMT(lang_attainment(en, &b_, NAN), "n/a");
+    FMT(lang_value_vs(en, &b_, KP_FMT_PERCENT, -1, 0.94961, 0.95, NULL), "94.96%");
+    FMT(lang_value_vs(en, &b_, KP_FMT_PERCENT, -1, 0.947, 0.95, NULL), "94.7%");
+    FMT(lang_value_vs(en, &b_, KP_FMT_DAYS, 0, 45.3, 45, NULL), "45.3 days");
+    FMT(lang_value_vs(en, &b_, KP_FMT_NUMBER, 0, 29.6, 30, NULL), "29.6");
+    FMT(lang_value_vs(en, &b_, KP_FMT_CURRENCY, -1, 99999.6, 100000, "$"), "$99,999.6");
+    FMT(lang_value_vs(en, &b_, KP_FMT_CURRENCY, -1, 1234, 100000, "$"), "$1,234");
+    FMT(lang_value_vs(en, &b_, KP_FMT_NUMBER, 1, 99.96, 100, NULL), "99.96");
+    FMT(lang_value_vs(en, &b_, KP_FMT_SCORE, -1, 4.4999, NAN, NULL), "4.50");
+    /* an alert "below 90%": a share of 89.96% is not "90%" */
+    FMT(lang_attainment_vs(en, &b_, 0.8996, 0.9), "89.96%");
+    FMT(lang_attainment_vs(en, &b_, 0.85, 0.9), "85%");
+    FMT(lang_attainment_vs(en, &b_, 0.9964, NAN), "99.6%");
+    assert_int_equal(lang_decimals_vs(99.6, 100, 0), 1);
+    assert_int_equal(lang_decimals_vs(100, 100, 0), 0);
+    assert_int_equal(lang_decimals_vs(-0.3, 0.2, 0), 1); /* "-0" is "0" */
+    assert_int_equal(lang_decimals_vs(99.99999, 100, 0), 5);
+}
+
 static void test_dates(void **state)
 {
     (void)state;
@@ -128,6 +160,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_display_rule),
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_fill),
         cmocka_unit_test(test_incomplete_language),

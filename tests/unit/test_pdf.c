@@ -981,7 +981,7 @@ static void test_timing(void **state)
         }
     }
     text_runs_free(&r);
-    for (int f = 0; f < KP_NFACES; f++) {
+    for (int f = 0; f < KP_FACE_FALLBACK; f++) { /* the bundled faces */
         t0 = now_ms();
         for (int i = 0; i < n; i++) {
             assert_int_equal(font_subset((enum kp_face)f, cps[f], nc[f], &data, &len), 0);

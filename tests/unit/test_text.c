@@ -8,6 +8,7 @@
 
 #include <iconv.h>
 #include <math.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,26 @@ static void test_missing(void **state)
         text_missing("x\xE0\xB8\x81\xE0\xB8\x81y\xF0\x9F\x98\x80", KP_TEXT_NUL, &first), 2);
     assert_int_equal(first, 0x0E01);
     assert_int_equal(text_missing("\xF0\x9F\x98\x80", KP_TEXT_NUL, NULL), 1);
+}
+
+/* A character only an installed font has is drawn with it, not replaced
+ * (#15.5); bold has no face of its own there: fill and stroke. */
+static void test_fallback_runs(void **state)
+{
+    (void)state;
+    if (access("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", R_OK) != 0) {
+        skip();
+        return;
+    }
+    struct kp_runs r;
+    text_runs(&r, "\xD4\xB1\xD6\x80\xD5\xA1\xD5\xB4 P", KP_TEXT_NUL, 1); /* Արամ P */
+    assert_int_equal(r.nmissing, 0);
+    assert_int_equal(r.n, 2);
+    assert_true(r.v[0].face >= KP_FACE_FALLBACK);
+    assert_true(r.v[0].fake_bold);
+    assert_int_equal(r.v[1].face, KP_FACE_SANS_BOLD);
+    text_runs_free(&r);
+    assert_int_equal(text_missing("Ana \xE2\x98\x82", KP_TEXT_NUL, NULL), 0); /* ☂ */
 }
 
 static void test_invalid(void **state)
@@ -326,6 +347,7 @@ static void test_to_winansi(void **state)
 }
 
 UNIT_MAIN(cmocka_unit_test_setup(test_runs, setup), cmocka_unit_test_setup(test_missing, setup),
+          cmocka_unit_test_setup(test_fallback_runs, setup),
           cmocka_unit_test_setup(test_invalid, setup), cmocka_unit_test_setup(test_width, setup),
           cmocka_unit_test_setup(test_break_latin, setup),
           cmocka_unit_test_setup(test_break_newlines, setup),
