@@ -389,7 +389,7 @@ static double sum_targets_w(const struct kp_compute *k, const size_t *people, co
     for (size_t i = 0; i < n; i++) {
         double t = k->own_t[people[i] * k->nk + (size_t)kpi];
         if (!isnan(t) && counts_for_sum(k, people[i], kpi, all))
-            ksum(&s, &c, w && w[i] != 1 ? t * w[i] : t), any = 1;
+            ksum(&s, &c, w && w[i] != 1 ? R12(t * w[i]) : t), any = 1;
     }
     return any ? R15(s + c) : NAN;
 }
@@ -570,11 +570,12 @@ static void employment(struct kp_compute *k)
 }
 
 /* A window target t of an additive KPI for the part of the window employed:
- * t × Σ (employed × ramp) / W. The full target when employed throughout. */
+ * t × Σ (employed × ramp) / W (a derived figure: 12 digits). The full
+ * target when employed throughout. */
 static double prorated(const struct kp_compute *k, size_t p, double t)
 {
     double W = (double)(k->w1 - k->w0 + 1);
-    return isnan(t) || k->eshare[p] == W ? t : R15(t * k->eshare[p] / W);
+    return isnan(t) || k->eshare[p] == W ? t : R12(t * k->eshare[p] / W);
 }
 
 static int is_group_kpi(const struct kp_compute *k, size_t i)
@@ -1418,7 +1419,7 @@ static void explain_employment(const struct kp_compute *k, size_t p, int kpi, st
     double full = k->own_full[x];
     buf_printf(out, "  own target = full target × Σ share / W = %s × %s / %d = %s%s\n",
                num(full).s, num(R12(k->eshare[p])).s, W,
-               num(isnan(full) ? NAN : R15(full * k->eshare[p] / W)).s,
+               num(isnan(full) ? NAN : R12(full * k->eshare[p] / W)).s,
                isnan(k->own_t[x]) && !isnan(full) ? ": no target (left out of the composite)" : "");
 }
 
