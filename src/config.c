@@ -121,7 +121,7 @@ static const struct rule schema[] = {
     {"crm", "team_list"}, {"crm", "name"}, {"crm", "manager"}, {"crm", "team"},
     {"crm", "role"}, {"crm", "default_role"}, {"crm", "manager_role"},
     {"crm", "leaders_team"}, {"crm", "email"}, {"crm", "locale"}, {"crm", "hire_date"},
-    {"crm", "id"},
+    {"crm", "id"}, {"crm", "end_date"},
     {"derive.*", "deals"}, {"derive.*", "date"}, {"derive.*", "value"}, {"derive.*", "where"},
 };
 
