@@ -249,8 +249,11 @@ static void tenure(const struct flow *f, struct kp_buf *out)
         return;
     }
     int y0, m0, d0, y1, m1, d1;
+    long until = f->ts->meta->as_of, ended; /* a leaver's tenure ends with their end_date */
+    if (!str_empty(f->r->end_date) && date_parse(f->r->end_date, &ended) == 0 && ended < until)
+        until = ended;
     date_split(hired, &y0, &m0, &d0);
-    date_split(f->ts->meta->as_of, &y1, &m1, &d1);
+    date_split(until, &y1, &m1, &d1);
     int months = (y1 - y0) * 12 + (m1 - m0) - (d1 < d0);
     char a[16], b[16];
     snprintf(a, sizeof a, "%d", months / 12);

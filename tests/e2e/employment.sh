@@ -51,6 +51,8 @@ t_grep "J1's review: when they joined and the share of the full targets" \
 t_grep "T1's review names both teams" 'Teams: East, until April 2026; then West' \
     "$d/out/reviews/West/T1.txt"
 t_grep "L1's review: left" 'Left 20 May 2026.*66.7%' "$d/out/reviews/East/L1.txt"
+t_grep "L1's tenure ends with her end_date (6 yr 4 mo, not 6 yr 5 mo)" '6 yr 4 mo' \
+    "$d/out/reviews/East/L1.txt"
 t_grep "Z1's review says why visits and revenue have no target" \
     'No target for visits, revenue: nothing of the full target falls in the months employed' \
     "$d/out/reviews/West/Z1.txt"
