@@ -1417,9 +1417,8 @@ static void explain_employment(const struct kp_compute *k, size_t p, int kpi, st
         buf_printf(out, "  share %s\n", num(R12(e * r)).s);
     }
     double full = k->own_full[x];
-    buf_printf(out, "  own target = full target × Σ share / W = %s × %s / %d = %s%s\n",
-               num(full).s, num(R12(k->eshare[p])).s, W,
-               num(isnan(full) ? NAN : R12(full * k->eshare[p] / W)).s,
+    buf_printf(out, "  own target = full target × Σ share / W = %s × %s / %d = %s%s\n", num(full).s,
+               num(R12(k->eshare[p])).s, W, num(isnan(full) ? NAN : R12(full * k->eshare[p] / W)).s,
                isnan(k->own_t[x]) && !isnan(full) ? ": no target (left out of the composite)" : "");
 }
 

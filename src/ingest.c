@@ -777,8 +777,8 @@ static int outside_employment(struct kp_ingest *in, const struct kp_csvrec *rec,
         return (int)++in->unemployed;
     }
     if (pp->end_date && date_parse(pp->end_date, &day) == 0 && m > month_of_date(day)) {
-        reject(in, rec, 0, "period %s is after the end_date of %s (%s): not counted", a,
-               pp->rep_id, pp->end_date);
+        reject(in, rec, 0, "period %s is after the end_date of %s (%s): not counted", a, pp->rep_id,
+               pp->end_date);
         return (int)++in->unemployed;
     }
     return 0;

@@ -13,8 +13,7 @@ const char *const kp_canon_cols[KP_NCANON] = {
 };
 
 const char *const kp_roster_cols[KP_NROSTER] = {
-    "rep_id", "name", "email", "team", "role", "manager_id", "hire_date", "locale",
-    "end_date",
+    "rep_id", "name", "email", "team", "role", "manager_id", "hire_date", "locale", "end_date",
 };
 
 kp_month month_of_date(long days)

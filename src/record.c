@@ -687,8 +687,8 @@ static int read_kpi(struct rd *c, const json_t *o, const char *id, struct kp_kpi
 {
     if (!json_is_object(o))
         return bad(c, "\"kpis\".\"%.40s\" must be an object", id);
-    static const char *const nkeys[] = {"value",  "target",      "ratio",       "points",
-                                        "weight", "sample",      "prev",        "projected",
+    static const char *const nkeys[] = {"value",  "target",      "ratio",        "points",
+                                        "weight", "sample",      "prev",         "projected",
                                         "needed", "group_value", "group_points", "target_full"};
     double *const dst[] = {&v->value,  &v->target,      &v->ratio,        &v->points,
                            &v->weight, &v->sample,      &v->prev,         &v->projected,
@@ -774,8 +774,8 @@ static int read_employment(struct rd *c, const json_t *o, struct kp_record *r, s
         r->employed = xmalloc((nm ? nm : 1) * sizeof *r->employed);
         r->ramp = xmalloc((nm ? nm : 1) * sizeof *r->ramp);
         if (get_str(c, e, "end_date", &r->end_date) < 0 ||
-            get_nums(c, json_object_get(e, "employed"), "\"employment\".\"employed\"",
-                     r->employed, nm) < 0 ||
+            get_nums(c, json_object_get(e, "employed"), "\"employment\".\"employed\"", r->employed,
+                     nm) < 0 ||
             get_nums(c, json_object_get(e, "ramp"), "\"employment\".\"ramp\"", r->ramp, nm) < 0)
             return -1;
     }
@@ -927,8 +927,8 @@ struct kp_record *record_read_json(const char *line, const struct kp_meta *m, ch
     size_t nm = m->nmonths > 0 ? (size_t)m->nmonths : 0;
     r = record_new(m, (enum kp_rec_kind)kind);
     if (read_head(&c, o, r) < 0 || read_kpis(&c, o, r, nm) < 0 || read_cols(&c, o, r, nm) < 0 ||
-        read_lines(&c, o, r, nm) < 0 || read_employment(&c, o, r, nm) < 0 || read_alerts(&c, o, r) < 0 || read_coaching(&c, o, r) < 0 ||
-        read_members(&c, o, r) < 0) {
+        read_lines(&c, o, r, nm) < 0 || read_employment(&c, o, r, nm) < 0 ||
+        read_alerts(&c, o, r) < 0 || read_coaching(&c, o, r) < 0 || read_members(&c, o, r) < 0) {
         record_free(r);
         r = NULL;
     }

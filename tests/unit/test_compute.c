@@ -408,7 +408,8 @@ static void test_explain_insufficient(void **state)
 static void test_employment_day(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/kp-unit-emp.XXXXXX", *abs = realpath("tests/golden/employment/review.ini", NULL);
+    char dir[] = "/tmp/kp-unit-emp.XXXXXX",
+         *abs = realpath("tests/golden/employment/review.ini", NULL);
     assert_non_null(mkdtemp(dir));
     assert_non_null(abs);
     char *path = xasprintf("%s/review.ini", dir);
