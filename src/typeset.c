@@ -313,7 +313,7 @@ static const char *team_at(const struct kp_record *r, int i)
     return *r->teams[i] ? r->teams[i] : r->team;
 }
 
-/* The teams a person's months counted for: "East, until April 2026; then West". */
+/* The teams a person's months counted for: "East, until 2026-04; then West". */
 static void team_runs(const struct flow *f, struct kp_buf *out)
 {
     const struct kp_meta *m = f->ts->meta;
@@ -326,11 +326,11 @@ static void team_runs(const struct flow *f, struct kp_buf *out)
         if (i > a)
             buf_adds(out, L(f, "identity", "team_sep"));
         if (j < b) {
-            struct kp_buf mon = {0};
-            lang_month(f->lang, &mon, meta_month(m, j));
-            char *s = fill(L(f, "identity", "team_until"), "team", t, "month", mon.s, NULL, NULL);
+            char mon[8];
+            month_format(meta_month(m, j), mon);
+            char *s = fill(L(f, "identity", "team_until"), "team", t, "month", mon, NULL, NULL);
             buf_adds(out, s);
-            free(s), buf_free(&mon);
+            free(s);
         } else {
             buf_adds(out, t);
         }
@@ -381,12 +381,13 @@ static void employment_note(struct flow *f)
                 continue;
             char n[16];
             snprintf(n, sizeof n, "%ld", (long)meta_month(m, i) - month_of_date(hired) + 1);
-            struct kp_buf mon = {0}, p = {0};
-            lang_month(f->lang, &mon, meta_month(m, i));
+            char mon[8];
+            struct kp_buf p = {0};
+            month_format(meta_month(m, i), mon);
             share_pct(f, &p, r->ramp[i]);
-            char *t = fill(L(f, "identity", "ramp"), "n", n, "pct", p.s, "month", mon.s);
+            char *t = fill(L(f, "identity", "ramp"), "n", n, "pct", p.s, "month", mon);
             buf_printf(&line, "%s%s", line.len ? "; " : "", t);
-            free(t), buf_free(&mon), buf_free(&p);
+            free(t), buf_free(&p);
         }
         if (line.len) {
             text_fitted(f, f->left, f->y - 8, 8, 0, C_MUTED, KP_START, width, line.s);
