@@ -782,11 +782,48 @@ static int known_ahead(const struct kp_compute *k, const struct src *s, size_t c
     return 0;
 }
 
+/* The pacing clock (E months elapsed of W, R remaining) of person p: only
+ * the part of each month they are employed counts (a joiner's months before
+ * the hire date, a leaver's after the end date are not theirs to fill;
+ * [scoring] prorate = day counts days). p < 0 (a group, a manager's tree)
+ * or employed throughout: the window's clock. */
+static void pace_clock_of(const struct kp_compute *k, long p, double *E, double *W, double *R)
+{
+    *E = k->elapsed, *W = (double)(k->w1 - k->w0 + 1), *R = k->remaining;
+    size_t nm = (size_t)k->nm;
+    int full = 1;
+    for (int m = k->w0; p >= 0 && m <= k->w1; m++)
+        full &= k->emp[(size_t)p * nm + (size_t)m] == 1;
+    if (p < 0 || full)
+        return;
+    int y, mo, dd;
+    date_split(k->meta.as_of, &y, &mo, &dd);
+    int am = y * 12 + mo - 1 - k->d->m0;
+    long hire = date_of(k->d->people[p].hire_date), end = date_of(k->d->people[p].end_date);
+    double e = 0, w = 0;
+    for (int m = k->w0; m <= k->w1; m++) {
+        double emp = k->emp[(size_t)p * nm + (size_t)m];
+        w += emp;
+        if (m < am) {
+            e += emp;
+        } else if (m == am && k->cfg->prorate == KP_PRORATE_DAY) {
+            long first = date_from_ymd(y, mo, 1), a = hire > first ? hire : first;
+            long b = first + dd - 1;
+            b = end >= 0 && end < b ? end : b;
+            e += b >= a ? (double)(b - a + 1) / month_days(am + k->d->m0) : 0;
+        } else if (m == am) {
+            e += emp * dd / month_days(am + k->d->m0);
+        }
+    }
+    *E = e, *W = w, *R = w - e;
+}
+
 /* Pacing of sum(a) / sum(b) (see pace()). */
 static void pace_ratio(const struct kp_compute *k, const struct src *s, const struct kp_kpi_def *d,
-                       double target, double *projected, double *needed)
+                       long p, double target, double *projected, double *needed)
 {
-    double E = k->elapsed, W = (double)(k->w1 - k->w0 + 1), R = k->remaining;
+    double E, W, R;
+    pace_clock_of(k, p, &E, &W, &R);
     const struct kp_expr *num = expr_dividend(d->formula), *den = expr_divisor(d->formula);
     int a = num ? expr_single_column(num) : -1, b = den ? expr_single_column(den) : -1;
     if (a < 0 || b < 0 || !expr_is_additive(num) || !expr_is_additive(den))
@@ -809,12 +846,14 @@ static void pace_ratio(const struct kp_compute *k, const struct src *s, const st
  * sum(a) / sum(b): A, B the sums so far; B over the window = B when b has
  * values after as_of's month (a plan), else B × W / E; projected =
  * (A × W / E) / B_window; needed = (target × B_window − A) / R of a.
- * needed is 0 once reached. Other KPIs: projected = value. */
-static double pace(const struct kp_compute *k, const struct src *s, int kpi, double value,
+ * needed is 0 once reached. Other KPIs: projected = value. A person
+ * employed part of the window paces on their own clock (pace_clock_of). */
+static double pace(const struct kp_compute *k, const struct src *s, long p, int kpi, double value,
                    double target, struct kp_kpival *v)
 {
     const struct kp_kpi_def *d = &k->cfg->kpis[kpi];
-    double E = k->elapsed, W = (double)(k->w1 - k->w0 + 1), R = k->remaining;
+    double E, W, R;
+    pace_clock_of(k, p, &E, &W, &R);
     double projected = value, needed = NAN;
     if (d->formula && E > 0 && !isnan(value) && !d->lower_better) {
         if (expr_single_column(d->formula) >= 0 && expr_is_additive(d->formula)) {
@@ -822,7 +861,7 @@ static double pace(const struct kp_compute *k, const struct src *s, int kpi, dou
             if (!isnan(target) && R > 0)
                 needed = at_least(value, target) ? 0 : (target - value) / R;
         } else {
-            pace_ratio(k, s, d, target, &projected, &needed);
+            pace_ratio(k, s, d, p, target, &projected, &needed);
         }
     }
     v->projected = R12(projected);
@@ -840,9 +879,10 @@ struct kraw {
 };
 
 /* A record's KPIs from full-precision values and targets (shown at 12
- * digits, sums at 15); raw[nk] gets them unrounded. prev_pts, when not
+ * digits, sums at 15); raw[nk] gets them unrounded. person: whose pacing
+ * clock (-1: the window's). prev_pts, when not
  * NULL, gets each KPI's points over the previous window (NaN when none). */
-static void fill_kpis(struct kp_compute *k, struct kp_record *r, const struct src *s,
+static void fill_kpis(struct kp_compute *k, struct kp_record *r, const struct src *s, long person,
                       const double *value, const double *target, const char *tsrc,
                       const double *weight, struct kraw *raw, double *prev_pts)
 {
@@ -866,7 +906,7 @@ static void fill_kpis(struct kp_compute *k, struct kp_record *r, const struct sr
             v->series[m] = shown(e, eval_src(k, s, e, m, m));
         raw[i] = (struct kraw){value[i], target[i], prev, value[i]};
         if (k->meta.pacing)
-            raw[i].projected = pace(k, s, (int)i, value[i], target[i], v);
+            raw[i].projected = pace(k, s, person, (int)i, value[i], target[i], v);
     }
 }
 
@@ -1064,7 +1104,8 @@ struct kp_record *compute_person(struct kp_compute *k, size_t p)
     double prev_pts[nk ? nk : 1];
     unsigned char prev_st[nk ? nk : 1];
     struct kraw raw[nk ? nk : 1];
-    fill_kpis(k, r, &s, &k->value[p * nk], &k->target[p * nk], &k->tsrc[p * nk], role->weight, raw,
+    fill_kpis(k, r, &s, s.g ? -1 : (long)p, &k->value[p * nk], &k->target[p * nk], &k->tsrc[p * nk],
+              role->weight, raw,
               prev_pts);
     size_t t = (size_t)pp->team_idx;
     for (size_t i = 0; i < nk; i++) {
@@ -1189,7 +1230,7 @@ struct kp_record *compute_group(struct kp_compute *k, size_t gi)
     char tsrc[nk ? nk : 1];
     group_values(k, g, is_org ? -1 : (int)gi, value, target, tsrc);
     struct kraw raw[nk ? nk : 1];
-    fill_kpis(k, r, &s, value, target, tsrc, NULL, raw, NULL);
+    fill_kpis(k, r, &s, -1, value, target, tsrc, NULL, raw, NULL);
     double acc = 0, comp = 0;
     long n = 0;
     r->members = xcalloc(g->nmembers ? g->nmembers : 1, sizeof *r->members);
@@ -1521,25 +1562,28 @@ static void explain_composite(const struct kp_compute *k, size_t p, const struct
 }
 
 /* The pacing arithmetic of pace(), with the numbers. */
-static void explain_pace(const struct kp_compute *k, const struct src *s, int kpi,
+static void explain_pace(const struct kp_compute *k, const struct src *s, long p, int kpi,
                          const struct kp_kpival *v, struct kp_buf *out)
 {
     const struct kp_kpi_def *d = &k->cfg->kpis[kpi];
-    int W = k->w1 - k->w0 + 1;
-    char E[40], R[40];
-    snprintf(E, sizeof E, "%s", num(R12(k->elapsed)).s);
-    snprintf(R, sizeof R, "%s", num(R12(k->remaining)).s);
+    double Ed, Wd, Rd;
+    pace_clock_of(k, p, &Ed, &Wd, &Rd);
+    char E[40], R[40], W[40];
+    snprintf(E, sizeof E, "%s", num(R12(Ed)).s);
+    snprintf(R, sizeof R, "%s", num(R12(Rd)).s);
+    snprintf(W, sizeof W, "%s", num(R12(Wd)).s);
     int y, m, dd;
     date_split(k->meta.as_of, &y, &m, &dd);
     buf_printf(out,
-               "pacing: as of %04d-%02d-%02d, E = %s of W = %d months elapsed, R = %s remain\n", y,
-               m, dd, E, W, R);
+               "pacing: as of %04d-%02d-%02d, E = %s of W = %s months elapsed, R = %s remain%s\n",
+               y, m, dd, E, W, R,
+               Wd != (double)(k->w1 - k->w0 + 1) ? " (the months employed)" : "");
     const struct kp_expr *a = expr_dividend(d->formula), *b = expr_divisor(d->formula);
     if (isnan(v->value) || d->lower_better || !d->formula) {
         buf_printf(out, "  projected = the value: %s (no projection%s)\n", num(v->projected).s,
                    d->lower_better ? " when lower is better" : "");
     } else if (expr_single_column(d->formula) >= 0 && expr_is_additive(d->formula)) {
-        buf_printf(out, "  projected = value × W / E = %s × %d / %s = %s\n", num(v->value).s, W, E,
+        buf_printf(out, "  projected = value × W / E = %s × %s / %s = %s\n", num(v->value).s, W, E,
                    num(v->projected).s);
         if (!isnan(v->needed))
             buf_printf(
@@ -1548,7 +1592,7 @@ static void explain_pace(const struct kp_compute *k, const struct src *s, int kp
     } else if (a && b && expr_is_additive(a) && expr_is_additive(b)) {
         double A = eval_src(k, s, a, k->w0, k->w1), B = eval_src(k, s, b, k->w0, k->w1);
         int plan = known_ahead(k, s, (size_t)expr_single_column(b));
-        double Bw = plan ? B : B * W / k->elapsed;
+        double Bw = plan ? B : B * Wd / Ed;
         buf_printf(out, "  a so far %s; b ", num(R15(A)).s);
         if (plan)
             buf_printf(out, "over the window %s (b has values after as_of's month: a plan)\n",
@@ -1576,7 +1620,8 @@ static void explain_trend(const struct kp_compute *k, const struct src *s, size_
         double prev = eval_src(k, s, k->cfg->kpis[kpi].formula, k->p0, k->p1);
         struct kp_kpival tmp = *v;
         if (k->meta.pacing) /* drop alerts compare the projection */
-            now = pace(k, s, kpi, now, k->target[p * k->nk + (size_t)kpi], &tmp);
+            now = pace(k, s, s->g ? -1 : (long)p, kpi, now, k->target[p * k->nk + (size_t)kpi],
+                       &tmp);
         month_format(k->d->m0 + k->p0, a);
         month_format(k->d->m0 + k->p1, b);
         buf_printf(out, "previous window %s..%s: %s", a, b, num(v->prev).s);
@@ -1587,7 +1632,7 @@ static void explain_trend(const struct kp_compute *k, const struct src *s, size_
         buf_addc(out, '\n');
     }
     if (k->meta.pacing)
-        explain_pace(k, s, kpi, v, out);
+        explain_pace(k, s, s->g ? -1 : (long)p, kpi, v, out);
 }
 
 void compute_explain(struct kp_compute *k, size_t p, int kpi, struct kp_buf *out)

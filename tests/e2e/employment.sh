@@ -96,6 +96,30 @@ kp compute -c "$d/off.ini" -o "$d/off"
 t_grep "off: L1 keeps the full visits target" '^L1,Lea Leaver,East,ae,visits,15,30,' \
     "$d/off/results.csv"
 
+# Pacing (as_of inside the window) runs on each person's own clock: only
+# the months employed count. as_of 2026-05-31, no June rows: A1 has E = 2 of
+# W = 3; J1 (hired 2026-05-04) E = 1 of W = 2; L1 (left 2026-05-20) E = 2 of
+# W = 2 — nothing left to project.
+p="$T/pace"
+mkdir -p "$p"
+cp "$d/roster.csv" "$p/"
+sed 's/^history = 0/history = 0\nas_of   = 2026-05-31/' "$d/review.ini" >"$p/review.ini"
+grep -v '^2026-06' "$d/metrics.csv" >"$p/metrics.csv"
+kp compute -c "$p/review.ini" -o "$p/out"
+python3 - "$p/out/results.json" >"$T/pace.txt" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+for r in doc["people"]:
+    v = r["kpis"]["visits"]
+    print(r["id"], v["value"], v["projected"], v["needed"])
+PY
+t_grep "pace: A1 20 visits in 2 of 3 months -> 30" '^A1 20 30 10$' "$T/pace.txt"
+t_grep "pace: J1 2 visits in 1 of his 2 months -> 4, needs 3 more" '^J1 2 4 3$' "$T/pace.txt"
+t_grep "pace: L1 has worked all her months: projected = value, nothing needed" '^L1 15 15 None$' \
+    "$T/pace.txt"
+(cd "$p" && "$KP" explain -c review.ini J1 visits) >"$T/ex" 2>&1
+t_grep "explain: J1's clock" 'E = 1 of W = 2 months elapsed, R = 1 remain \(the months employed\)' "$T/ex"
+
 # Config mistakes: file:line, exit 2, nothing written.
 printf '[config]\ninclude = review.ini\n[scoring]\nprorate = weekly\n' >"$d/bad1.ini"
 kp check -c "$d/bad1.ini"
