@@ -188,8 +188,10 @@ static void cell_add(struct cell *c, double v)
 static double cell_value(const struct kp_compute *k, size_t p, int m, size_t c)
 {
     double v = *data_cell(k->d, p, m, c);
+    if (c != KP_COL_QUOTA)
+        return v;
     double r = k->rampv[p * (size_t)k->nm + (size_t)m];
-    return c == KP_COL_QUOTA && r != 1 && !isnan(v) ? R15(v * r) : v;
+    return r != 1 && !isnan(v) ? R15(v * r) : v;
 }
 
 /* The team a person's month counts for: the metrics row's team column,
