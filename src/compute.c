@@ -61,6 +61,11 @@ struct kp_compute {
     int org_size;
     double *team_points; /* [nteams * nk] mean points of members */
     double *team_value;  /* [nteams * nk] */
+    /* Employment ([scoring] prorate, [ramp]): */
+    double *emp;      /* [np * nm] share of each month employed (1 = the whole month) */
+    double *rampv;    /* [np * nm] the ramp's share of the full target that month (1 = full) */
+    double *eshare;   /* [np] Σ emp × ramp over the window's months (W = full) */
+    double *own_full; /* [np * nk] the own target before proration */
 };
 
 /* An allocation count that is never 0. */
@@ -178,11 +183,30 @@ static void cell_add(struct cell *c, double v)
     c->n++;
 }
 
+/* A person's cell as the KPIs see it: the quota column times the month's
+ * ramp share (a ramped quota); every other cell as read. */
+static double cell_value(const struct kp_compute *k, size_t p, int m, size_t c)
+{
+    double v = *data_cell(k->d, p, m, c);
+    if (c != KP_COL_QUOTA)
+        return v;
+    double r = k->rampv[p * (size_t)k->nm + (size_t)m];
+    return r != 1 && !isnan(v) ? R15(v * r) : v;
+}
+
+/* The team a person's month counts for: the metrics row's team column,
+ * else the roster's team. */
+static int month_team(const struct kp_compute *k, size_t p, int m)
+{
+    int t = k->d->mteam ? k->d->mteam[p * (size_t)k->nm + (size_t)m] : -1;
+    return t >= 0 ? t : k->d->people[p].team_idx;
+}
+
 static struct cell src_cell(const struct src *s, int m, size_t c)
 {
     struct cell out = {0, 0, 0, 0, 0};
     if (s->person >= 0) {
-        double v = *data_cell(s->k->d, (size_t)s->person, m, c);
+        double v = cell_value(s->k, (size_t)s->person, m, c);
         if (!isnan(v))
             out.sum = out.min = out.max = v, out.n = 1;
         return out;
@@ -357,17 +381,24 @@ static int any_weighted(const struct kp_compute *k, const size_t *people, size_t
 }
 
 /* Sum of the own targets of the people covered whose role weights the KPI
- * (all of them when none does); NaN when nobody has one. */
-static double sum_targets(const struct kp_compute *k, const size_t *people, size_t n, int kpi)
+ * (all of them when none does), each times its share w[i] (NULL: all 1: a
+ * team's share of someone who moved teams); NaN when nobody has one. */
+static double sum_targets_w(const struct kp_compute *k, const size_t *people, const double *w,
+                            size_t n, int kpi)
 {
     int all = !any_weighted(k, people, n, kpi), any = 0;
     double s = 0, c = 0;
     for (size_t i = 0; i < n; i++) {
         double t = k->own_t[people[i] * k->nk + (size_t)kpi];
         if (!isnan(t) && counts_for_sum(k, people[i], kpi, all))
-            ksum(&s, &c, t), any = 1;
+            ksum(&s, &c, w && w[i] != 1 ? R12(t * w[i]) : t), any = 1;
     }
     return any ? R15(s + c) : NAN;
+}
+
+static double sum_targets(const struct kp_compute *k, const size_t *people, size_t n, int kpi)
+{
+    return sum_targets_w(k, people, NULL, n, kpi);
 }
 
 static double ratio_of(const struct kp_compute *k, int kpi, double v, double t)
@@ -451,18 +482,27 @@ static void group_init(struct group *g, const struct kp_compute *k)
     g->cells = xcalloc((size_t)k->nm * k->nc, sizeof *g->cells);
 }
 
+static void group_add_month(struct group *g, const struct kp_compute *k, size_t p, int m)
+{
+    for (size_t c = 0; c < k->nc; c++) {
+        double v = cell_value(k, p, m, c);
+        if (!isnan(v))
+            cell_add(&g->cells[(size_t)m * k->nc + c], v);
+    }
+}
+
+static void group_add_member(struct group *g, size_t p)
+{
+    g->members = xrealloc(g->members, (g->nmembers + 1) * sizeof *g->members);
+    g->members[g->nmembers++] = p;
+}
+
 static void group_add_person(struct group *g, const struct kp_compute *k, size_t p, int member)
 {
     for (int m = 0; m < k->nm; m++)
-        for (size_t c = 0; c < k->nc; c++) {
-            double v = *data_cell(k->d, p, m, c);
-            if (!isnan(v))
-                cell_add(&g->cells[(size_t)m * k->nc + c], v);
-        }
-    if (member) {
-        g->members = xrealloc(g->members, (g->nmembers + 1) * sizeof *g->members);
-        g->members[g->nmembers++] = p;
-    }
+        group_add_month(g, k, p, m);
+    if (member)
+        group_add_member(g, p);
 }
 
 static void build_groups(struct kp_compute *k)
@@ -474,7 +514,10 @@ static void build_groups(struct kp_compute *k)
     group_init(&k->org, k);
     k->mgr = xcalloc(k->np ? k->np : 1, sizeof *k->mgr);
     for (size_t p = 0; p < k->np; p++) {
-        group_add_person(&k->teams[d->people[p].team_idx], k, p, 1);
+        /* A team's cells: the months each person counted for it (team moves). */
+        for (int m = 0; m < k->nm; m++)
+            group_add_month(&k->teams[month_team(k, p, m)], k, p, m);
+        group_add_member(&k->teams[d->people[p].team_idx], p);
         group_add_person(&k->org, k, p, 1);
         /* Walk up the manager chain (ingest removed cycles; the bound is a guard). */
         size_t hops = 0;
@@ -486,6 +529,55 @@ static void build_groups(struct kp_compute *k)
             group_add_person(&k->mgr[a], k, p, 1);
         }
     }
+}
+
+static long date_of(const char *s)
+{
+    long days;
+    return s && date_parse(s, &days) == 0 ? days : -1;
+}
+
+/* Each person's months: the share employed ([scoring] prorate: month = 1 for
+ * a month with a day employed, day = days employed / days in the month,
+ * off = 1) and the ramp's share (month n since hire: [ramp] n, else 1). */
+static void employment(struct kp_compute *k)
+{
+    const struct kp_config *c = k->cfg;
+    size_t nm = (size_t)k->nm;
+    k->emp = xmalloc(nz(k->np * nm) * sizeof *k->emp);
+    k->rampv = xmalloc(nz(k->np * nm) * sizeof *k->rampv);
+    k->eshare = xmalloc(nz(k->np) * sizeof *k->eshare);
+    for (size_t p = 0; p < k->np; p++) {
+        long hire = date_of(k->d->people[p].hire_date), end = date_of(k->d->people[p].end_date);
+        double sum = 0, comp = 0;
+        for (int m = 0; m < k->nm; m++) {
+            kp_month M = k->d->m0 + m;
+            long first = date_from_ymd(M / 12, M % 12 + 1, 1), last = first + month_days(M) - 1;
+            long a = hire > first ? hire : first, b = end >= 0 && end < last ? end : last;
+            long days = b >= a ? b - a + 1 : 0;
+            double e = c->prorate == KP_PRORATE_OFF     ? 1
+                       : c->prorate == KP_PRORATE_MONTH ? (days > 0)
+                                                        : (double)days / month_days(M);
+            double r = 1;
+            long n = hire >= 0 ? (long)M - month_of_date(hire) + 1 : 0;
+            if (n >= 1 && (size_t)n <= c->nramp)
+                r = c->ramp[n - 1];
+            k->emp[p * nm + (size_t)m] = e;
+            k->rampv[p * nm + (size_t)m] = r;
+            if (m >= k->w0 && m <= k->w1)
+                ksum(&sum, &comp, e * r);
+        }
+        k->eshare[p] = sum + comp;
+    }
+}
+
+/* A window target t of an additive KPI for the part of the window employed:
+ * t × Σ (employed × ramp) / W (a derived figure: 12 digits). The full
+ * target when employed throughout. */
+static double prorated(const struct kp_compute *k, size_t p, double t)
+{
+    double W = (double)(k->w1 - k->w0 + 1);
+    return isnan(t) || k->eshare[p] == W ? t : R12(t * k->eshare[p] / W);
 }
 
 static int is_group_kpi(const struct kp_compute *k, size_t i)
@@ -501,6 +593,7 @@ static void score_own(struct kp_compute *k)
     k->own_st = xcalloc(nz(np * nk), 1);
     k->own_t = xmalloc(nz(np * nk) * sizeof *k->own_t);
     k->own_src = xcalloc(nz(np * nk), 1);
+    k->own_full = xmalloc(nz(np * nk) * sizeof *k->own_full);
     for (size_t p = 0; p < np; p++)
         for (size_t i = 0; i < nk; i++) {
             size_t x = p * nk + i;
@@ -509,7 +602,14 @@ static void score_own(struct kp_compute *k)
             k->own[x] =
                 is_group_kpi(k, i) ? NAN : eval_src(k, &own, k->cfg->kpis[i].formula, k->w0, k->w1);
             k->own_st[x] = status_of(k, &own, (int)i, k->own[x], k->w0, k->w1, &sample);
-            k->own_t[x] = resolve_target(k, p, (int)i, &k->own_src[x]);
+            k->own_full[x] = k->own_t[x] = resolve_target(k, p, (int)i, &k->own_src[x]);
+            /* Summed (additive) targets follow employment; a rate's does not. A
+             * target prorated to 0 (a 0% ramp month) is no target, not 0. */
+            if (k->cfg->kpis[i].team_target_sum) {
+                k->own_t[x] = prorated(k, p, k->own_t[x]);
+                if (k->own_t[x] == 0 && k->own_full[x] != 0)
+                    k->own_t[x] = NAN, k->own_src[x] = 0;
+            }
         }
 }
 
@@ -684,11 +784,48 @@ static int known_ahead(const struct kp_compute *k, const struct src *s, size_t c
     return 0;
 }
 
+/* The pacing clock (E months elapsed of W, R remaining) of person p: only
+ * the part of each month they are employed counts (a joiner's months before
+ * the hire date, a leaver's after the end date are not theirs to fill;
+ * [scoring] prorate = day counts days). p < 0 (a group, a manager's tree)
+ * or employed throughout: the window's clock. */
+static void pace_clock_of(const struct kp_compute *k, long p, double *E, double *W, double *R)
+{
+    *E = k->elapsed, *W = (double)(k->w1 - k->w0 + 1), *R = k->remaining;
+    size_t nm = (size_t)k->nm;
+    int full = 1;
+    for (int m = k->w0; p >= 0 && m <= k->w1; m++)
+        full &= k->emp[(size_t)p * nm + (size_t)m] == 1;
+    if (p < 0 || full)
+        return;
+    int y, mo, dd;
+    date_split(k->meta.as_of, &y, &mo, &dd);
+    int am = y * 12 + mo - 1 - k->d->m0;
+    long hire = date_of(k->d->people[p].hire_date), end = date_of(k->d->people[p].end_date);
+    double e = 0, w = 0;
+    for (int m = k->w0; m <= k->w1; m++) {
+        double emp = k->emp[(size_t)p * nm + (size_t)m];
+        w += emp;
+        if (m < am) {
+            e += emp;
+        } else if (m == am && k->cfg->prorate == KP_PRORATE_DAY) {
+            long first = date_from_ymd(y, mo, 1), a = hire > first ? hire : first;
+            long b = first + dd - 1;
+            b = end >= 0 && end < b ? end : b;
+            e += b >= a ? (double)(b - a + 1) / month_days(am + k->d->m0) : 0;
+        } else if (m == am) {
+            e += emp * dd / month_days(am + k->d->m0);
+        }
+    }
+    *E = e, *W = w, *R = w - e;
+}
+
 /* Pacing of sum(a) / sum(b) (see pace()). */
 static void pace_ratio(const struct kp_compute *k, const struct src *s, const struct kp_kpi_def *d,
-                       double target, double *projected, double *needed)
+                       long p, double target, double *projected, double *needed)
 {
-    double E = k->elapsed, W = (double)(k->w1 - k->w0 + 1), R = k->remaining;
+    double E, W, R;
+    pace_clock_of(k, p, &E, &W, &R);
     const struct kp_expr *num = expr_dividend(d->formula), *den = expr_divisor(d->formula);
     int a = num ? expr_single_column(num) : -1, b = den ? expr_single_column(den) : -1;
     if (a < 0 || b < 0 || !expr_is_additive(num) || !expr_is_additive(den))
@@ -711,12 +848,14 @@ static void pace_ratio(const struct kp_compute *k, const struct src *s, const st
  * sum(a) / sum(b): A, B the sums so far; B over the window = B when b has
  * values after as_of's month (a plan), else B × W / E; projected =
  * (A × W / E) / B_window; needed = (target × B_window − A) / R of a.
- * needed is 0 once reached. Other KPIs: projected = value. */
-static double pace(const struct kp_compute *k, const struct src *s, int kpi, double value,
+ * needed is 0 once reached. Other KPIs: projected = value. A person
+ * employed part of the window paces on their own clock (pace_clock_of). */
+static double pace(const struct kp_compute *k, const struct src *s, long p, int kpi, double value,
                    double target, struct kp_kpival *v)
 {
     const struct kp_kpi_def *d = &k->cfg->kpis[kpi];
-    double E = k->elapsed, W = (double)(k->w1 - k->w0 + 1), R = k->remaining;
+    double E, W, R;
+    pace_clock_of(k, p, &E, &W, &R);
     double projected = value, needed = NAN;
     if (d->formula && E > 0 && !isnan(value) && !d->lower_better) {
         if (expr_single_column(d->formula) >= 0 && expr_is_additive(d->formula)) {
@@ -724,7 +863,7 @@ static double pace(const struct kp_compute *k, const struct src *s, int kpi, dou
             if (!isnan(target) && R > 0)
                 needed = at_least(value, target) ? 0 : (target - value) / R;
         } else {
-            pace_ratio(k, s, d, target, &projected, &needed);
+            pace_ratio(k, s, d, p, target, &projected, &needed);
         }
     }
     v->projected = R12(projected);
@@ -742,9 +881,10 @@ struct kraw {
 };
 
 /* A record's KPIs from full-precision values and targets (shown at 12
- * digits, sums at 15); raw[nk] gets them unrounded. prev_pts, when not
+ * digits, sums at 15); raw[nk] gets them unrounded. person: whose pacing
+ * clock (-1: the window's). prev_pts, when not
  * NULL, gets each KPI's points over the previous window (NaN when none). */
-static void fill_kpis(struct kp_compute *k, struct kp_record *r, const struct src *s,
+static void fill_kpis(struct kp_compute *k, struct kp_record *r, const struct src *s, long person,
                       const double *value, const double *target, const char *tsrc,
                       const double *weight, struct kraw *raw, double *prev_pts)
 {
@@ -768,7 +908,7 @@ static void fill_kpis(struct kp_compute *k, struct kp_record *r, const struct sr
             v->series[m] = shown(e, eval_src(k, s, e, m, m));
         raw[i] = (struct kraw){value[i], target[i], prev, value[i]};
         if (k->meta.pacing)
-            raw[i].projected = pace(k, s, (int)i, value[i], target[i], v);
+            raw[i].projected = pace(k, s, person, (int)i, value[i], target[i], v);
     }
 }
 
@@ -794,14 +934,18 @@ static void add_alert(struct kp_record *r, const char *rule, const char *kind, i
     a->threshold = threshold;
 }
 
-/* A month of the window that is over, began on or after the hire date, and
- * has none of the rule's columns above zero. */
+/* A month of the window that is over, began on or after the hire date,
+ * ended on or before the end date, and has none of the rule's columns above
+ * zero. person: -1 for a group. */
 static void idle_alerts(const struct kp_compute *k, struct kp_record *r,
-                        const struct kp_alert_rule *a, const struct src *s, long hired)
+                        const struct kp_alert_rule *a, const struct src *s, long person)
 {
+    long hired = person >= 0 ? date_of(k->d->people[person].hire_date) : -1;
+    long ended = person >= 0 ? date_of(k->d->people[person].end_date) : -1;
     for (int m = k->w0; m <= k->last_done && m <= k->w1; m++) {
         kp_month month = k->d->m0 + m;
-        if (hired >= 0 && hired > date_from_ymd(month / 12, month % 12 + 1, 1))
+        long first = date_from_ymd(month / 12, month % 12 + 1, 1);
+        if ((hired >= 0 && hired > first) || (ended >= 0 && ended < first + month_days(month) - 1))
             continue;
         int active = 0;
         for (size_t i = 0; i < a->ncols; i++) {
@@ -841,12 +985,12 @@ static double share_of_target(const struct kp_compute *k, int q, double v, doubl
 }
 
 static void alerts_for(const struct kp_compute *k, struct kp_record *r, const struct src *s,
-                       long hired, const struct kraw *raw)
+                       long person, const struct kraw *raw)
 {
     for (size_t i = 0; i < k->cfg->nalerts; i++) {
         const struct kp_alert_rule *a = &k->cfg->alerts[i];
         if (a->kind == KP_ALERT_IDLE) {
-            idle_alerts(k, r, a, s, hired);
+            idle_alerts(k, r, a, s, person);
             continue;
         }
         for (size_t j = 0; j < a->nkpis; j++) {
@@ -908,10 +1052,36 @@ static void commission(const struct kp_compute *k, struct kp_record *r, const st
     r->payout_rate = rate;
 }
 
-static long hire_days(const struct kp_person *pp)
+/* The person's employment in the record (record.h): each month's share
+ * employed and ramp share when any window month is less than full or they
+ * left, the month's team when one differs from the roster's; and each KPI's
+ * full target where proration changed it. */
+static void fill_employment(const struct kp_compute *k, struct kp_record *r, size_t p)
 {
-    long days;
-    return pp->hire_date && date_parse(pp->hire_date, &days) == 0 ? days : -1;
+    const struct kp_data *d = k->d;
+    size_t nm = (size_t)k->nm, nk = k->nk;
+    int partial = d->people[p].end_date != NULL, moved = 0;
+    for (int m = k->w0; m <= k->w1; m++) {
+        partial |= k->emp[p * nm + (size_t)m] != 1 || k->rampv[p * nm + (size_t)m] != 1;
+        moved |= month_team(k, p, m) != d->people[p].team_idx;
+    }
+    if (partial) {
+        r->end_date = d->people[p].end_date ? xstrdup(d->people[p].end_date) : NULL;
+        r->employed = xmalloc(nz(nm) * sizeof *r->employed);
+        r->ramp = xmalloc(nz(nm) * sizeof *r->ramp);
+        memcpy(r->employed, &k->emp[p * nm], nm * sizeof *r->employed);
+        memcpy(r->ramp, &k->rampv[p * nm], nm * sizeof *r->ramp);
+    }
+    if (moved) {
+        r->teams = xcalloc(nm + 1, sizeof *r->teams);
+        for (size_t m = 0; m < nm; m++)
+            r->teams[m] = xstrdup(d->line[p * nm + m] ? d->teams[month_team(k, p, (int)m)] : "");
+    }
+    for (size_t i = 0; i < nk; i++) {
+        double full = k->own_full[p * nk + i], t = k->target[p * nk + i];
+        if (k->tsrc[p * nk + i] != 't' && !isnan(full) && !(t == full))
+            r->kpis[i].target_full = R15(full);
+    }
 }
 
 struct kp_record *compute_person(struct kp_compute *k, size_t p)
@@ -936,7 +1106,8 @@ struct kp_record *compute_person(struct kp_compute *k, size_t p)
     double prev_pts[nk ? nk : 1];
     unsigned char prev_st[nk ? nk : 1];
     struct kraw raw[nk ? nk : 1];
-    fill_kpis(k, r, &s, &k->value[p * nk], &k->target[p * nk], &k->tsrc[p * nk], role->weight, raw,
+    fill_kpis(k, r, &s, s.g ? -1 : (long)p, &k->value[p * nk], &k->target[p * nk], &k->tsrc[p * nk],
+              role->weight, raw,
               prev_pts);
     size_t t = (size_t)pp->team_idx;
     for (size_t i = 0; i < nk; i++) {
@@ -957,7 +1128,8 @@ struct kp_record *compute_person(struct kp_compute *k, size_t p)
     fill_cols(k, r, &s);
     for (int m = 0; m < k->nm; m++) /* record_new sized lines for a person */
         r->lines[m] = d->line[p * (size_t)k->nm + (size_t)m];
-    alerts_for(k, r, &s, hire_days(pp), raw);
+    fill_employment(k, r, p);
+    alerts_for(k, r, &s, p, raw);
     commission(k, r, &s, raw);
     return r;
 }
@@ -973,20 +1145,62 @@ static int member_cmp_rank(const void *a, const void *b)
 
 /* A group's window values and targets: summed targets for additive KPIs,
  * the KPI's default target for the others. */
-static void group_values(struct kp_compute *k, const struct group *g, double *value, double *target,
-                         char *tsrc)
+/* The share of p's (employed, ramped) window spent in team t: 1 without team
+ * moves. */
+static double team_share(const struct kp_compute *k, size_t p, int t)
+{
+    double in = 0, all = 0;
+    size_t nm = (size_t)k->nm;
+    for (int m = k->w0; m <= k->w1; m++) {
+        double e = k->emp[p * nm + (size_t)m] * k->rampv[p * nm + (size_t)m];
+        all += e;
+        in += month_team(k, p, m) == t ? e : 0;
+    }
+    if (all == 0) { /* no share anywhere: count the months */
+        for (int m = k->w0; m <= k->w1; m++)
+            in += month_team(k, p, m) == t, all += 1;
+    }
+    return in == all ? 1 : in / all;
+}
+
+/* Who a team's summed targets come from: everyone with a window month in
+ * it, each with their share (team_share). Without a team column: the
+ * members, each whole. Returns how many; *w NULL when all are whole. */
+static size_t team_contributors(const struct kp_compute *k, int t, size_t **people, double **w)
+{
+    *people = NULL, *w = NULL;
+    if (t < 0 || !k->d->mteam)
+        return 0;
+    size_t n = 0;
+    *people = xmalloc(nz(k->np) * sizeof **people);
+    *w = xmalloc(nz(k->np) * sizeof **w);
+    for (size_t p = 0; p < k->np; p++) {
+        double share = team_share(k, p, t);
+        if (share > 0 || k->d->people[p].team_idx == t)
+            (*people)[n] = p, (*w)[n++] = share;
+    }
+    return n;
+}
+
+static void group_values(struct kp_compute *k, const struct group *g, int team, double *value,
+                         double *target, char *tsrc)
 {
     struct src s = {k, -1, g};
+    size_t *tp;
+    double *tw;
+    size_t nt = team_contributors(k, team, &tp, &tw);
     for (size_t i = 0; i < k->nk; i++) {
         value[i] = eval_src(k, &s, k->cfg->kpis[i].formula, k->w0, k->w1);
         if (k->cfg->kpis[i].team_target_sum) {
-            target[i] = sum_targets(k, g->members, g->nmembers, (int)i);
+            target[i] = tp ? sum_targets_w(k, tp, tw, nt, (int)i)
+                           : sum_targets(k, g->members, g->nmembers, (int)i);
             tsrc[i] = isnan(target[i]) ? 0 : 't';
         } else {
             target[i] = k->cfg->kpis[i].target;
             tsrc[i] = isnan(target[i]) ? 0 : 'd';
         }
     }
+    free(tp), free(tw);
 }
 
 static void add_member(struct kp_compute *k, struct kp_record *r, size_t p)
@@ -1016,9 +1230,9 @@ struct kp_record *compute_group(struct kp_compute *k, size_t gi)
     size_t nk = k->nk;
     double value[nk ? nk : 1], target[nk ? nk : 1];
     char tsrc[nk ? nk : 1];
-    group_values(k, g, value, target, tsrc);
+    group_values(k, g, is_org ? -1 : (int)gi, value, target, tsrc);
     struct kraw raw[nk ? nk : 1];
-    fill_kpis(k, r, &s, value, target, tsrc, NULL, raw, NULL);
+    fill_kpis(k, r, &s, -1, value, target, tsrc, NULL, raw, NULL);
     double acc = 0, comp = 0;
     long n = 0;
     r->members = xcalloc(g->nmembers ? g->nmembers : 1, sizeof *r->members);
@@ -1052,6 +1266,7 @@ struct kp_compute *compute_new(const struct kp_config *cfg, const struct kp_data
     k->p0 = k->w0 - len >= 0 ? k->w0 - len : -1;
     k->p1 = k->w0 - 1;
     build_meta(k, doc_date);
+    employment(k);
     build_groups(k);
     score_people(k);
     rank_people(k);
@@ -1092,6 +1307,7 @@ void compute_free(struct kp_compute *k)
         free(k->comp12);
     free(k->rank_team), free(k->rank_org);
     free(k->team_size), free(k->team_points), free(k->team_value);
+    free(k->emp), free(k->rampv), free(k->eshare), free(k->own_full);
     free(k);
 }
 
@@ -1144,9 +1360,13 @@ static void explain_rows(const struct kp_compute *k, size_t p, const size_t *col
         }
         buf_printf(out, "    %-8s %s  line %-6ld", d->people[p].rep_id, mon, line);
         for (size_t i = 0; i < ncols; i++) {
-            double v = *data_cell(d, p, m, cols[i]);
+            double v = *data_cell(d, p, m, cols[i]), r = cell_value(k, p, m, cols[i]);
             buf_printf(out, " %s=%s", d->cols[cols[i]], isnan(v) ? "(empty)" : num(v).s);
+            if (!isnan(v) && r != v)
+                buf_printf(out, " × ramp %s = %s", num(R12(r / v)).s, num(r).s);
         }
+        if (d->mteam && month_team(k, p, m) != d->people[p].team_idx)
+            buf_printf(out, "  (team %s)", d->teams[month_team(k, p, m)]);
         buf_addc(out, '\n');
     }
 }
@@ -1198,10 +1418,51 @@ static void explain_sum_target(const struct kp_compute *k, size_t p, int kpi, co
         double t = k->own_t[cov[i] * k->nk + (size_t)kpi];
         if (isnan(t) || !counts_for_sum(k, cov[i], kpi, all))
             continue;
-        buf_printf(out, "    %-8s %s (%s)\n", k->d->people[cov[i]].rep_id, num(t).s,
+        double full = k->own_full[cov[i] * k->nk + (size_t)kpi];
+        buf_printf(out, "    %-8s %s (%s", k->d->people[cov[i]].rep_id, num(t).s,
                    target_src_name(k->own_src[cov[i] * k->nk + (size_t)kpi]));
+        if (full != t)
+            buf_printf(out, ", prorated from %s", num(full).s);
+        buf_adds(out, ")\n");
     }
     free(cov);
+}
+
+/* How the own target of a summed KPI follows employment: each window
+ * month's share employed and ramp share, and the prorated target. */
+static void explain_employment(const struct kp_compute *k, size_t p, int kpi, struct kp_buf *out)
+{
+    static const char *const modes[] = {"month", "day", "off"};
+    const struct kp_person *pp = &k->d->people[p];
+    size_t nm = (size_t)k->nm, x = p * k->nk + (size_t)kpi;
+    int W = k->w1 - k->w0 + 1;
+    long hire = date_of(pp->hire_date);
+    if (k->eshare[p] == (double)W && !pp->end_date)
+        return;
+    if (!k->cfg->kpis[kpi].team_target_sum) {
+        buf_adds(out, "  not prorated: only targets that add up (sum, count) follow employment; "
+                      "this one is a rate\n");
+        return;
+    }
+    buf_printf(out,
+               "  employment ([scoring] prorate = %s): hire_date %s, end_date %s; "
+               "share = employed × ramp\n",
+               modes[k->cfg->prorate], pp->hire_date ? pp->hire_date : "(none)",
+               pp->end_date ? pp->end_date : "(none)");
+    for (int m = k->w0; m <= k->w1; m++) {
+        char mon[8];
+        double e = k->emp[p * nm + (size_t)m], r = k->rampv[p * nm + (size_t)m];
+        month_format(k->d->m0 + m, mon);
+        buf_printf(out, "    %s  employed %s", mon, num(R12(e)).s);
+        long n = hire >= 0 ? (long)(k->d->m0 + m) - month_of_date(hire) + 1 : 0;
+        if (n >= 1 && (size_t)n <= k->cfg->nramp)
+            buf_printf(out, "  ramp month %ld: %s%%", n, num(R12(r * 100)).s);
+        buf_printf(out, "  share %s\n", num(R12(e * r)).s);
+    }
+    double full = k->own_full[x];
+    buf_printf(out, "  own target = full target × Σ share / W = %s × %s / %d = %s%s\n", num(full).s,
+               num(R12(k->eshare[p])).s, W, num(isnan(full) ? NAN : R12(full * k->eshare[p] / W)).s,
+               isnan(k->own_t[x]) && !isnan(full) ? ": no target (left out of the composite)" : "");
 }
 
 /* The person's targets from each source, in the order that wins. */
@@ -1303,25 +1564,28 @@ static void explain_composite(const struct kp_compute *k, size_t p, const struct
 }
 
 /* The pacing arithmetic of pace(), with the numbers. */
-static void explain_pace(const struct kp_compute *k, const struct src *s, int kpi,
+static void explain_pace(const struct kp_compute *k, const struct src *s, long p, int kpi,
                          const struct kp_kpival *v, struct kp_buf *out)
 {
     const struct kp_kpi_def *d = &k->cfg->kpis[kpi];
-    int W = k->w1 - k->w0 + 1;
-    char E[40], R[40];
-    snprintf(E, sizeof E, "%s", num(R12(k->elapsed)).s);
-    snprintf(R, sizeof R, "%s", num(R12(k->remaining)).s);
+    double Ed, Wd, Rd;
+    pace_clock_of(k, p, &Ed, &Wd, &Rd);
+    char E[40], R[40], W[40];
+    snprintf(E, sizeof E, "%s", num(R12(Ed)).s);
+    snprintf(R, sizeof R, "%s", num(R12(Rd)).s);
+    snprintf(W, sizeof W, "%s", num(R12(Wd)).s);
     int y, m, dd;
     date_split(k->meta.as_of, &y, &m, &dd);
     buf_printf(out,
-               "pacing: as of %04d-%02d-%02d, E = %s of W = %d months elapsed, R = %s remain\n", y,
-               m, dd, E, W, R);
+               "pacing: as of %04d-%02d-%02d, E = %s of W = %s months elapsed, R = %s remain%s\n",
+               y, m, dd, E, W, R,
+               Wd != (double)(k->w1 - k->w0 + 1) ? " (the months employed)" : "");
     const struct kp_expr *a = expr_dividend(d->formula), *b = expr_divisor(d->formula);
     if (isnan(v->value) || d->lower_better || !d->formula) {
         buf_printf(out, "  projected = the value: %s (no projection%s)\n", num(v->projected).s,
                    d->lower_better ? " when lower is better" : "");
     } else if (expr_single_column(d->formula) >= 0 && expr_is_additive(d->formula)) {
-        buf_printf(out, "  projected = value × W / E = %s × %d / %s = %s\n", num(v->value).s, W, E,
+        buf_printf(out, "  projected = value × W / E = %s × %s / %s = %s\n", num(v->value).s, W, E,
                    num(v->projected).s);
         if (!isnan(v->needed))
             buf_printf(
@@ -1330,7 +1594,7 @@ static void explain_pace(const struct kp_compute *k, const struct src *s, int kp
     } else if (a && b && expr_is_additive(a) && expr_is_additive(b)) {
         double A = eval_src(k, s, a, k->w0, k->w1), B = eval_src(k, s, b, k->w0, k->w1);
         int plan = known_ahead(k, s, (size_t)expr_single_column(b));
-        double Bw = plan ? B : B * W / k->elapsed;
+        double Bw = plan ? B : B * Wd / Ed;
         buf_printf(out, "  a so far %s; b ", num(R15(A)).s);
         if (plan)
             buf_printf(out, "over the window %s (b has values after as_of's month: a plan)\n",
@@ -1358,7 +1622,8 @@ static void explain_trend(const struct kp_compute *k, const struct src *s, size_
         double prev = eval_src(k, s, k->cfg->kpis[kpi].formula, k->p0, k->p1);
         struct kp_kpival tmp = *v;
         if (k->meta.pacing) /* drop alerts compare the projection */
-            now = pace(k, s, kpi, now, k->target[p * k->nk + (size_t)kpi], &tmp);
+            now = pace(k, s, s->g ? -1 : (long)p, kpi, now, k->target[p * k->nk + (size_t)kpi],
+                       &tmp);
         month_format(k->d->m0 + k->p0, a);
         month_format(k->d->m0 + k->p1, b);
         buf_printf(out, "previous window %s..%s: %s", a, b, num(v->prev).s);
@@ -1369,7 +1634,7 @@ static void explain_trend(const struct kp_compute *k, const struct src *s, size_
         buf_addc(out, '\n');
     }
     if (k->meta.pacing)
-        explain_pace(k, s, kpi, v, out);
+        explain_pace(k, s, s->g ? -1 : (long)p, kpi, v, out);
 }
 
 void compute_explain(struct kp_compute *k, size_t p, int kpi, struct kp_buf *out)
@@ -1418,6 +1683,7 @@ void compute_explain(struct kp_compute *k, size_t p, int kpi, struct kp_buf *out
     buf_printf(out, "target: %s (%s)\n", isnan(v->target) ? "none" : num(v->target).s,
                target_src_name(v->target_src));
     explain_candidates(k, p, kpi, out);
+    explain_employment(k, p, kpi, out);
     if (v->target_src == 't')
         explain_sum_target(k, p, kpi, &s, out);
     explain_ratio(def, v, out);

@@ -27,7 +27,12 @@
  *   everyone below, at every level. Teams and the org use the raw sums over
  *   their members' rows (a ratio of sums, never a mean of ratios).
  * - Target: the first of person (targets.csv), role, KPI default in the
- *   config's [scoring] targets order. For a KPI that adds up over people
+ *   config's [scoring] targets order; for a KPI whose target adds up
+ *   (team_target_sum) it is prorated: × Σ (employed × ramp share) / W over
+ *   the window's months ([scoring] prorate, [ramp]), and a target prorated
+ *   to 0 is none. The quota column is multiplied by each month's ramp share.
+ *   A team's summed target takes each person's share of months in it (a
+ *   metrics team column: team moves). For a KPI that adds up over people
  *   (sum(x), count(x); [kpi] team_target), a team's, the org's and a
  *   manager's target is the sum of the own targets of the people covered
  *   (a manager: themselves and everyone below) whose role weights the KPI,
@@ -61,7 +66,8 @@
  * - Pacing (as_of before the end of the window; values, points and
  *   composites stay to date): E = months elapsed (whole months before
  *   as_of's, plus day / days of as_of's month), W = window months,
- *   R = W - E. sum/count KPIs: projected = value × W / E, needed =
+ *   R = W - E; for a person employed part of the window both count only
+ *   the months (prorate = day: days) employed. sum/count KPIs: projected = value × W / E, needed =
  *   (target - value) / R per remaining month (0 once reached). sum(a)/sum(b):
  *   B_window = sum(b) when b has values after as_of's month (a plan, e.g.
  *   quota) else sum(b) × W / E; projected = (sum(a) × W / E) / B_window,

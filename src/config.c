@@ -92,6 +92,7 @@ static const struct rule schema[] = {
     {"output", "dir"}, {"output", "org_packet"}, {"output", "ascii_names"},
     {"org", "name"}, {"org", "currency"},
     {"scoring", "cap"}, {"scoring", "targets"}, {"scoring", "leaderboard"},
+    {"scoring", "prorate"}, {"ramp", "*"},
     {"kpi.*", "label.*"}, {"kpi.*", "formula"}, {"kpi.*", "format"}, {"kpi.*", "decimals"},
     {"kpi.*", "better"}, {"kpi.*", "target"}, {"kpi.*", "min_sample"}, {"kpi.*", "sample"},
     {"kpi.*", "team_target"},
@@ -120,7 +121,7 @@ static const struct rule schema[] = {
     {"crm", "team_list"}, {"crm", "name"}, {"crm", "manager"}, {"crm", "team"},
     {"crm", "role"}, {"crm", "default_role"}, {"crm", "manager_role"},
     {"crm", "leaders_team"}, {"crm", "email"}, {"crm", "locale"}, {"crm", "hire_date"},
-    {"crm", "id"},
+    {"crm", "id"}, {"crm", "end_date"},
     {"derive.*", "deals"}, {"derive.*", "date"}, {"derive.*", "value"}, {"derive.*", "where"},
 };
 
@@ -632,6 +633,8 @@ static void read_scoring(struct loader *L)
     c->cap = get_number(L, "scoring", "cap", 1.5, 1.0, 10.0);
     static const char *const lb[] = {"off", "anonymous", "names", NULL};
     c->leaderboard = get_choice(L, "scoring", "leaderboard", lb, 0);
+    static const char *const pr[] = {"month", "day", "off", NULL};
+    c->prorate = get_choice(L, "scoring", "prorate", pr, KP_PRORATE_MONTH);
     c->precedence[0] = KP_TS_PERSON, c->precedence[1] = KP_TS_ROLE,
     c->precedence[2] = KP_TS_DEFAULT;
     char **v;
@@ -654,6 +657,35 @@ static void read_scoring(struct loader *L)
                       "list person, role and default once each, in the order that wins");
     }
     strv_free(v, n);
+}
+
+/* [ramp]: "N = share" for months 1 .. n since hire, each once, none left out. */
+static void read_ramp(struct loader *L)
+{
+    struct kp_config *c = L->c;
+    char **keys;
+    size_t n = keys_with_prefix(L, "ramp", "", &keys);
+    c->ramp = xcalloc(n ? n : 1, sizeof *c->ramp);
+    for (size_t i = 0; i < n; i++)
+        c->ramp[i] = NAN;
+    for (size_t i = 0; i < n; i++) {
+        long m;
+        if (parse_long(keys[i], &m) != 0 || m < 1 || (size_t)m > n) {
+            key_error(L, "ramp", keys[i],
+                      "a ramp key is a month since hire, 1 (the hire month) to %zu, each once", n);
+            continue;
+        }
+        c->ramp[m - 1] = get_number(L, "ramp", keys[i], 1, 0, 100);
+        check_share(L, "ramp", keys[i], c->ramp[m - 1], 1);
+        if (c->ramp[m - 1] > 1)
+            c->ramp[m - 1] = 1;
+    }
+    c->nramp = n;
+    for (size_t i = 0; i < n && !L->errors; i++)
+        if (isnan(c->ramp[i]))
+            key_error(L, "ramp", keys[0], "month %zu since hire is missing (list 1 to %zu)", i + 1,
+                      n);
+    strv_free(keys, n);
 }
 
 /* ---- [kpi.*] ---- */
@@ -1084,6 +1116,7 @@ struct kp_config *config_load(const char *path)
         read_columns(&L);
         read_review(&L);
         read_scoring(&L);
+        read_ramp(&L);
         read_kpis(&L);
         read_roles(&L);
         read_bands(&L);
@@ -1128,6 +1161,7 @@ void config_free(struct kp_config *c)
         texts_free(k->label, k->nlabel);
     }
     free(c->kpis);
+    free(c->ramp);
     for (size_t i = 0; i < c->nroles; i++) {
         struct kp_role *r = &c->roles[i];
         free(r->id), free(r->weight), free(r->target);

@@ -142,6 +142,11 @@ struct kp_config {
     double cap;       /* ratio cap, e.g. 1.5 */
     enum kp_target_src precedence[3];
     int leaderboard;  /* 0 off, 1 anonymous, 2 names */
+    int prorate;      /* KP_PRORATE_*: summed targets of part-time employment */
+    /* [ramp]: the share of the full target in month n since hire (ramp[n - 1];
+     * month 1 = the hire month); later months full. */
+    double *ramp;
+    size_t nramp;
 
     struct kp_kpi_def *kpis;
     size_t nkpis;
@@ -157,6 +162,8 @@ struct kp_config {
      * archive, crm …) stay readable through config_get(). */
     struct kp_ini *ini;
 };
+
+enum { KP_PRORATE_MONTH, KP_PRORATE_DAY, KP_PRORATE_OFF };
 
 struct kp_config *config_load(const char *path);
 void config_free(struct kp_config *c);

@@ -396,7 +396,8 @@ static void smap_free(struct smap *m)
 
 /* Columns of each file ("slots"). Deals: the fixed ones, then the number
  * and filter columns the rules name. */
-enum { TS_NAME, TS_MANAGER, TS_TEAM, TS_ROLE, TS_EMAIL, TS_LOCALE, TS_HIRE, TS_ID, TS_NFIXED };
+enum { TS_NAME, TS_MANAGER, TS_TEAM, TS_ROLE, TS_EMAIL, TS_LOCALE, TS_HIRE, TS_ID, TS_END,
+       TS_NFIXED };
 enum { DS_OWNER, DS_STAGE, DS_AMOUNT, DS_CREATED, DS_ENGAGED, DS_CLOSED, DS_ID, DS_NFIXED };
 enum { GS_PERSON, GS_TEAM, GS_ROLE, GS_KPI, GS_TARGET, GS_PER, GS_NFIXED };
 
@@ -442,7 +443,7 @@ struct rule {
 
 /* A team-list person before ingest has them. */
 struct tperson {
-    char *key, *name, *team, *email, *locale, *hire, *id, *mgr_key;
+    char *key, *name, *team, *email, *locale, *hire, *id, *mgr_key, *end;
     char **extra;
     int role;    /* -1 = from the default */
     int has_row; /* 0: only named as someone's manager */
@@ -497,6 +498,7 @@ struct kp_crm {
     int nm;
     kp_month m0;
     int *first; /* per person: the first month index counted (since, hire date) */
+    int *last;  /* per person: the last month index counted (end date), nm = none */
 
     /* The deals. */
     long min_day;
@@ -584,7 +586,8 @@ static const char *slot_name(const struct kp_crm *k, enum kp_crm_file f, size_t 
 
 /* Column keys of [crm], in slot order; "" = a slot without a key. */
 static const char *const team_keys[TS_NFIXED] = {"name",  "manager", "team",      "role",
-                                                 "email", "locale",  "hire_date", "id"};
+                                                 "email", "locale",  "hire_date", "id",
+                                                 "end_date"};
 static const char *const deal_keys[DS_NFIXED] = {"owner",   "stage",  "amount", "created",
                                                  "engaged", "closed", "deal_id"};
 static const char *const target_cols[GS_NFIXED] = {"person", "team",   "role",
@@ -1249,6 +1252,7 @@ static int team_check(struct kp_crm *k, const struct kp_csvrec *rec, const char 
     const char **f = k->f;
     int prev = smap_get(&k->tkey, key);
     char *v = NULL;
+    long end = -1;
     *role = -1;
     if (!*key)
         reject(k, rec, 1, "empty name (column %s)", slot_name(k, KP_CRM_TEAM, TS_NAME));
@@ -1272,6 +1276,15 @@ static int team_check(struct kp_crm *k, const struct kp_csvrec *rec, const char 
         char *want = crm_date_want(k->datefmt);
         reject(k, rec, 1, "bad date \"%s\" in column %s (want %s)", v = field_shown(f[TS_HIRE]),
                slot_name(k, KP_CRM_TEAM, TS_HIRE), want);
+        free(want);
+    } else if (crm_date(f[TS_END], k->datefmt, &end) < 0 || (end >= 0 && end < *hire)) {
+        char *want = crm_date_want(k->datefmt);
+        if (end >= 0)
+            reject(k, rec, 1, "end date \"%s\" (column %s) is before the hire date",
+                   v = field_shown(f[TS_END]), slot_name(k, KP_CRM_TEAM, TS_END));
+        else
+            reject(k, rec, 1, "bad date \"%s\" in column %s (want %s)", v = field_shown(f[TS_END]),
+                   slot_name(k, KP_CRM_TEAM, TS_END), want);
         free(want);
     } else
         return 0;
@@ -1308,6 +1321,12 @@ static void team_row(struct kp_crm *k, const struct kp_csvrec *rec)
         int y, m, d;
         date_split(hire, &y, &m, &d);
         t->hire = xasprintf("%04d-%02d-%02d", y, m, d);
+    }
+    long end;
+    if (*f[TS_END] && crm_date(f[TS_END], k->datefmt, &end) == 0 && end >= 0) {
+        int y, m, d;
+        date_split(end, &y, &m, &d);
+        t->end = xasprintf("%04d-%02d-%02d", y, m, d);
     }
     size_t nkeep = k->cfg->nkeep_cols;
     t->extra = nkeep ? xcalloc(nkeep, sizeof *t->extra) : NULL;
@@ -1405,6 +1424,7 @@ static void hand_over(struct kp_crm *k)
         p.email = t->email;
         p.locale = t->locale;
         p.hire_date = t->hire;
+        p.end_date = t->end;
         p.manager_id = (char *)manager_id(k, t, ids);
         p.extra = t->extra;
         p.line = t->line;
@@ -1430,6 +1450,7 @@ static void owner_put(struct kp_crm *k, const char *s, int p)
 static void first_months(struct kp_crm *k)
 {
     k->first = xcalloc(k->np ? k->np : 1, sizeof *k->first);
+    k->last = xcalloc(k->np ? k->np : 1, sizeof *k->last);
     for (size_t p = 0; p < k->np; p++) {
         long hire;
         int f = k->have_since ? k->since - k->m0 : 0;
@@ -1437,6 +1458,9 @@ static void first_months(struct kp_crm *k)
         if (h && date_parse(h, &hire) == 0 && month_of_day(hire) - k->m0 > f)
             f = month_of_day(hire) - k->m0;
         k->first[p] = f < 0 ? 0 : f;
+        const char *e = k->d->people[p].end_date;
+        long end;
+        k->last[p] = e && date_parse(e, &end) == 0 ? month_of_day(end) - k->m0 : k->nm;
     }
 }
 
@@ -1679,6 +1703,7 @@ struct tally {
     int dry;    /* only count the cells, add nothing */
     int added;  /* cells the deal was (or would be) added to */
     int early;  /* months in range but before the owner's first month */
+    int late;   /* months in range but after the owner's last month (end date) */
     int inside; /* months in range at all */
 };
 
@@ -1689,6 +1714,10 @@ static void add_cell(struct kp_crm *k, struct rule *r, int p, int mi, double x, 
     t->inside++;
     if (mi < k->first[p]) {
         t->early++;
+        return;
+    }
+    if (mi > k->last[p]) {
+        t->late++;
         return;
     }
     size_t c = (size_t)p * (size_t)k->nm + (size_t)mi;
@@ -1731,7 +1760,7 @@ static int deal_needs(struct kp_crm *k, const struct kp_csvrec *rec, int p, int 
 {
     for (size_t i = 0; i < k->nrules; i++) {
         struct rule *r = &k->rules[i];
-        struct tally dry = {1, 0, 0, 0};
+        struct tally dry = {1, 0, 0, 0, 0};
         long day;
         const struct dref *miss = NULL;
         k->match[i] = (char)rule_matches(k, r, cls);
@@ -1767,7 +1796,7 @@ static void note_day(struct kp_crm *k)
 
 static void deal_count(struct kp_crm *k, const struct kp_csvrec *rec, int p, int cls)
 {
-    struct tally t = {0, 0, 0, 0};
+    struct tally t = {0, 0, 0, 0, 0};
     int matched = 0;
     for (size_t i = 0; i < k->nrules; i++) {
         struct rule *r = &k->rules[i];
@@ -1797,6 +1826,10 @@ static void deal_count(struct kp_crm *k, const struct kp_csvrec *rec, int p, int
                "falls before %s, the first month counted for %s (hire date or "
                "[crm] since)",
                a, k->d->people[p].name);
+    } else if (t.late) {
+        month_format(k->m0 + k->last[p], a);
+        reject(k, rec, 0, "falls after %s, the last month counted for %s (end date)", a,
+               k->d->people[p].name);
     } else
         reject(k, rec, 0, "falls in no month used (%s..%s)", a, b);
 }
@@ -1856,7 +1889,7 @@ static void place_values(struct kp_crm *k)
                            : r->agg == AGG_SUM ? r->sum[c]
                            : r->n[c]           ? r->sum[c] / (double)r->n[c]
                                                : NAN;
-                if (mi < cov || mi < k->first[p])
+                if (mi < cov || mi < k->first[p] || mi > k->last[p])
                     v = NAN;
                 ingest_value(k->in, p, mi, r->col, v);
             }
@@ -2017,7 +2050,7 @@ static void rule_free(struct rule *r)
 static void tperson_free(struct tperson *t, size_t nextra)
 {
     free(t->key), free(t->name), free(t->team), free(t->email), free(t->locale);
-    free(t->hire), free(t->id), free(t->mgr_key);
+    free(t->hire), free(t->id), free(t->mgr_key), free(t->end);
     if (t->extra)
         strv_free(t->extra, nextra);
 }
@@ -2046,6 +2079,6 @@ void crm_free(struct kp_crm *k)
     if (k->csv)
         csvread_free(k->csv);
     free(k->encoding), free(k->leaders_team), free(k->name), free(k->team_name), free(k->f);
-    free(k->first), free(k->num), free(k->has_num), free(k->match);
+    free(k->first), free(k->last), free(k->num), free(k->has_num), free(k->match);
     free(k);
 }

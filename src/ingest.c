@@ -19,7 +19,7 @@
 #define MAX_MONTHS    1200
 
 /* Column slots of each file: the columns ingest looks for, in this order. */
-enum { M_PERIOD, M_REP_ID, M_NFIXED };       /* metrics: then cfg->cols */
+enum { M_PERIOD, M_REP_ID, M_TEAM, M_NFIXED }; /* metrics: then cfg->cols; team optional */
 enum { T_REP_ID, T_KPI, T_TARGET, T_NCOLS }; /* targets */
 static const char *const target_cols[T_NCOLS] = {"rep_id", "kpi", "target"};
 
@@ -51,6 +51,9 @@ struct kp_ingest {
         long line;
     } * dropped; /* rep_ids of rejected roster rows, sorted by id at roster_finish */
     size_t ndropped, dropped_cap;
+    size_t teams_cap; /* d->teams grown by a metrics team column */
+    long unemployed;  /* this file's rows outside someone's employment */
+    int teams_added;
     double *row;   /* one metrics row's values */
     long *tline;   /* [p * nkpis + k]: line of that target, 0 = none */
     char *derived; /* [cfg->ncols]: 1 = filled by another stage (ingest_derived) */
@@ -167,7 +170,10 @@ static const char *slot_canon(const struct kp_ingest *in, size_t slot)
     case KP_IN_ROSTER:
         return slot < KP_NROSTER ? kp_roster_cols[slot] : c->keep_cols[slot - KP_NROSTER];
     case KP_IN_METRICS:
-        return slot == M_PERIOD ? "period" : slot == M_REP_ID ? "rep_id" : c->cols[slot - M_NFIXED];
+        return slot == M_PERIOD   ? "period"
+               : slot == M_REP_ID ? "rep_id"
+               : slot == M_TEAM   ? "team"
+                                  : c->cols[slot - M_NFIXED];
     case KP_IN_TARGETS: return target_cols[slot];
     }
     return "";
@@ -178,7 +184,7 @@ static int slot_required(const struct kp_ingest *in, size_t slot)
     switch (in->which) {
     case KP_IN_ROSTER:
         return slot == KP_R_REP_ID || slot == KP_R_NAME || slot == KP_R_TEAM || slot == KP_R_ROLE;
-    case KP_IN_METRICS: return slot < M_NFIXED;
+    case KP_IN_METRICS: return slot < M_TEAM;
     case KP_IN_TARGETS: return 1;
     }
     return 0;
@@ -311,7 +317,8 @@ static void report_columns(struct kp_ingest *in, long line)
     struct kp_buf b = {0};
     size_t count = 0;
     for (size_t s = 0; s < in->ncol; s++) {
-        int wanted = in->which == KP_IN_METRICS || (in->which == KP_IN_ROSTER && s >= KP_NROSTER);
+        int wanted = (in->which == KP_IN_METRICS && s != M_TEAM) ||
+                     (in->which == KP_IN_ROSTER && s >= KP_NROSTER);
         if (in->col[s] >= 0 || slot_required(in, s) || !wanted || is_derived(in, s))
             continue;
         char *label = col_label(in, s);
@@ -396,7 +403,7 @@ static int roster_check(struct kp_ingest *in, const struct kp_csvrec *rec, const
 {
     const struct kp_config *c = in->cfg;
     char *v = NULL;
-    long days;
+    long days = 0, end = 0;
     int dup = htab_get(in, f[KP_R_REP_ID]);
     *role = -1;
     if (!*f[KP_R_REP_ID])
@@ -419,6 +426,12 @@ static int roster_check(struct kp_ingest *in, const struct kp_csvrec *rec, const
     else if (*f[KP_R_HIRE_DATE] && date_parse(f[KP_R_HIRE_DATE], &days) != 0)
         reject(in, rec, 1, "bad hire_date \"%s\" (want YYYY-MM-DD)",
                v = field_shown(f[KP_R_HIRE_DATE]));
+    else if (*f[KP_R_END_DATE] && date_parse(f[KP_R_END_DATE], &end) != 0)
+        reject(in, rec, 1, "bad end_date \"%s\" (want YYYY-MM-DD)",
+               v = field_shown(f[KP_R_END_DATE]));
+    else if (*f[KP_R_END_DATE] && *f[KP_R_HIRE_DATE] && end < days)
+        reject(in, rec, 1, "end_date %s is before hire_date %s", v = field_shown(f[KP_R_END_DATE]),
+               f[KP_R_HIRE_DATE]);
     else
         return 0;
     free(v);
@@ -457,6 +470,7 @@ static void roster_row(struct kp_ingest *in, const struct kp_csvrec *rec)
     p->email = field_opt(f[KP_R_EMAIL]);
     p->manager_id = field_opt(f[KP_R_MANAGER_ID]);
     p->hire_date = field_opt(f[KP_R_HIRE_DATE]);
+    p->end_date = field_opt(f[KP_R_END_DATE]);
     p->locale = locale;
     p->role_idx = role;
     p->mgr = -1;
@@ -635,6 +649,35 @@ static void sort_people(struct kp_data *d)
     free(newpos);
 }
 
+static const char *const *sort_teams_base; /* qsort has no context argument */
+
+static int team_cmp(const void *a, const void *b)
+{
+    return strcmp(sort_teams_base[*(const int *)a], sort_teams_base[*(const int *)b]);
+}
+
+/* Teams sorted again after a metrics team column added some. */
+static void sort_teams(struct kp_data *d)
+{
+    size_t n = d->nteams;
+    int *order = xmalloc(n * sizeof *order), *newpos = xmalloc(n * sizeof *newpos);
+    for (size_t i = 0; i < n; i++)
+        order[i] = (int)i;
+    sort_teams_base = (const char *const *)d->teams;
+    qsort(order, n, sizeof *order, team_cmp);
+    sort_teams_base = NULL;
+    char **sorted = xmalloc(n * sizeof *sorted);
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = d->teams[order[i]], newpos[order[i]] = (int)i;
+    memcpy(d->teams, sorted, n * sizeof *sorted);
+    for (size_t p = 0; p < d->npeople; p++)
+        d->people[p].team_idx = newpos[d->people[p].team_idx];
+    for (size_t i = 0; d->mteam && i < d->npeople * (size_t)d->nmonths; i++)
+        if (d->mteam[i] >= 0)
+            d->mteam[i] = newpos[d->mteam[i]];
+    free(sorted), free(order), free(newpos);
+}
+
 static int layout_months(struct kp_ingest *in)
 {
     struct kp_data *d = in->d;
@@ -727,6 +770,54 @@ static int metric_values(struct kp_ingest *in, const struct kp_csvrec *rec)
     return 0;
 }
 
+/* A row for a month the person was not employed in (before their hire_date's
+ * month, after their end_date's): listed in rejects.csv, not counted. */
+static int outside_employment(struct kp_ingest *in, const struct kp_csvrec *rec, int p, kp_month m)
+{
+    const struct kp_person *pp = &in->d->people[p];
+    long day;
+    char a[8];
+    month_format(m, a);
+    if (pp->hire_date && date_parse(pp->hire_date, &day) == 0 && m < month_of_date(day)) {
+        reject(in, rec, 0, "period %s is before the hire_date of %s (%s): not counted", a,
+               pp->rep_id, pp->hire_date);
+        return (int)++in->unemployed;
+    }
+    if (pp->end_date && date_parse(pp->end_date, &day) == 0 && m > month_of_date(day)) {
+        reject(in, rec, 0, "period %s is after the end_date of %s (%s): not counted", a, pp->rep_id,
+               pp->end_date);
+        return (int)++in->unemployed;
+    }
+    return 0;
+}
+
+/* The month's team from the metrics file's team column (a team nobody is in
+ * now is added to d->teams; ingest_finish sorts them again). */
+static void row_team(struct kp_ingest *in, const struct kp_csvrec *rec, size_t cell)
+{
+    struct kp_data *d = in->d;
+    int fi = in->col[M_TEAM];
+    if (fi < 0)
+        return;
+    if (!d->mteam) {
+        size_t n = d->npeople * (size_t)d->nmonths;
+        d->mteam = xmalloc((n ? n : 1) * sizeof *d->mteam);
+        for (size_t i = 0; i < n; i++)
+            d->mteam[i] = -1;
+    }
+    char *t = field_clean(str_trim(rec->field[fi]));
+    size_t i = 0;
+    while (*t && i < d->nteams && strcmp(d->teams[i], t) != 0)
+        i++;
+    if (*t && i == d->nteams) {
+        xgrow(&d->teams, &in->teams_cap, d->nteams + 1, sizeof *d->teams);
+        d->teams[d->nteams++] = xstrdup(t);
+        in->teams_added = 1;
+    }
+    d->mteam[cell] = *t ? (int)i : -1;
+    free(t);
+}
+
 static void metrics_row(struct kp_ingest *in, const struct kp_csvrec *rec)
 {
     struct kp_data *d = in->d;
@@ -745,6 +836,8 @@ static void metrics_row(struct kp_ingest *in, const struct kp_csvrec *rec)
         reject(in, rec, 0, "period %s is outside the months used (%s..%s)", a, b, c);
     } else if ((p = row_person(in, rec, rs)) < 0) {
         /* rejected */
+    } else if (outside_employment(in, rec, p, m)) {
+        /* listed */
     } else if (d->line[(size_t)p * d->nmonths + (m - d->m0)]) {
         month_format(m, a);
         reject(in, rec, 1, "duplicate row for %s in %s (first at line %ld)", v = field_shown(rs), a,
@@ -755,6 +848,7 @@ static void metrics_row(struct kp_ingest *in, const struct kp_csvrec *rec)
             if (!in->derived[k])
                 *data_cell(d, (size_t)p, mi, k) = in->row[k];
         d->line[(size_t)p * d->nmonths + mi] = rec->line;
+        row_team(in, rec, (size_t)p * d->nmonths + (size_t)mi);
         cur_input(in)->used++;
         in->metrics_used++;
     }
@@ -932,9 +1026,16 @@ int ingest_end(struct kp_ingest *in)
     if (!in->failed && !in->skip && !in->have_header)
         file_fatal(in, 0, "the file is empty (no header row)");
     field_summary(&in->log, in->name);
-    if (in->log.outside)
-        diag(KP_NOTE, in->name, 0, 0, "%ld %s outside the months used %s skipped", in->log.outside,
-             in->log.outside == 1 ? "row" : "rows", in->log.outside == 1 ? "was" : "were");
+    long outside = in->log.outside - in->unemployed;
+    if (outside)
+        diag(KP_NOTE, in->name, 0, 0, "%ld %s outside the months used %s skipped", outside,
+             outside == 1 ? "row" : "rows", outside == 1 ? "was" : "were");
+    if (in->unemployed)
+        diag(KP_NOTE, in->name, 0, 0,
+             "%ld %s before a hire_date or after an end_date %s not counted (rejects.csv)",
+             in->unemployed, in->unemployed == 1 ? "row" : "rows",
+             in->unemployed == 1 ? "was" : "were");
+    in->unemployed = 0;
     int failed = in->failed;
     if (in->which == KP_IN_ROSTER) {
         in->roster_failed |= failed;
@@ -981,6 +1082,7 @@ int ingest_person(struct kp_ingest *in, const struct kp_person *src)
     p->email = opt_dup(src->email);
     p->manager_id = opt_dup(src->manager_id);
     p->hire_date = opt_dup(src->hire_date);
+    p->end_date = opt_dup(src->end_date);
     p->locale = opt_dup(src->locale);
     p->mgr = -1;
     p->line = src->line;
@@ -1027,6 +1129,8 @@ int ingest_finish(struct kp_ingest *in)
     file_reset(in);
     if (!in->roster_done)
         roster_finish(in);
+    if (in->teams_added)
+        sort_teams(in->d);
     int rc = in->failed_any ? -1 : 0;
     if (!rc && in->d->npeople == 0) {
         diag(KP_FATAL, in->roster_name ? in->roster_name : NULL, 0, 0,

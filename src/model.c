@@ -13,8 +13,15 @@ const char *const kp_canon_cols[KP_NCANON] = {
 };
 
 const char *const kp_roster_cols[KP_NROSTER] = {
-    "rep_id", "name", "email", "team", "role", "manager_id", "hire_date", "locale",
+    "rep_id", "name", "email", "team", "role", "manager_id", "hire_date", "locale", "end_date",
 };
+
+kp_month month_of_date(long days)
+{
+    int y, m, d;
+    date_split(days, &y, &m, &d);
+    return y * 12 + m - 1;
+}
 
 static int digits(const char *s, int n)
 {
@@ -185,6 +192,7 @@ static void person_free(struct kp_person *p, size_t nextra)
 {
     free(p->rep_id), free(p->name), free(p->email), free(p->team), free(p->role);
     free(p->manager_id), free(p->hire_date), free(p->locale);
+    free(p->end_date);
     if (p->extra)
         strv_free(p->extra, nextra);
 }
@@ -202,6 +210,7 @@ void data_free(struct kp_data *d)
     free(d->val);
     free(d->line);
     free(d->ptarget);
+    free(d->mteam);
     for (size_t i = 0; i < d->nrejects; i++) {
         free(d->rejects[i].file);
         free(d->rejects[i].reason);

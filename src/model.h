@@ -20,6 +20,7 @@ int date_parse(const char *s, long *days);
 void date_split(long days, int *y, int *m, int *d);
 long date_from_ymd(int y, int m, int d);
 int month_days(kp_month m); /* days in that month */
+kp_month month_of_date(long days); /* the month a day (days since 1970-01-01) is in */
 
 /* The canonical metric columns of SPEC.md, in SPEC order. Columns that a file
  * adds (or the CRM derivation builds) follow them in kp_data.cols. */
@@ -43,11 +44,12 @@ enum {
 extern const char *const kp_canon_cols[KP_NCANON];
 /* The roster's canonical columns, in SPEC order. */
 enum { KP_R_REP_ID, KP_R_NAME, KP_R_EMAIL, KP_R_TEAM, KP_R_ROLE, KP_R_MANAGER_ID, KP_R_HIRE_DATE,
-       KP_R_LOCALE, KP_NROSTER };
+       KP_R_LOCALE, KP_R_END_DATE, KP_NROSTER };
 extern const char *const kp_roster_cols[KP_NROSTER];
 
 struct kp_person {
     char *rep_id, *name, *email, *team, *role, *manager_id, *hire_date, *locale;
+    char *end_date;    /* the last day employed (leavers), NULL = still employed */
     char **extra;      /* roster columns the config asked to keep (e.g. pdf password), or NULL */
     int role_idx;      /* index into cfg->roles */
     int mgr;           /* index of the manager in kp_data.people, -1 = none */
@@ -84,6 +86,8 @@ struct kp_data {
     int nmonths; /* months held: m0 .. m0 + nmonths - 1 (= window end) */
     double *val; /* [(p * nmonths + m) * ncols + c]; NaN = missing */
     long *line;  /* [p * nmonths + m]: metrics line of that row, 0 = none */
+    int *mteam;  /* [p * nmonths + m]: the team (index into teams) a metrics row's team
+                  * column gave that month, -1 = none (the roster team); NULL = no column */
     double *ptarget; /* [p * nkpis + k] from targets.csv; NaN = not set; NULL = no file */
     size_t nkpis;    /* the config's KPI count, the stride of ptarget */
     struct kp_reject *rejects;

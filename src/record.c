@@ -49,7 +49,7 @@ static struct kp_kpival *kpis_new(size_t nkpis, size_t nm)
         memset(v, 0, sizeof *v);
         v->value = v->target = v->ratio = v->points = NAN;
         v->sample = v->prev = v->projected = v->needed = NAN;
-        v->group_value = v->group_points = NAN;
+        v->group_value = v->group_points = v->target_full = NAN;
         v->status = KP_ST_NA;
         v->series = series + k * nm;
         for (size_t i = 0; i < nm; i++)
@@ -99,6 +99,10 @@ void record_free(struct kp_record *r)
     free_all((char *[]){r->id, r->name, r->email, r->team, r->role, r->manager_id, r->manager_name,
                         r->hire_date, r->lang, r->band},
              10);
+    free(r->end_date), free(r->employed), free(r->ramp);
+    for (char **t = r->teams; t && *t; t++) /* nmonths strings, then NULL */
+        free(*t);
+    free(r->teams);
     free(r->kpis);
     free(r->cols);
     free(r->lines);
@@ -343,6 +347,10 @@ static void put_kpi(struct kp_buf *b, const struct kp_kpival *v, size_t nm)
         buf_adds(b, keys2[i]);
         put_num(b, second[i]);
     }
+    if (!isnan(v->target_full)) {
+        buf_adds(b, ",\"target_full\":");
+        put_num(b, v->target_full);
+    }
     buf_adds(b, ",\"series\":");
     put_nums(b, v->series, nm);
     buf_addc(b, '}');
@@ -476,6 +484,19 @@ void record_write_json(const struct kp_record *r, const struct kp_meta *m, struc
             put_int(out, r->lines[i]);
         }
         buf_addc(out, ']');
+    }
+    if (r->employed) {
+        buf_adds(out, ",\"employment\":{\"end_date\":");
+        put_str(out, r->end_date);
+        buf_adds(out, ",\"employed\":");
+        put_nums(out, r->employed, nm);
+        buf_adds(out, ",\"ramp\":");
+        put_nums(out, r->ramp, nm);
+        buf_addc(out, '}');
+    }
+    if (r->teams) {
+        buf_adds(out, ",\"teams\":");
+        put_strs(out, r->teams, nm);
     }
     buf_adds(out, ",\"alerts\":");
     put_alerts(out, r, m);
@@ -666,12 +687,12 @@ static int read_kpi(struct rd *c, const json_t *o, const char *id, struct kp_kpi
 {
     if (!json_is_object(o))
         return bad(c, "\"kpis\".\"%.40s\" must be an object", id);
-    static const char *const nkeys[] = {"value",  "target",      "ratio",       "points",
-                                        "weight", "sample",      "prev",        "projected",
-                                        "needed", "group_value", "group_points"};
-    double *const dst[] = {&v->value,  &v->target,      &v->ratio,       &v->points,
-                           &v->weight, &v->sample,      &v->prev,        &v->projected,
-                           &v->needed, &v->group_value, &v->group_points};
+    static const char *const nkeys[] = {"value",  "target",      "ratio",        "points",
+                                        "weight", "sample",      "prev",         "projected",
+                                        "needed", "group_value", "group_points", "target_full"};
+    double *const dst[] = {&v->value,  &v->target,      &v->ratio,        &v->points,
+                           &v->weight, &v->sample,      &v->prev,         &v->projected,
+                           &v->needed, &v->group_value, &v->group_points, &v->target_full};
     for (size_t i = 0; i < KP_NELEM(nkeys); i++)
         if (get_num(c, o, nkeys[i], dst[i]) < 0)
             return -1;
@@ -739,6 +760,39 @@ static int read_lines(struct rd *c, const json_t *o, struct kp_record *r, size_t
         if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > LONG_MAX)
             return bad(c, "\"lines\"[%zu] must be a line number", i);
         r->lines[i] = (long)json_integer_value(v);
+    }
+    return 0;
+}
+
+/* "employment" and "teams" (optional; people). */
+static int read_employment(struct rd *c, const json_t *o, struct kp_record *r, size_t nm)
+{
+    const json_t *e = json_object_get(o, "employment"), *t = json_object_get(o, "teams");
+    if (e && !json_is_null(e)) {
+        if (!json_is_object(e))
+            return bad(c, "\"employment\" must be an object");
+        r->employed = xmalloc((nm ? nm : 1) * sizeof *r->employed);
+        r->ramp = xmalloc((nm ? nm : 1) * sizeof *r->ramp);
+        if (get_str(c, e, "end_date", &r->end_date) < 0 ||
+            get_nums(c, json_object_get(e, "employed"), "\"employment\".\"employed\"", r->employed,
+                     nm) < 0 ||
+            get_nums(c, json_object_get(e, "ramp"), "\"employment\".\"ramp\"", r->ramp, nm) < 0)
+            return -1;
+    }
+    if (!t || json_is_null(t))
+        return 0;
+    if (!json_is_array(t) || json_array_size(t) != nm)
+        return bad(c, "\"teams\" must be an array of %zu team names", nm);
+    r->teams = xcalloc(nm + 1, sizeof *r->teams);
+    for (size_t i = 0; i < nm; i++) {
+        const json_t *v = json_array_get(t, i);
+        if (!json_is_string(v)) {
+            for (size_t j = 0; j < nm; j++) /* no NULL hole before the end */
+                if (!r->teams[j])
+                    r->teams[j] = xstrdup("");
+            return bad(c, "\"teams\"[%zu] must be a string", i);
+        }
+        r->teams[i] = xstrndup(json_string_value(v), json_string_length(v));
     }
     return 0;
 }
@@ -873,8 +927,8 @@ struct kp_record *record_read_json(const char *line, const struct kp_meta *m, ch
     size_t nm = m->nmonths > 0 ? (size_t)m->nmonths : 0;
     r = record_new(m, (enum kp_rec_kind)kind);
     if (read_head(&c, o, r) < 0 || read_kpis(&c, o, r, nm) < 0 || read_cols(&c, o, r, nm) < 0 ||
-        read_lines(&c, o, r, nm) < 0 || read_alerts(&c, o, r) < 0 || read_coaching(&c, o, r) < 0 ||
-        read_members(&c, o, r) < 0) {
+        read_lines(&c, o, r, nm) < 0 || read_employment(&c, o, r, nm) < 0 ||
+        read_alerts(&c, o, r) < 0 || read_coaching(&c, o, r) < 0 || read_members(&c, o, r) < 0) {
         record_free(r);
         r = NULL;
     }

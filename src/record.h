@@ -43,9 +43,13 @@
  *       "status":"ok"|"na"|"insufficient",
  *       "target_src":"person"|"role"|"default"|"team"|"none", "sample":x,
  *       "prev":x, "projected":x, "needed":x, "group_value":x, "group_points":x,
- *       "series":[x × nmonths]}, … every KPI of meta, in meta order},
+ *       ("target_full":x only when not NaN), "series":[x × nmonths]}, … every
+ *       KPI of meta, in meta order},
  *   "cols":{"<col>":[x × nmonths], … every column of meta, in meta order},
  *   "lines":[N × nmonths]                  (only when lines != NULL: people),
+ *   "employment":{"end_date":s, "employed":[x × nmonths], "ramp":[x × nmonths]}
+ *                                           (only when employed != NULL),
+ *   "teams":[s × nmonths]                  (only when teams != NULL),
  *   "alerts":[{"rule":s, "kind":s, "kpi":id|null, "month":"YYYY-MM"|null,
  *       "value":x, "threshold":x}, …],
  *   "coaching":[{"step":s, "kpi":s, "text":s}, …],
@@ -125,6 +129,7 @@ struct kp_kpival {
     double needed;       /* pacing: needed per remaining month to reach target; NaN */
     double group_value;  /* the person's team's value (person records); NaN */
     double group_points; /* the team's mean points (person records); NaN */
+    double target_full;  /* the own target before proration and ramp, when it differs; NaN */
     double *series;      /* [meta.nmonths] per-month values */
 };
 
@@ -171,6 +176,13 @@ struct kp_record {
     double *cols;           /* [ncols * nmonths]: column sums per month, NaN = no value;
                              * column c's series is cols[c * nmonths .. +nmonths) */
     long *lines;            /* [nmonths] metrics line per month (person), 0 none; NULL for groups */
+    /* Employment (people; NULL when employed the whole window at full target
+     * in one team): */
+    char *end_date;   /* "YYYY-MM-DD" or NULL */
+    double *employed; /* [nmonths] share of the month employed (prorate rule) */
+    double *ramp;     /* [nmonths] the ramp's share of the full target (1 = full) */
+    char **teams;     /* [nmonths + 1] the team each month counted for ("" = no row), then
+                       * NULL; NULL = no team moves */
     struct kp_alert *alerts;
     size_t nalerts;
     struct kp_coach *coach;

@@ -598,7 +598,7 @@ static void put_id(struct kp_buf *b, const struct gen *g, long idx)
 
 static void write_roster(const struct gen *g, const char *lead_team, struct kp_buf *b)
 {
-    put_header(b, kp_roster_cols, KP_NROSTER);
+    put_header(b, kp_roster_cols, KP_R_END_DATE); /* no leavers: no end_date column */
     for (long i = 0; i < g->n; i++) {
         const struct person *p = &g->ppl[i];
         int y, m, d;

@@ -281,8 +281,11 @@ static void tenure(const struct flow *f, struct kp_buf *out)
         return;
     }
     int y0, m0, d0, y1, m1, d1;
+    long until = f->ts->meta->as_of, ended; /* a leaver's tenure ends with their end_date */
+    if (!str_empty(f->r->end_date) && date_parse(f->r->end_date, &ended) == 0 && ended < until)
+        until = ended;
     date_split(hired, &y0, &m0, &d0);
-    date_split(f->ts->meta->as_of, &y1, &m1, &d1);
+    date_split(until, &y1, &m1, &d1);
     int months = (y1 - y0) * 12 + (m1 - m0) - (d1 < d0);
     char a[16], b[16];
     snprintf(a, sizeof a, "%d", months / 12);
@@ -327,6 +330,124 @@ static void identity(struct flow *f)
     }
     buf_free(&period), buf_free(&asof), buf_free(&ten);
     f->y -= 30;
+}
+
+/* A share as a percentage, up to one decimal ("25%", "16.7%"). */
+static void share_pct(const struct flow *f, struct kp_buf *out, double v)
+{
+    double r = round(v * 1000) / 1000;
+    lang_percent(f->lang, out, r, fabs(r * 100 - round(r * 100)) > 1e-9 ? 1 : 0);
+}
+
+/* The team month i counted for ("" in teams: no row, the roster's). */
+static const char *team_at(const struct kp_record *r, int i)
+{
+    return *r->teams[i] ? r->teams[i] : r->team;
+}
+
+/* The teams a person's months counted for: "East, until 2026-04; then West". */
+static void team_runs(const struct flow *f, struct kp_buf *out)
+{
+    const struct kp_meta *m = f->ts->meta;
+    int a = m->from - m->m0, b = m->to - m->m0;
+    for (int i = a; i <= b; i++) {
+        const char *t = team_at(f->r, i);
+        int j = i;
+        while (j < b && strcmp(team_at(f->r, j + 1), t) == 0)
+            j++;
+        if (i > a)
+            buf_adds(out, L(f, "identity", "team_sep"));
+        if (j < b) {
+            char mon[8];
+            month_format(meta_month(m, j), mon);
+            char *s = fill(L(f, "identity", "team_until"), "team", t, "month", mon, NULL, NULL);
+            buf_adds(out, s);
+            free(s);
+        } else {
+            buf_adds(out, t);
+        }
+        i = j;
+    }
+}
+
+/* Targets that follow employment (record.h): when the person joined or
+ * left, the share of the full targets, each ramp month, the teams their
+ * months counted for, and the KPIs left without a target (and why). */
+static void employment_note(struct flow *f)
+{
+    const struct kp_record *r = f->r;
+    const struct kp_meta *m = f->ts->meta;
+    double width = f->right - f->left;
+    int a = m->from - m->m0, b = m->to - m->m0;
+    struct kp_buf line = {0};
+    if (r->employed) {
+        long hired = -1, ended = -1;
+        if (!str_empty(r->hire_date) && date_parse(r->hire_date, &hired) == 0 &&
+            month_of_date(hired) >= m->from) {
+            struct kp_buf d = {0};
+            lang_date(f->lang, &d, hired);
+            char *s = fill(L(f, "identity", "joined"), "date", d.s, NULL, NULL, NULL, NULL);
+            buf_adds(&line, s);
+            free(s), buf_free(&d);
+        }
+        if (!str_empty(r->end_date) && date_parse(r->end_date, &ended) == 0) {
+            struct kp_buf d = {0};
+            lang_date(f->lang, &d, ended);
+            char *s = fill(L(f, "identity", "left"), "date", d.s, NULL, NULL, NULL, NULL);
+            buf_printf(&line, "%s%s", line.len ? "  ·  " : "", s);
+            free(s), buf_free(&d);
+        }
+        double sum = 0;
+        for (int i = a; i <= b; i++)
+            sum += r->employed[i] * r->ramp[i];
+        struct kp_buf pct = {0};
+        share_pct(f, &pct, sum / (b - a + 1));
+        char *s = fill(L(f, "identity", "target_share"), "pct", pct.s, NULL, NULL, NULL, NULL);
+        buf_printf(&line, "%s%s", line.len ? "  ·  " : "", s);
+        free(s), buf_free(&pct);
+        text_fitted(f, f->left, f->y - 8, 8, 0, C_MUTED, KP_START, width, line.s);
+        f->y -= 12;
+        line.len = 0;
+        for (int i = a; i <= b && hired >= 0; i++) {
+            if (r->ramp[i] >= 1 || r->employed[i] <= 0)
+                continue;
+            char n[16];
+            snprintf(n, sizeof n, "%ld", (long)meta_month(m, i) - month_of_date(hired) + 1);
+            char mon[8];
+            struct kp_buf p = {0};
+            month_format(meta_month(m, i), mon);
+            share_pct(f, &p, r->ramp[i]);
+            char *t = fill(L(f, "identity", "ramp"), "n", n, "pct", p.s, "month", mon);
+            buf_printf(&line, "%s%s", line.len ? "; " : "", t);
+            free(t), buf_free(&p);
+        }
+        if (line.len) {
+            text_fitted(f, f->left, f->y - 8, 8, 0, C_MUTED, KP_START, width, line.s);
+            f->y -= 12;
+            line.len = 0;
+        }
+        for (size_t i = 0; i < m->nkpis; i++)
+            if (isnan(r->kpis[i].target) && !isnan(r->kpis[i].target_full))
+                buf_printf(&line, "%s%s", line.len ? ", " : "", kpi_label(f, i));
+        if (line.len) {
+            char *t = fill(L(f, "identity", "no_target_ramp"), "kpis", line.s, NULL, NULL, NULL,
+                           NULL);
+            text_fitted(f, f->left, f->y - 8, 8, 0, C_MUTED, KP_START, width, t);
+            f->y -= 12;
+            free(t);
+            line.len = 0;
+        }
+    }
+    if (r->teams) {
+        team_runs(f, &line);
+        char *t = fill(L(f, "identity", "teams"), "teams", line.s, NULL, NULL, NULL, NULL);
+        text_fitted(f, f->left, f->y - 8, 8, 0, C_MUTED, KP_START, width, t);
+        f->y -= 12;
+        free(t);
+    }
+    buf_free(&line);
+    if (r->employed || r->teams)
+        f->y -= 4;
 }
 
 /* A filled triangle pointing up (dir 1) or down (-1), or a dash (0). */
@@ -917,6 +1038,7 @@ int typeset_review(struct kp_typeset *ts, struct kp_pdf *doc, const struct kp_re
     f.first_page = pdf_add_page(doc);
     header_band(&f);
     identity(&f);
+    employment_note(&f);
     summary(&f);
     kpi_table(&f);
     charts_block(&f, team);

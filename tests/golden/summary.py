@@ -4,7 +4,9 @@ form a person can check by hand: per record the previous-window composite and
 the commission tier rate, per KPI the monthly series, the previous window's
 value, the pacing projection and the amount needed per remaining month, and
 every alert; with the option "team", each person's team value and the team's
-mean points per KPI. n/a is written n/a.
+mean points per KPI; a person's employment (share of each month employed, the
+ramp's share, the month's team, a KPI's full target before proration) when
+results.json has it. n/a is written n/a.
 Usage: summary.py results.json [team]"""
 import json
 import sys
@@ -33,9 +35,18 @@ def record(r, meta, opts):
     if r["kind"] == "person":
         head += ", payout rate %s" % num(r["payout_rate"])
     print(head)
+    if "employment" in r:
+        e = r["employment"]
+        print("  employment: end_date %s; employed %s; ramp %s" % (
+            e["end_date"] or "none", " ".join(num(x) for x in e["employed"]),
+            " ".join(num(x) for x in e["ramp"])))
+    if "teams" in r:
+        print("  teams: " + " ".join(t or "-" for t in r["teams"]))
     for k in meta["kpis"]:
         v = r["kpis"][k]
         parts = ["series " + " ".join(num(x) for x in v["series"])]
+        if "target_full" in v:
+            parts.append("full target %s" % num(v["target_full"]))
         for key in ("prev", "projected", "needed"):
             if v[key] is not None:
                 parts.append("%s %s" % (key, num(v[key])))

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------------ */
 /* compute_round                                                       */
@@ -399,7 +400,78 @@ static void test_explain_insufficient(void **state)
     world_free(&w);
 }
 
+/* Targets follow employment, prorated by day (the golden "employment"
+ * config with [scoring] prorate = day; [ramp] 1 = 0%, 2 = 50%): a joiner on
+ * 16 April (April half employed, at 0%; May at 50%), a leaver on 15 June, a
+ * team mover, a June starter (no target). A team's summed target takes each
+ * person's share of months in it, so the teams' add up to the org's. */
+static void test_employment_day(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/kp-unit-emp.XXXXXX",
+         *abs = realpath("tests/golden/employment/review.ini", NULL);
+    assert_non_null(mkdtemp(dir));
+    assert_non_null(abs);
+    char *path = xasprintf("%s/review.ini", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "[config]\ninclude = %s\n[scoring]\nprorate = day\n", abs);
+    fclose(f);
+    struct world w;
+    w.cfg = config_load(path);
+    assert_non_null(w.cfg);
+    struct kp_buf roster = {0}, metrics = {0};
+    buf_adds(&roster, "rep_id,name,team,role,hire_date,end_date\n"
+                      "P1,One,West,ae,2026-04-16,\n"
+                      "P2,Two,East,ae,2020-01-01,2026-06-15\n"
+                      "P3,Three,West,ae,2020-01-01,\n"
+                      "P4,Four,West,ae,2026-06-01,\n");
+    buf_adds(&metrics, "period,rep_id,team,revenue,quota,visits\n"
+                       "2026-04,P1,,10,100,1\n2026-05,P1,,10,100,1\n2026-06,P1,,10,100,1\n"
+                       "2026-04,P2,,10,100,1\n2026-05,P2,,10,100,1\n2026-06,P2,,10,100,1\n"
+                       "2026-04,P3,East,10,100,1\n2026-05,P3,West,10,100,1\n"
+                       "2026-06,P3,West,10,100,1\n2026-06,P4,,10,100,1\n");
+    world_ingest(&w, &roster, &metrics);
+    enum { VISITS = 1, REVENUE = 2 };
+    struct kp_record *r = compute_person(w.k, (size_t)data_find_person(&w.d, "P1"));
+    assert_true(r->employed[0] == 0.5 && r->ramp[0] == 0 && r->ramp[1] == 0.5 && r->ramp[2] == 1);
+    assert_true(r->kpis[VISITS].target == 15 && r->kpis[VISITS].target_full == 30);
+    assert_true(r->kpis[REVENUE].target == 150);
+    /* The quota: April 100 × 0%, May 100 × 50%, June 100. */
+    assert_true(r->cols[KP_COL_QUOTA * 3] == 0 && r->cols[KP_COL_QUOTA * 3 + 1] == 50);
+    assert_true(r->kpis[0].value == 0.2); /* 30 / 150 */
+    record_free(r);
+    r = compute_person(w.k, (size_t)data_find_person(&w.d, "P2"));
+    assert_string_equal(r->end_date, "2026-06-15");
+    assert_true(r->employed[2] == 0.5);
+    assert_true(r->kpis[VISITS].target == 25 && r->kpis[REVENUE].target == 250);
+    record_free(r);
+    r = compute_person(w.k, (size_t)data_find_person(&w.d, "P3"));
+    assert_null(r->employed);
+    assert_string_equal(r->teams[0], "East");
+    assert_string_equal(r->teams[1], "West");
+    assert_true(r->kpis[VISITS].target == 30 && isnan(r->kpis[VISITS].target_full));
+    record_free(r);
+    r = compute_person(w.k, (size_t)data_find_person(&w.d, "P4"));
+    assert_true(isnan(r->kpis[VISITS].target) && r->kpis[VISITS].target_full == 30);
+    assert_true(isnan(r->kpis[VISITS].points) && isnan(r->kpis[0].value));
+    record_free(r);
+    /* Teams: East = P2 25 + P3 30 × 1/3; West = P1 15 + P3 30 × 2/3; org 70. */
+    double t[3];
+    for (size_t g = 0; g < 3; g++) {
+        r = compute_group(w.k, g);
+        t[g] = r->kpis[VISITS].target;
+        record_free(r);
+    }
+    assert_true(t[0] == 35 && t[1] == 35 && t[2] == 70);
+    world_free(&w);
+    buf_free(&roster), buf_free(&metrics);
+    unlink(path);
+    rmdir(dir);
+    free(path), free(abs);
+}
+
 UNIT_MAIN(cmocka_unit_test(test_round_values), cmocka_unit_test(test_round_random),
           cmocka_unit_test(test_properties), cmocka_unit_test(test_deterministic),
           cmocka_unit_test(test_explain_person), cmocka_unit_test(test_explain_manager),
-          cmocka_unit_test(test_explain_insufficient))
+          cmocka_unit_test(test_explain_insufficient), cmocka_unit_test(test_employment_day))

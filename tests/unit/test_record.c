@@ -294,6 +294,70 @@ static void test_roundtrip_empty(void **state)
     meta_free(&m);
 }
 
+/* s with the first `from` replaced by `to` (a new string). */
+static char *replace_first(const char *s, const char *from, const char *to)
+{
+    const char *at = strstr(s, from);
+    assert_non_null(at);
+    return xasprintf("%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+}
+
+/* A person's employment (record.h "employment", "teams", "target_full"):
+ * written only when set, read back exactly; malformed ones refused. */
+static void test_employment(void **state)
+{
+    (void)state;
+    struct kp_meta m;
+    make_meta(&m);
+    struct kp_record *r = record_new(&m, KP_REC_PERSON);
+    struct kp_buf b = {0}, b2 = {0};
+    record_write_json(r, &m, &b);
+    assert_null(strstr(b.s, "employment"));
+    assert_null(strstr(b.s, "\"teams\""));
+    assert_null(strstr(b.s, "target_full"));
+    r->end_date = xstrdup("2026-05-20");
+    r->employed = xmalloc(NMON * sizeof *r->employed);
+    r->ramp = xmalloc(NMON * sizeof *r->ramp);
+    r->teams = xcalloc(NMON + 1, sizeof *r->teams);
+    for (int i = 0; i < NMON; i++) {
+        r->employed[i] = i < 12 ? 1 : i == 12 ? 20.0 / 31 : 0;
+        r->ramp[i] = i == 13 ? 0.25 : 1;
+        r->teams[i] = xstrdup(i < 13 ? "East" : i == 13 ? "西区" : "");
+    }
+    r->kpis[5].target_full = 36;
+    buf_free(&b);
+    record_write_json(r, &m, &b);
+    assert_non_null(strstr(b.s, ",\"employment\":{\"end_date\":\"2026-05-20\",\"employed\":[1,"));
+    assert_non_null(strstr(b.s, "\"target_full\":36,\"series\""));
+    char err[200];
+    struct kp_record *back = record_read_json(b.s, &m, err, sizeof err);
+    if (!back)
+        fail_msg("read back failed: %s", err);
+    assert_string_equal(back->end_date, "2026-05-20");
+    for (int i = 0; i < NMON; i++) {
+        assert_true(back->employed[i] == r->employed[i] && back->ramp[i] == r->ramp[i]);
+        assert_string_equal(back->teams[i], r->teams[i]);
+    }
+    assert_null(back->teams[NMON]);
+    assert_true(back->kpis[5].target_full == 36 && isnan(back->kpis[4].target_full));
+    record_write_json(back, &m, &b2);
+    assert_string_equal(b.s, b2.s);
+    record_free(back);
+    /* Wrong lengths and types are refused with the key's name. */
+    char *bad = replace_first(b.s, "\"teams\":[\"East\"", "\"teams\":[7");
+    assert_null(record_read_json(bad, &m, err, sizeof err));
+    assert_non_null(strstr(err, "\"teams\"[0] must be a string"));
+    free(bad);
+    bad = replace_first(b.s, "\"employed\":[1,", "\"employed\":[");
+    assert_null(record_read_json(bad, &m, err, sizeof err));
+    assert_non_null(strstr(err, "\"employment\".\"employed\" must be an array of 15 values"));
+    free(bad);
+    record_free(r);
+    buf_free(&b);
+    buf_free(&b2);
+    meta_free(&m);
+}
+
 static void test_meta_roundtrip(void **state)
 {
     (void)state;
@@ -1132,7 +1196,8 @@ static void test_timing(void **state)
 }
 
 UNIT_MAIN(cmocka_unit_test(test_roundtrip_person), cmocka_unit_test(test_roundtrip_team_org),
-          cmocka_unit_test(test_roundtrip_empty), cmocka_unit_test(test_meta_roundtrip),
+          cmocka_unit_test(test_roundtrip_empty), cmocka_unit_test(test_employment),
+          cmocka_unit_test(test_meta_roundtrip),
           cmocka_unit_test(test_exact_text), cmocka_unit_test(test_output_pinned),
           cmocka_unit_test(test_strings), cmocka_unit_test(test_numbers),
           cmocka_unit_test(test_malformed_record), cmocka_unit_test(test_hostile),
