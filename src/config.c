@@ -32,6 +32,7 @@ struct loader {
     int errors;
 };
 
+#define MAX_WINDOW 24 /* months in a review window */
 #define MAX_SHOWN 20 /* errors printed (10,000 unknown sections are one mistake) */
 
 static void cfg_error(struct loader *L, const char *file, long line, long col, const char *fmt,
@@ -86,15 +87,16 @@ static const struct rule schema[] = {
     {"config", "include"},
     {"input", "roster"}, {"input", "metrics"}, {"input", "targets"}, {"input", "encoding"},
     {"input", "delimiter"}, {"input", "decimal"}, {"input", "extra"}, {"input", "keep"},
+    {"input", "plan"},
     {"columns", "*"},
     {"review", "label"}, {"review", "from"}, {"review", "to"}, {"review", "history"},
     {"review", "as_of"}, {"review", "language"},
-    {"output", "dir"}, {"output", "org_packet"},
+    {"output", "dir"}, {"output", "org_packet"}, {"output", "rejects_max"},
     {"org", "name"}, {"org", "currency"},
     {"scoring", "cap"}, {"scoring", "targets"}, {"scoring", "leaderboard"},
     {"kpi.*", "label.*"}, {"kpi.*", "formula"}, {"kpi.*", "format"}, {"kpi.*", "decimals"},
     {"kpi.*", "better"}, {"kpi.*", "target"}, {"kpi.*", "min_sample"}, {"kpi.*", "sample"},
-    {"kpi.*", "team_target"},
+    {"kpi.*", "team_target"}, {"kpi.*", "missing"},
     {"role.*", "label.*"}, {"role.*", "aliases"}, {"role.*", "weight.*"}, {"role.*", "target.*"},
     {"band.*", "min"}, {"band.*", "label.*"}, {"band.*", "color"},
     {"alert.*", "type"}, {"alert.*", "kpis"}, {"alert.*", "columns"}, {"alert.*", "threshold"},
@@ -219,6 +221,15 @@ const char *config_get(const struct kp_config *c, const char *sec, const char *k
 long config_line(const struct kp_config *c, const char *sec, const char *key)
 {
     const struct kp_ini_entry *e = find_entry(c, sec, key);
+    return e ? e->line : 0;
+}
+
+long config_where(const struct kp_config *c, const char *sec, const char *key, const char **file)
+{
+    const struct kp_ini_entry *e = c->ini ? find_entry(c, sec, key) : NULL;
+    if (!e && c->ini)
+        e = find_entry(c, sec, NULL);
+    *file = e ? e->file : c->path;
     return e ? e->line : 0;
 }
 
@@ -502,6 +513,20 @@ static void read_input(struct loader *L)
     strv_free(extra, nextra);
     c->nkeep_cols = str_split(get(L, "input", "keep"), ',', &c->keep_cols);
     read_derived_cols(L);
+    c->plan_col = xcalloc(c->ncols ? c->ncols : 1, 1);
+    const char *pv = get(L, "input", "plan");
+    char **plan;
+    size_t np = str_split(pv ? pv : "quota", ',', &plan);
+    for (size_t i = 0; i < np; i++) {
+        size_t k = 0;
+        while (k < c->ncols && strcmp(c->cols[k], plan[i]) != 0)
+            k++;
+        if (k < c->ncols)
+            c->plan_col[k] = 1;
+        else
+            key_error(L, "input", "plan", "no metric column \"%s\"", plan[i]);
+    }
+    strv_free(plan, np);
 }
 
 static int is_column_name(const struct kp_config *c, const char *name)
@@ -578,6 +603,7 @@ static void read_review(struct loader *L)
     c->label = label ? xstrdup(label) : NULL;
 
     c->outdir = get_path(L, "output", "dir", "out");
+    c->rejects_max = get_int(L, "output", "rejects_max", 100000, 0, 1000000000);
     const char *org = get(L, "org", "name");
     c->org_name = xstrdup(org ? org : "");
     const char *cur = get(L, "org", "currency");
@@ -602,14 +628,24 @@ static void check_drop_history(struct loader *L)
     }
 }
 
+const char *config_window_problem(const struct kp_config *c)
+{
+    if (c->from > c->to)
+        return "the window ends before it starts";
+    if (c->to - c->from >= MAX_WINDOW)
+        return "the window is longer than 24 months";
+    return NULL;
+}
+
 static void check_window(struct loader *L)
 {
     struct kp_config *c = L->c;
-    if (c->from > c->to)
+    const char *bad = config_window_problem(c);
+    if (bad && c->from > c->to)
         key_error(L, "review", "to", "the window ends (%s) before it starts (%s)",
                   get(L, "review", "to"), get(L, "review", "from"));
-    else if (c->to - c->from >= 24)
-        key_error(L, "review", "to", "the window is longer than 24 months");
+    else if (bad)
+        key_error(L, "review", "to", "%s", bad);
     if (!c->label && !L->errors) {
         char a[8], b[8];
         month_format(c->from, a);
@@ -695,6 +731,8 @@ static void read_kpis(struct loader *L)
             check_share(L, sec, "target", k->target, 10);
         int tt = get_choice(L, sec, "team_target", team_target, 0);
         k->team_target_sum = tt == 1 || (tt == 0 && k->formula && expr_is_additive(k->formula));
+        static const char *const missing[] = {"error", "allow", NULL};
+        k->missing_allowed = get_choice(L, sec, "missing", missing, 0) == 1;
         free(sec);
     }
     /* A group function may not name a KPI that itself uses one. */
@@ -1117,6 +1155,7 @@ void config_free(struct kp_config *c)
     free(c->encoding), free(c->label), free(c->language), free(c->outdir);
     free(c->org_name), free(c->currency), free(c->logo);
     strv_free(c->keep_cols, c->nkeep_cols);
+    free(c->plan_col);
     for (size_t i = 0; i < c->ncolmap; i++)
         free(c->colmap[i].canon), free(c->colmap[i].header);
     free(c->colmap);
@@ -1210,8 +1249,9 @@ int config_override(struct kp_config *c, const char *roster, const char *metrics
         diag_fatal("--to \"%s\" is not a month: write YYYY-MM", to);
         bad = 1;
     }
-    if (!bad && c->from > c->to) {
-        diag_fatal("the window ends before it starts (--from/--to)");
+    const char *problem = bad ? NULL : config_window_problem(c);
+    if (problem) {
+        diag_fatal("--from/--to: %s", problem);
         bad = 1;
     }
     if (!bad && (from || to)) {

@@ -30,6 +30,7 @@ static void cfg_init(struct kp_config *c)
     assert_int_equal(month_parse("2026-04", &c->from), 0);
     assert_int_equal(month_parse("2026-06", &c->to), 0);
     c->history = 6; /* months held: 2025-10 .. 2026-06 */
+    c->as_of = -1;  /* the window is complete */
 }
 
 struct run {
@@ -217,16 +218,21 @@ static void test_roster_keep_cols(void **state)
     c.keep_cols = keep;
     c.nkeep_cols = 2;
     struct run r;
+    /* Every column [input] keep names must be there: "region" is not. */
+    run(&r, &c, "rep_id,name,team,role,PDF_Password,notes\nR1,A,T,ae,s3cret,x\nR2,B,T,ae,,y\n",
+        NULL, NULL, 0);
+    assert_int_equal(r.rc, -1);
+    assert_string_equal(r.msgs.s, "kpipress: error: [input] keep: roster.csv has no column "
+                                  "\"region\" (its columns: rep_id, name, team, role, "
+                                  "PDF_Password, notes)\n");
+    run_free(&r);
+    c.nkeep_cols = 1; /* the header's case does not matter */
     run(&r, &c, "rep_id,name,team,role,PDF_Password,notes\nR1,A,T,ae,s3cret,x\nR2,B,T,ae,,y\n",
         NULL, NULL, 0);
     assert_int_equal(r.rc, 0);
-    assert_string_equal(r.msgs.s,
-                        "kpipress: roster.csv:1: warning: columns not in the file: region "
-                        "(those kept columns will be empty)\n"
-                        "kpipress: roster.csv:1: note: columns not used: notes\n");
-    assert_int_equal(r.d.nextra, 2);
+    assert_string_equal(r.msgs.s, "kpipress: roster.csv:1: note: columns not used: notes\n");
+    assert_int_equal(r.d.nextra, 1);
     assert_string_equal(r.d.people[0].extra[0], "s3cret");
-    assert_null(r.d.people[0].extra[1]);
     assert_null(r.d.people[1].extra[0]);
     run_free(&r);
 }
@@ -358,7 +364,7 @@ static void test_many_rejects(void **state)
     assert_non_null(tail);
     assert_string_equal(tail, "metrics.csv:11: error: unknown rep_id \"R404\" (not in "
                               "roster.csv)\nkpipress: metrics.csv: error: 3 more rows rejected "
-                              "(all are listed in rejects.csv)\n"
+                              "(counted in the summary at the end)\n"
                               "kpipress: metrics.csv: warning: no usable rows in the months used "
                               "(2025-10..2026-06): every KPI will be n/a\n");
     assert_int_equal(diag_status(), 1);
@@ -407,8 +413,8 @@ static void test_chinese_headers(void **state)
     assert_int_equal(r.rc, 0);
     assert_string_equal(
         r.msgs.s,
-        "kpipress: metrics.csv:1: warning: columns not in the file: visits (KPIs that use them "
-        "will be n/a)\n"
+        "kpipress: metrics.csv:1: note: columns not in the file: visits (a KPI that needs one "
+        "is an error, unless it says missing = allow)\n"
         "kpipress: metrics.csv:1: note: columns not used: \xE5\xA4\x87\xE6\xB3\xA8\n"
         "kpipress: metrics.csv:3: error: bad number \"x\" in column "
         "\xE9\x94\x80\xE5\x94\xAE\xE9\xA2\x9D (revenue)\n");
