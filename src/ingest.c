@@ -1185,8 +1185,13 @@ static int check_kpi_columns(struct kp_ingest *in)
                        in->metrics_name ? in->metrics_name : "no metrics file");
             buf_adds(&b, in->metrics_name ? " has no such column" : ", no [derive.*] rule");
             buf_addc(&b, ')');
-            if (in->mhdr)
-                add_hint(&b, c->cols[cols[j]], in->mhdr, in->nmhdr);
+            const char *near = in->mhdr ? field_nearest(c->cols[cols[j]], in->mhdr, in->nmhdr)
+                                        : NULL;
+            if (near) {
+                char *v = field_shown(near);
+                buf_printf(&b, " (did you mean \"%s\"? map it in [columns])", v);
+                free(v);
+            }
             buf_printf(&b, "; to review without this KPI, add missing = allow to [%s]", sec);
             diag(KP_FATAL, file, line, 0, "%s", b.s);
             buf_free(&b);

@@ -293,7 +293,6 @@ static void closing_inputs(struct closing *cl, const struct kp_data *d)
     for (size_t i = 0; i < d->ninputs; i++) {
         const struct kp_input_file *f = &d->inputs[i];
         struct kp_buf b = {0};
-        int counting = 0;
         buf_printf(&b, "%ld rows: %ld used, %ld not used", f->rows, f->used, f->rejected);
         const char *sep = " (";
         for (size_t k = 0; k < d->nkinds; k++) {
@@ -303,11 +302,11 @@ static void closing_inputs(struct closing *cl, const struct kp_data *d)
             buf_printf(&b, "%s%ld %s, %s line %ld", sep, r->n, r->what,
                        r->n == 1 ? "at" : "first at", r->first);
             sep = "; ";
-            counting |= r->counts;
         }
         if (*sep == ';')
             buf_addc(&b, ')');
-        closing_add(cl, counting ? KP_WARN : KP_NOTE, f->name, 0, buf_steal(&b));
+        /* a note: the line on the rejected rows below is the warning */
+        closing_add(cl, KP_NOTE, f->name, 0, buf_steal(&b));
     }
 }
 
