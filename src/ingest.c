@@ -1146,6 +1146,19 @@ void ingest_target(struct kp_ingest *in, size_t person, size_t kpi, double t)
     d->ptarget[person * in->cfg->nkpis + kpi] = t;
 }
 
+/* A rule's column that no input has: an error at the rule's key. 1. */
+static int rule_column(struct kp_ingest *in, const char *prefix, const char *id, const char *key,
+                       const char *col)
+{
+    char *sec = xasprintf("%s%s", prefix, id);
+    const char *file;
+    long line = config_where(in->cfg, sec, key, &file);
+    diag(KP_FATAL, file, line, 0, "[%s] %s: column \"%s\" is in no input (%s)", sec, key, col,
+         in->metrics_name ? "not in the metrics file" : "no metrics file, no [derive.*] rule");
+    free(sec);
+    return 1;
+}
+
 /* A column a KPI's formula needs that no input has (neither the metrics file
  * nor a [derive.*] rule): an error at the formula's line, unless the KPI says
  * missing = allow; then it is "no data" for everyone (d->nodata, named in the
@@ -1200,6 +1213,19 @@ static int check_kpi_columns(struct kp_ingest *in)
             break;
         }
     }
+    /* The other rules that read columns: an idle alert on a column nobody has
+     * would fire every month; a commission basis would be n/a. */
+    for (size_t i = 0; i < c->nalerts; i++)
+        for (size_t j = 0; j < c->alerts[i].ncols; j++)
+            if (!in->present[c->alerts[i].cols[j]])
+                bad |= rule_column(in, "alert.", c->alerts[i].id, "columns",
+                                   c->cols[c->alerts[i].cols[j]]);
+    size_t cols[64], n = c->commission.enabled && c->commission.basis
+                             ? expr_columns(c->commission.basis, cols, 64)
+                             : 0;
+    for (size_t j = 0; j < n; j++)
+        if (!in->present[cols[j]])
+            bad |= rule_column(in, "commission", "", "basis", c->cols[cols[j]]);
     return bad ? -1 : 0;
 }
 

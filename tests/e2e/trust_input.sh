@@ -78,6 +78,16 @@ done
 t_grep "missing = allow: csat is n/a in results.csv" '^R0003,[^,]*,[^,]*,[^,]*,csat,,4.5,,,[0-9]*,na' \
     "$T/allow/results.csv"
 
+# An idle alert on a column no input has would fire every month: an error.
+cut -d, -f1-6,8- "$A/metrics.csv" >"$A/novisits.csv"
+sed 's/^formula  = sum(visits)/formula  = sum(visits)\nmissing  = allow/' "$A/review.ini" >"$A/idle.ini"
+aline=$(awk '/^\[alert.idle\]/ { s = 1 } s && /^columns/ { print NR; exit }' "$A/idle.ini")
+cd "$A" && kp check -c idle.ini --metrics novisits.csv
+t_rc "idle alert on a missing column: exit 2" 2
+t_grep "idle alert on a missing column: at its line" \
+    "^kpipress: idle.ini:$aline: error: \[alert.idle\] columns: column \"visits\" is in no input \(not in the metrics file\)\$" \
+    "$T/out"
+
 # ---- 2. time is honest: rows after as_of ----
 sed 's/^\[review\]/[review]\nas_of = 2026-05-15/' "$A/review.ini" >"$A/asof.ini"
 # June rows with an actual (any cell but period, rep_id and quota)
