@@ -10,6 +10,7 @@
 #include "chart.h"
 #include "diag.h"
 #include "expr.h"
+#include "field.h"
 #include "pdf.h"
 #include "sys.h"
 #include "util.h"
@@ -554,10 +555,24 @@ static void read_columns(struct loader *L)
             continue;
         const char *v = get(L, "columns", e->key);
         if (!is_column_name(c, e->key)) {
-            cfg_error(L, e->file, e->line, 1,
-                      "[columns] %s: not a column kpipress reads (the canonical names are in "
-                      "SPEC.md; declare new metric columns with [input] extra)",
-                      e->key);
+            char **names = xcalloc(KP_NROSTER + c->ncols + 1, sizeof *names);
+            size_t n = 0;
+            names[n++] = "period";
+            for (size_t k = 0; k < KP_NROSTER; k++)
+                names[n++] = (char *)kp_roster_cols[k];
+            for (size_t k = 0; k < c->ncols; k++)
+                names[n++] = c->cols[k];
+            const char *near = field_nearest(e->key, names, n);
+            if (near)
+                cfg_error(L, e->file, e->line, 1,
+                          "[columns] %s: not a column kpipress reads (did you mean \"%s\"?)",
+                          e->key, near);
+            else
+                cfg_error(L, e->file, e->line, 1,
+                          "[columns] %s: not a column kpipress reads (the canonical names are "
+                          "in SPEC.md; declare new metric columns with [input] extra)",
+                          e->key);
+            free(names);
             continue;
         }
         if (!v) {

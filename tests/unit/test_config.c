@@ -146,6 +146,9 @@ static void test_errors(void **state)
                  "bad.ini:14: error: [kpi.nps] missing:");
     expect_error("[input]\nplan = quota, target_visits\n",
                  "bad.ini:13: error: [input] plan: no metric column \"target_visits\"");
+    expect_error("[columns]\nrevenu = Sales\n",
+                 "bad.ini:13:1: error: [columns] revenu: not a column kpipress reads (did you "
+                 "mean \"revenue\"?)");
     expect_error("[output]\nrejects_max = -1\n", "bad.ini:13: error: [output] rejects_max:");
     char *longline = xmalloc(1200);
     memset(longline, 'x', 1199);
