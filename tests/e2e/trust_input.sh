@@ -75,6 +75,12 @@ for cmd in check compute; do
     t_eq "missing = allow, $cmd: the summary is the last block" "rejects" \
         "$(tail -n 1 "$T/out" | grep -q 'KPI csat left out' && echo rejects)"
 done
+cd "$A" && kp run -q -c allow.ini --metrics nocsat.csv -o "$T/allow-run" --only R0007
+t_rc "missing = allow, run: exit 0" 0
+pdf=$(find "$T/allow-run/reviews" -name R0007.pdf)
+t_pdf "$pdf"
+pdftotext -layout "$pdf" "$T/r7.txt"
+t_grep "missing = allow: the review says \"no data\" for it" 'Customer satisfaction +n/a .* no data' "$T/r7.txt"
 t_grep "missing = allow: csat is n/a in results.csv" '^R0003,[^,]*,[^,]*,[^,]*,csat,,4.5,,,[0-9]*,na' \
     "$T/allow/results.csv"
 
