@@ -299,7 +299,7 @@ static void closing_inputs(struct closing *cl, const struct kp_data *d)
             const struct kp_reject_kind *r = &d->kinds[k];
             if (r->input != i)
                 continue;
-            buf_printf(&b, "%s%ld %s, %s line %ld", sep, r->n, r->what,
+            buf_printf(&b, "%s%ld \xC3\x97 %s, %s line %ld", sep, r->n, r->what,
                        r->n == 1 ? "at" : "first at", r->first);
             sep = "; ";
         }

@@ -47,7 +47,7 @@ t_eq "compute: rejects.csv lists 100000 rows, then one line for the rest" 100002
 t_grep "compute: the last line counts the rows left out" \
     "^,,$((460000 - 100000)) more rows not listed \(\[output\] rejects_max = 100000\)," out/rejects.csv
 t_grep "compute: the closing summary counts every row by kind" \
-    "^kpipress: big.csv: note: $rows rows: [0-9]+ used, 460000 not used \(460000 period … is outside the months used, first at line " \
+    "^kpipress: big.csv: note: $rows rows: [0-9]+ used, 460000 not used \(460000 × period … is outside the months used, first at line " \
     "$T/out"
 
 # A small cap: the memory is then about that of the data used.

@@ -103,7 +103,7 @@ t_rc "as_of inside the window, June rows with actuals: exit 1" 1
 t_eq "as_of: every June row with actuals is in rejects.csv" "$june" \
     "$(grep -c '^metrics.csv,[0-9]*,after as_of 2026-05-15: the actuals of 2026-06 are not counted (quota kept as the plan),' "$T/asof/rejects.csv")"
 t_grep "as_of: the closing summary counts them" \
-    "^kpipress: metrics.csv: note: [0-9]+ rows: [0-9]+ used, $june not used \($june after as_of …, first at line [0-9]+\)\$" \
+    "^kpipress: metrics.csv: note: [0-9]+ rows: [0-9]+ used, $june not used \($june × after as_of …, first at line [0-9]+\)\$" \
     "$T/out"
 # R0003's visits are April + May only, not June.
 want=$(awk -F, '$2 == "R0003" && ($1 == "2026-04" || $1 == "2026-05") { s += $7 } END { print s }' "$A/metrics.csv")
@@ -111,7 +111,7 @@ t_grep "as_of: visits to date are April and May only ($want)" "^R0003,[^,]*,[^,]
     "$T/asof/results.csv"
 cd "$A" && kp check -c asof.ini
 t_rc "as_of: check says the same (exit 1)" 1
-t_grep "as_of: check's closing summary" "^kpipress: metrics.csv: note: .*$june after as_of" "$T/out"
+t_grep "as_of: check's closing summary" "^kpipress: metrics.csv: note: .*$june × after as_of" "$T/out"
 # A plan-only row after as_of (quota alone) is used, not rejected.
 awk -F, 'BEGIN { OFS = "," } $1 == "2026-06" { for (i = 3; i <= NF; i++) if (i != 4) $i = "" } { print }' \
     "$A/metrics.csv" >"$A/plan.csv"
