@@ -556,6 +556,10 @@ int pipeline_explain(const struct kp_opts *o)
         buf_free(&b);
         compute_free(comp);
     }
+    struct closing cl = {0}; /* only when rows were rejected (the messages promise it) */
+    if (data_count_rejects(&d) > 0 || d.nodata)
+        closing_collect(&cl, c, &d, NULL);
+    closing_print(&cl);
     data_free(&d);
     config_free(c);
     /* explain reports on one person: rejected rows elsewhere don't fail it. */
