@@ -112,6 +112,11 @@ t_grep "as_of: visits to date are April and May only ($want)" "^R0003,[^,]*,[^,]
 cd "$A" && kp check -c asof.ini
 t_rc "as_of: check says the same (exit 1)" 1
 t_grep "as_of: check's closing summary" "^kpipress: metrics.csv: note: .*$june × after as_of" "$T/out"
+cd "$A" && kp explain -c asof.ini R0003 visits
+t_rc "as_of: explain reports on one person (exit 0)" 0
+t_grep "as_of: explain's messages end with the summary they point to" \
+    "^kpipress: warning: $june rows were rejected \(kpipress compute lists them in rejects.csv\)\$" "$T/out"
+t_grep "as_of: explain sums visits over April and May only" "^value: sum\(visits\)\[=$want\]|=$want" "$T/out"
 # A plan-only row after as_of (quota alone) is used, not rejected.
 awk -F, 'BEGIN { OFS = "," } $1 == "2026-06" { for (i = 3; i <= NF; i++) if (i != 4) $i = "" } { print }' \
     "$A/metrics.csv" >"$A/plan.csv"
