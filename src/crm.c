@@ -1837,9 +1837,7 @@ static void deal_count(struct kp_crm *k, const struct kp_csvrec *rec, int p, int
                                : "open");
     else if (t.after && !t.early) {
         char day[16];
-        int y, m, dd;
-        date_split(k->cfg->as_of, &y, &m, &dd);
-        snprintf(day, sizeof day, "%04d-%02d-%02d", y, m, dd);
+        field_date(k->cfg->as_of, day);
         reject(k, rec, 1, "after as_of %s: the deal counts in no month up to as_of", day);
     } else if (t.early) {
         month_format(k->m0 + k->first[p], a);

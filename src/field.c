@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,13 @@ char *field_shown(const char *s)
     char *r = xasprintf("%s\xE2\x80\xA6", c);
     free(c);
     return r;
+}
+
+void field_date(long days, char out[16])
+{
+    int y, m, d;
+    date_split(days, &y, &m, &d);
+    snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
 }
 
 #define NEAR_MAX 64 /* code points compared; longer names get no suggestion */

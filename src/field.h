@@ -24,6 +24,9 @@ char *field_shown(const char *s);
  * it is not a locale. */
 int field_locale(const char *s, char **out);
 
+/* Days since 1970-01-01 as YYYY-MM-DD (the as_of date in reasons). */
+void field_date(long days, char out[16]);
+
 /* The one of cands[0..n) nearest to name by edit distance over characters
  * (Unicode code points, ASCII letters in any case): "销售金额" -> "销售额",
  * "Revnue" -> "revenue". NULL when none is close (at most 2 edits, 3 for

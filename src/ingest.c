@@ -13,7 +13,6 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -799,14 +798,6 @@ static int metric_values(struct kp_ingest *in, const struct kp_csvrec *rec)
     return 0;
 }
 
-/* YYYY-MM-DD */
-static void date_text(long days, char out[16])
-{
-    int y, m, dd;
-    date_split(days, &y, &m, &dd);
-    snprintf(out, 16, "%04d-%02d-%02d", y, m, dd);
-}
-
 /* "quota", "quota, target_visits" or "no column": the [input] plan columns. */
 static char *plan_names(const struct kp_ingest *in)
 {
@@ -858,7 +849,7 @@ static void metrics_row(struct kp_ingest *in, const struct kp_csvrec *rec)
         d->line[(size_t)p * d->nmonths + mi] = rec->line;
         if (actuals) {
             char day[16], *plan = plan_names(in);
-            date_text(in->cfg->as_of, day);
+            field_date(in->cfg->as_of, day);
             month_format(m, a);
             reject(in, rec, 1, "after as_of %s: the actuals of %s are not counted (%s kept as "
                    "the plan)", day, a, plan);
