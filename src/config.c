@@ -10,6 +10,7 @@
 #include "chart.h"
 #include "diag.h"
 #include "expr.h"
+#include "field.h"
 #include "pdf.h"
 #include "sys.h"
 #include "util.h"
@@ -32,6 +33,7 @@ struct loader {
     int errors;
 };
 
+#define MAX_WINDOW 24 /* months in a review window */
 #define MAX_SHOWN 20 /* errors printed (10,000 unknown sections are one mistake) */
 
 static void cfg_error(struct loader *L, const char *file, long line, long col, const char *fmt,
@@ -86,16 +88,18 @@ static const struct rule schema[] = {
     {"config", "include"},
     {"input", "roster"}, {"input", "metrics"}, {"input", "targets"}, {"input", "encoding"},
     {"input", "delimiter"}, {"input", "decimal"}, {"input", "extra"}, {"input", "keep"},
+    {"input", "plan"},
     {"columns", "*"},
     {"review", "label"}, {"review", "from"}, {"review", "to"}, {"review", "history"},
     {"review", "as_of"}, {"review", "language"},
     {"output", "dir"}, {"output", "org_packet"}, {"output", "ascii_names"},
+    {"output", "rejects_max"},
     {"org", "name"}, {"org", "currency"},
     {"scoring", "cap"}, {"scoring", "targets"}, {"scoring", "leaderboard"},
     {"scoring", "prorate"}, {"ramp", "*"},
     {"kpi.*", "label.*"}, {"kpi.*", "formula"}, {"kpi.*", "format"}, {"kpi.*", "decimals"},
     {"kpi.*", "better"}, {"kpi.*", "target"}, {"kpi.*", "min_sample"}, {"kpi.*", "sample"},
-    {"kpi.*", "team_target"},
+    {"kpi.*", "team_target"}, {"kpi.*", "missing"},
     {"role.*", "label.*"}, {"role.*", "aliases"}, {"role.*", "weight.*"}, {"role.*", "target.*"},
     {"band.*", "min"}, {"band.*", "label.*"}, {"band.*", "color"},
     {"alert.*", "type"}, {"alert.*", "kpis"}, {"alert.*", "columns"}, {"alert.*", "threshold"},
@@ -220,6 +224,15 @@ const char *config_get(const struct kp_config *c, const char *sec, const char *k
 long config_line(const struct kp_config *c, const char *sec, const char *key)
 {
     const struct kp_ini_entry *e = find_entry(c, sec, key);
+    return e ? e->line : 0;
+}
+
+long config_where(const struct kp_config *c, const char *sec, const char *key, const char **file)
+{
+    const struct kp_ini_entry *e = c->ini ? find_entry(c, sec, key) : NULL;
+    if (!e && c->ini)
+        e = find_entry(c, sec, NULL);
+    *file = e ? e->file : c->path;
     return e ? e->line : 0;
 }
 
@@ -503,6 +516,20 @@ static void read_input(struct loader *L)
     strv_free(extra, nextra);
     c->nkeep_cols = str_split(get(L, "input", "keep"), ',', &c->keep_cols);
     read_derived_cols(L);
+    c->plan_col = xcalloc(c->ncols ? c->ncols : 1, 1);
+    const char *pv = get(L, "input", "plan");
+    char **plan;
+    size_t np = str_split(pv ? pv : "quota", ',', &plan);
+    for (size_t i = 0; i < np; i++) {
+        size_t k = 0;
+        while (k < c->ncols && strcmp(c->cols[k], plan[i]) != 0)
+            k++;
+        if (k < c->ncols)
+            c->plan_col[k] = 1;
+        else
+            key_error(L, "input", "plan", "no metric column \"%s\"", plan[i]);
+    }
+    strv_free(plan, np);
 }
 
 static int is_column_name(const struct kp_config *c, const char *name)
@@ -530,10 +557,24 @@ static void read_columns(struct loader *L)
             continue;
         const char *v = get(L, "columns", e->key);
         if (!is_column_name(c, e->key)) {
-            cfg_error(L, e->file, e->line, 1,
-                      "[columns] %s: not a column kpipress reads (the canonical names are in "
-                      "SPEC.md; declare new metric columns with [input] extra)",
-                      e->key);
+            char **names = xcalloc(KP_NROSTER + c->ncols + 1, sizeof *names);
+            size_t n = 0;
+            names[n++] = "period";
+            for (size_t k = 0; k < KP_NROSTER; k++)
+                names[n++] = (char *)kp_roster_cols[k];
+            for (size_t k = 0; k < c->ncols; k++)
+                names[n++] = c->cols[k];
+            const char *near = field_nearest(e->key, names, n);
+            if (near)
+                cfg_error(L, e->file, e->line, 1,
+                          "[columns] %s: not a column kpipress reads (did you mean \"%s\"?)",
+                          e->key, near);
+            else
+                cfg_error(L, e->file, e->line, 1,
+                          "[columns] %s: not a column kpipress reads (the canonical names are "
+                          "in SPEC.md; declare new metric columns with [input] extra)",
+                          e->key);
+            free(names);
             continue;
         }
         if (!v) {
@@ -579,6 +620,7 @@ static void read_review(struct loader *L)
     c->label = label ? xstrdup(label) : NULL;
 
     c->outdir = get_path(L, "output", "dir", "out");
+    c->rejects_max = get_int(L, "output", "rejects_max", 100000, 0, 1000000000);
     const char *org = get(L, "org", "name");
     c->org_name = xstrdup(org ? org : "");
     const char *cur = get(L, "org", "currency");
@@ -603,14 +645,24 @@ static void check_drop_history(struct loader *L)
     }
 }
 
+const char *config_window_problem(const struct kp_config *c)
+{
+    if (c->from > c->to)
+        return "the window ends before it starts";
+    if (c->to - c->from >= MAX_WINDOW)
+        return "the window is longer than 24 months";
+    return NULL;
+}
+
 static void check_window(struct loader *L)
 {
     struct kp_config *c = L->c;
-    if (c->from > c->to)
+    const char *bad = config_window_problem(c);
+    if (bad && c->from > c->to)
         key_error(L, "review", "to", "the window ends (%s) before it starts (%s)",
                   get(L, "review", "to"), get(L, "review", "from"));
-    else if (c->to - c->from >= 24)
-        key_error(L, "review", "to", "the window is longer than 24 months");
+    else if (bad)
+        key_error(L, "review", "to", "%s", bad);
     if (!c->label && !L->errors) {
         char a[8], b[8];
         month_format(c->from, a);
@@ -727,6 +779,8 @@ static void read_kpis(struct loader *L)
             check_share(L, sec, "target", k->target, 10);
         int tt = get_choice(L, sec, "team_target", team_target, 0);
         k->team_target_sum = tt == 1 || (tt == 0 && k->formula && expr_is_additive(k->formula));
+        static const char *const missing[] = {"error", "allow", NULL};
+        k->missing_allowed = get_choice(L, sec, "missing", missing, 0) == 1;
         free(sec);
     }
     /* A group function may not name a KPI that itself uses one. */
@@ -1150,6 +1204,7 @@ void config_free(struct kp_config *c)
     free(c->encoding), free(c->label), free(c->language), free(c->outdir);
     free(c->org_name), free(c->currency), free(c->logo);
     strv_free(c->keep_cols, c->nkeep_cols);
+    free(c->plan_col);
     for (size_t i = 0; i < c->ncolmap; i++)
         free(c->colmap[i].canon), free(c->colmap[i].header);
     free(c->colmap);
@@ -1244,8 +1299,9 @@ int config_override(struct kp_config *c, const char *roster, const char *metrics
         diag_fatal("--to \"%s\" is not a month: write YYYY-MM", to);
         bad = 1;
     }
-    if (!bad && c->from > c->to) {
-        diag_fatal("the window ends before it starts (--from/--to)");
+    const char *problem = bad ? NULL : config_window_problem(c);
+    if (problem) {
+        diag_fatal("--from/--to: %s", problem);
         bad = 1;
     }
     if (!bad && (from || to)) {

@@ -42,6 +42,7 @@ struct kp_kpi_def {
     int lower_better;
     double target;          /* default target; NaN = none */
     int team_target_sum;    /* team target = sum of members' targets (additive KPIs) */
+    int missing_allowed;    /* missing = allow: an input without its columns is "no data", not an error */
     long line;              /* line of the [kpi.*] section */
 };
 
@@ -119,6 +120,10 @@ struct kp_config {
      * extra columns of metrics.csv ([input] extra = …), then derived ones. */
     char **cols;
     size_t ncols;
+    /* [input] plan (default quota): [ncols], 1 = a plan column, read in the
+     * months after as_of; the others are actuals, which those months do not
+     * have yet (ingest rejects them). */
+    unsigned char *plan_col;
 
     /* [review] */
     char *label;
@@ -129,6 +134,7 @@ struct kp_config {
 
     /* [output] */
     char *outdir;
+    long rejects_max; /* rows listed in rejects.csv; the rest are counted */
 
     /* [org] */
     char *org_name;
@@ -172,6 +178,13 @@ void config_free(struct kp_config *c);
  * where "section:key" was set (0 if unknown). Keys are lower case. */
 const char *config_get(const struct kp_config *c, const char *section, const char *key);
 long config_line(const struct kp_config *c, const char *section, const char *key);
+/* The file and line of section:key (else of the section, else the config
+ * with line 0), for messages about what the key names. */
+long config_where(const struct kp_config *c, const char *section, const char *key,
+                  const char **file);
+/* The one rule for a review window (from the config or --from/--to): NULL,
+ * or what is wrong with it. */
+const char *config_window_problem(const struct kp_config *c);
 
 int config_find_kpi(const struct kp_config *c, const char *id);  /* -1 if none */
 int config_find_role(const struct kp_config *c, const char *id); /* -1 if none (or id NULL) */

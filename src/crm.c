@@ -497,6 +497,7 @@ struct kp_crm {
     size_t np;
     int nm;
     kp_month m0;
+    int ahead; /* month index after as_of's month: deals from there on have not happened yet */
     int *first; /* per person: the first month index counted (since, hire date) */
     int *last;  /* per person: the last month index counted (end date), nm = none */
 
@@ -606,8 +607,8 @@ static void make_slots(struct kp_crm *k)
         add_slot(k, KP_CRM_TEAM, crm_get(k, team_keys[i]), key, 1);
         free(key);
     }
-    for (size_t i = 0; i < k->cfg->nkeep_cols; i++) /* [input] keep: optional */
-        add_slot(k, KP_CRM_TEAM, k->cfg->keep_cols[i], "[input] keep", 0);
+    for (size_t i = 0; i < k->cfg->nkeep_cols; i++) /* every name the config gives must exist */
+        add_slot(k, KP_CRM_TEAM, k->cfg->keep_cols[i], "[input] keep", 1);
     for (size_t i = 0; i < GS_NFIXED; i++)
         add_slot(k, KP_CRM_TARGETS, target_cols[i], target_cols[i], i == GS_KPI || i == GS_TARGET);
 }
@@ -1006,7 +1007,7 @@ static void reject(struct kp_crm *k, const struct kp_csvrec *rec, int counts, co
     va_start(ap, fmt);
     char *msg = xvasprintf(fmt, ap);
     va_end(ap);
-    field_reject(k->d, &k->log, k->name, k->input, rec->line, rec->raw, counts, msg);
+    field_reject(k->d, &k->log, k->name, k->input, rec->line, rec->raw, counts, fmt, msg);
     free(msg);
 }
 
@@ -1045,6 +1046,42 @@ static char *found_columns(const struct kp_csvrec *rec)
     return n ? buf_steal(&b) : xstrdup("no column names");
 }
 
+/* A column the config names that the file lacks: an error at the config's
+ * line ("[crm] closed", "[derive.won] where"), with the file's nearest
+ * header; a targets file's own columns at the file's header line. */
+static void missing_column(struct kp_crm *k, const struct kp_csvrec *rec, const struct slot *sl)
+{
+    char sec[128], key[64];
+    if (sscanf(sl->key, "[%127[^]]] %63s", sec, key) != 2) {
+        char *found = found_columns(rec);
+        file_fatal(k, rec->line, "missing column \"%s\" (%s) (found: %s)", sl->header, sl->key,
+                   found);
+        free(found);
+        return;
+    }
+    char **hdr = xcalloc(rec->nfield ? rec->nfield : 1, sizeof *hdr);
+    for (size_t i = 0; i < rec->nfield; i++)
+        hdr[i] = field_clean(str_trim(rec->field[i]));
+    const char *near = field_nearest(sl->header, hdr, rec->nfield), *file;
+    long line = config_where(k->cfg, sec, key, &file);
+    char *v = field_shown(sl->header), *hint;
+    if (near) {
+        char *n = field_shown(near);
+        hint = xasprintf("did you mean \"%s\"?", n);
+        free(n);
+    } else {
+        char *found = found_columns(rec);
+        hint = xasprintf("its columns: %s", found);
+        free(found);
+    }
+    diag(KP_FATAL, file, line, 0, "%s: %s has no column \"%s\" (%s)", sl->key, k->name, v, hint);
+    free(v), free(hint);
+    strv_free(hdr, rec->nfield);
+    k->failed = 1;
+    if (k->csv)
+        csvread_stop(k->csv);
+}
+
 static void header(struct kp_crm *k, const struct kp_csvrec *rec)
 {
     if (rec->error) {
@@ -1063,12 +1100,8 @@ static void header(struct kp_crm *k, const struct kp_csvrec *rec)
                            sl->header, sl->fi + 1, i + 1);
             sl->fi = (int)i;
         }
-        if (sl->fi < 0 && sl->required && !k->failed) {
-            char *found = found_columns(rec);
-            file_fatal(k, rec->line, "missing column \"%s\" (%s) (found: %s)", sl->header, sl->key,
-                       found);
-            free(found);
-        }
+        if (sl->fi < 0 && sl->required && !k->failed)
+            missing_column(k, rec, sl);
     }
     if (!k->failed && k->which == KP_CRM_TARGETS && k->slots[k->which][GS_PERSON].fi < 0 &&
         k->slots[k->which][GS_TEAM].fi < 0 && k->slots[k->which][GS_ROLE].fi < 0)
@@ -1473,6 +1506,12 @@ static void bind_people(struct kp_crm *k)
     k->np = d->npeople;
     k->nm = d->nmonths;
     k->m0 = d->m0;
+    k->ahead = k->nm;
+    if (k->cfg->as_of >= 0) {
+        int y, m, dd;
+        date_split(k->cfg->as_of, &y, &m, &dd);
+        k->ahead = y * 12 + m - 1 - k->m0 + 1;
+    }
     for (size_t p = 0; p < d->npeople; p++) {
         owner_put(k, d->people[p].name, (int)p);
         owner_put(k, d->people[p].rep_id, (int)p);
@@ -1705,6 +1744,7 @@ struct tally {
     int early;  /* months in range but before the owner's first month */
     int late;   /* months in range but after the owner's last month (end date) */
     int inside; /* months in range at all */
+    int after;  /* months in range but after as_of's month */
 };
 
 static void add_cell(struct kp_crm *k, struct rule *r, int p, int mi, double x, struct tally *t)
@@ -1718,6 +1758,10 @@ static void add_cell(struct kp_crm *k, struct rule *r, int p, int mi, double x, 
     }
     if (mi > k->last[p]) {
         t->late++;
+        return;
+    }
+    if (mi >= k->ahead) {
+        t->after++;
         return;
     }
     size_t c = (size_t)p * (size_t)k->nm + (size_t)mi;
@@ -1760,7 +1804,7 @@ static int deal_needs(struct kp_crm *k, const struct kp_csvrec *rec, int p, int 
 {
     for (size_t i = 0; i < k->nrules; i++) {
         struct rule *r = &k->rules[i];
-        struct tally dry = {1, 0, 0, 0, 0};
+        struct tally dry = {.dry = 1};
         long day;
         const struct dref *miss = NULL;
         k->match[i] = (char)rule_matches(k, r, cls);
@@ -1796,7 +1840,7 @@ static void note_day(struct kp_crm *k)
 
 static void deal_count(struct kp_crm *k, const struct kp_csvrec *rec, int p, int cls)
 {
-    struct tally t = {0, 0, 0, 0, 0};
+    struct tally t = {0};
     int matched = 0;
     for (size_t i = 0; i < k->nrules; i++) {
         struct rule *r = &k->rules[i];
@@ -1820,7 +1864,11 @@ static void deal_count(struct kp_crm *k, const struct kp_csvrec *rec, int p, int
                cls == K_WON    ? "won"
                : cls == K_LOST ? "lost"
                                : "open");
-    else if (t.early) {
+    else if (t.after && !t.early) {
+        char day[16];
+        field_date(k->cfg->as_of, day);
+        reject(k, rec, 1, "after as_of %s: the deal counts in no month up to as_of", day);
+    } else if (t.early) {
         month_format(k->m0 + k->first[p], a);
         reject(k, rec, 0,
                "falls before %s, the first month counted for %s (hire date or "
@@ -1889,8 +1937,8 @@ static void place_values(struct kp_crm *k)
                            : r->agg == AGG_SUM ? r->sum[c]
                            : r->n[c]           ? r->sum[c] / (double)r->n[c]
                                                : NAN;
-                if (mi < cov || mi < k->first[p] || mi > k->last[p])
-                    v = NAN;
+                if (mi < cov || mi < k->first[p] || mi > k->last[p] || mi >= k->ahead)
+                    v = NAN; /* not covered, not employed, or not happened yet */
                 ingest_value(k->in, p, mi, r->col, v);
             }
     }

@@ -24,15 +24,27 @@ char *field_shown(const char *s);
  * it is not a locale. */
 int field_locale(const char *s, char **out);
 
+/* Days since 1970-01-01 as YYYY-MM-DD (the as_of date in reasons). */
+void field_date(long days, char out[16]);
+
+/* The one of cands[0..n) nearest to name by edit distance over characters
+ * (Unicode code points, ASCII letters in any case): "销售金额" -> "销售额",
+ * "Revnue" -> "revenue". NULL when none is close (at most 2 edits, 3 for
+ * names of 6 characters or more, and fewer edits than name has characters). */
+const char *field_nearest(const char *name, char *const *cands, size_t n);
+
 /* The rejected rows of one file. Zero it at the start of each file. */
 struct kp_rowlog {
     long shown, hidden, outside;
 };
 /* Reject a row: listed in rejects.csv (counts = 0: informational, e.g. a
- * month outside the ones used), counted on d->inputs[input], and printed
- * when it is one of the file's first ten real rejections. */
+ * month outside the ones used; at most [output] rejects_max rows are kept,
+ * the rest counted), counted on d->inputs[input] and by kind in d->kinds
+ * (kind: the reason's printf format, a string literal, details left out in
+ * the closing summary), and printed when it is one of the file's first ten
+ * real rejections. */
 void field_reject(struct kp_data *d, struct kp_rowlog *log, const char *file, size_t input,
-                  long line, const char *raw, int counts, const char *msg);
+                  long line, const char *raw, int counts, const char *kind, const char *msg);
 /* At the end of a file: how many more rows were rejected than printed. The
  * informational ones are the caller's to word (they differ by file). */
 void field_summary(const struct kp_rowlog *log, const char *file);

@@ -4,10 +4,12 @@
 #include "config.h"
 #include "csvread.h"
 #include "diag.h"
+#include "expr.h"
 #include "field.h"
 #include "model.h"
 #include "util.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -57,6 +59,11 @@ struct kp_ingest {
     double *row;   /* one metrics row's values */
     long *tline;   /* [p * nkpis + k]: line of that target, 0 = none */
     char *derived; /* [cfg->ncols]: 1 = filled by another stage (ingest_derived) */
+    char *present; /* [cfg->ncols]: the metrics file has it; NULL = no metrics file read */
+    char **mhdr;   /* the metrics file's headers, for suggestions */
+    size_t nmhdr;
+    kp_month as_of_month; /* rows after it have no actuals yet; INT_MAX = no as_of */
+    unsigned char *plan;  /* [cfg->ncols]: cfg->plan_col, or quota alone when the config has none */
 };
 
 /* ---- small helpers ---- */
@@ -109,7 +116,7 @@ static void reject(struct kp_ingest *in, const struct kp_csvrec *rec, int counts
     va_start(ap, fmt);
     char *msg = xvasprintf(fmt, ap);
     va_end(ap);
-    field_reject(in->d, &in->log, in->name, in->input, rec->line, rec->raw, counts, msg);
+    field_reject(in->d, &in->log, in->name, in->input, rec->line, rec->raw, counts, fmt, msg);
     free(msg);
 }
 
@@ -291,6 +298,65 @@ static void skip_derived(struct kp_ingest *in, long line)
     buf_free(&b);
 }
 
+/* "(did you mean "X"?)" over the file's headers, else the headers. */
+static void add_hint(struct kp_buf *b, const char *name, char *const *hdr, size_t n)
+{
+    const char *near = field_nearest(name, hdr, n);
+    if (near) {
+        char *v = field_shown(near);
+        buf_printf(b, " (did you mean \"%s\"?)", v);
+        free(v);
+        return;
+    }
+    struct kp_buf found = {0};
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        if (*hdr[i])
+            add_name(&found, &count, hdr[i]);
+    end_names(&found, count);
+    buf_printf(b, " (its columns: %s)", count ? found.s : "none");
+    buf_free(&found);
+}
+
+/* A column the config names ([columns], [input] extra or keep) that the file
+ * does not have: an error at the config's line, with the nearest header. The
+ * canonical columns nobody named are optional here (check_kpi_columns). */
+static void check_named(struct kp_ingest *in)
+{
+    const struct kp_config *c = in->cfg;
+    for (size_t s = 0; s < in->ncol; s++) {
+        if (in->col[s] >= 0 || is_derived(in, s))
+            continue;
+        const char *canon = slot_canon(in, s), *h = config_header_for(c, canon);
+        const char *sec = "columns", *key = canon;
+        if (h == canon) {
+            if (in->which == KP_IN_ROSTER && s >= KP_NROSTER)
+                sec = "input", key = "keep";
+            else if (in->which == KP_IN_METRICS && s >= M_NFIXED + KP_NCANON &&
+                     config_line(c, "input", "extra"))
+                sec = "input", key = "extra";
+            else
+                continue;
+        }
+        const char *file;
+        long line = config_where(c, sec, key, &file);
+        struct kp_buf b = {0};
+        char *v = field_shown(h);
+        if (h != canon)
+            buf_printf(&b, "[columns] %s = %s: ", canon, v);
+        else
+            buf_printf(&b, "[%s] %s: ", sec, key);
+        buf_printf(&b, "%s has no column \"%s\"", in->name, v);
+        add_hint(&b, h, in->hdr, in->nheader);
+        diag(KP_FATAL, file, line, 0, "%s", b.s);
+        buf_free(&b);
+        free(v);
+        in->failed = 1;
+    }
+    if (in->failed && in->csv)
+        csvread_stop(in->csv);
+}
+
 static void check_required(struct kp_ingest *in, long line)
 {
     for (size_t s = 0; s < in->ncol; s++) {
@@ -327,9 +393,10 @@ static void report_columns(struct kp_ingest *in, long line)
     }
     end_names(&b, count);
     if (count)
-        diag(KP_WARN, in->name, line, 0, "columns not in the file: %s (%s)", b.s,
-             in->which == KP_IN_METRICS ? "KPIs that use them will be n/a"
-                                        : "those kept columns will be empty");
+        diag(KP_NOTE, in->name, line, 0, "columns not in the file: %s%s", b.s,
+             in->which == KP_IN_METRICS ? " (a KPI that needs one is an error, unless it "
+                                          "says missing = allow)"
+                                        : "");
     buf_free(&b);
     char *used = xcalloc(in->nheader ? in->nheader : 1, 1);
     for (size_t s = 0; s < in->ncol; s++)
@@ -361,9 +428,20 @@ static void header(struct kp_ingest *in, const struct kp_csvrec *rec)
     map_columns(in);
     in->hskip = xcalloc(in->nheader ? in->nheader : 1, 1);
     skip_derived(in, rec->line);
-    check_required(in, rec->line);
+    check_named(in);
+    if (!in->failed)
+        check_required(in, rec->line);
     if (!in->failed)
         report_columns(in, rec->line);
+    if (!in->failed && in->which == KP_IN_METRICS) {
+        for (size_t k = 0; k < in->cfg->ncols; k++)
+            in->present[k] |= in->col[M_NFIXED + k] >= 0;
+        strv_free(in->mhdr, in->nmhdr);
+        in->nmhdr = in->nheader;
+        in->mhdr = xcalloc(in->nheader ? in->nheader : 1, sizeof *in->mhdr);
+        for (size_t i = 0; i < in->nheader; i++)
+            in->mhdr[i] = xstrdup(in->hdr[i]);
+    }
 }
 
 /* ---- roster ---- */
@@ -818,6 +896,21 @@ static void row_team(struct kp_ingest *in, const struct kp_csvrec *rec, size_t c
     free(t);
 }
 
+/* "quota", "quota, target_visits" or "no column": the [input] plan columns. */
+static char *plan_names(const struct kp_ingest *in)
+{
+    const struct kp_config *c = in->cfg;
+    struct kp_buf b = {0};
+    size_t count = 0;
+    for (size_t k = 0; k < c->ncols; k++)
+        if (in->plan[k])
+            add_name(&b, &count, c->cols[k]);
+    end_names(&b, count);
+    if (!count)
+        buf_adds(&b, "no column");
+    return buf_steal(&b);
+}
+
 static void metrics_row(struct kp_ingest *in, const struct kp_csvrec *rec)
 {
     struct kp_data *d = in->d;
@@ -843,14 +936,29 @@ static void metrics_row(struct kp_ingest *in, const struct kp_csvrec *rec)
         reject(in, rec, 1, "duplicate row for %s in %s (first at line %ld)", v = field_shown(rs), a,
                d->line[(size_t)p * d->nmonths + (m - d->m0)]);
     } else if (metric_values(in, rec) == 0) {
-        int mi = m - d->m0;
-        for (size_t k = 0; k < d->ncols; k++)
-            if (!in->derived[k])
-                *data_cell(d, (size_t)p, mi, k) = in->row[k];
+        int mi = m - d->m0, ahead = m > in->as_of_month, actuals = 0;
+        for (size_t k = 0; k < d->ncols; k++) {
+            if (in->derived[k])
+                continue;
+            if (ahead && !in->plan[k]) { /* not happened yet at as_of */
+                actuals |= !isnan(in->row[k]);
+                continue;
+            }
+            *data_cell(d, (size_t)p, mi, k) = in->row[k];
+        }
         d->line[(size_t)p * d->nmonths + mi] = rec->line;
         row_team(in, rec, (size_t)p * d->nmonths + (size_t)mi);
-        cur_input(in)->used++;
-        in->metrics_used++;
+        if (actuals) {
+            char day[16], *plan = plan_names(in);
+            field_date(in->cfg->as_of, day);
+            month_format(m, a);
+            reject(in, rec, 1, "after as_of %s: the actuals of %s are not counted (%s kept as "
+                   "the plan)", day, a, plan);
+            free(plan);
+        } else {
+            cur_input(in)->used++;
+            in->metrics_used++;
+        }
     }
     free(v);
     free(rs);
@@ -940,6 +1048,16 @@ struct kp_ingest *ingest_new(const struct kp_config *cfg, struct kp_data *d)
     d->nkpis = cfg->nkpis;
     in->row = xcalloc(cfg->ncols ? cfg->ncols : 1, sizeof *in->row);
     in->derived = xcalloc(cfg->ncols ? cfg->ncols : 1, 1);
+    d->rejects_max = cfg->rejects_max;
+    in->plan = xcalloc(cfg->ncols ? cfg->ncols : 1, 1);
+    for (size_t k = 0; k < cfg->ncols; k++)
+        in->plan[k] = cfg->plan_col ? cfg->plan_col[k] : k == KP_COL_QUOTA;
+    in->as_of_month = INT_MAX;
+    if (cfg->as_of >= 0) {
+        int y, m, dd;
+        date_split(cfg->as_of, &y, &m, &dd);
+        in->as_of_month = y * 12 + m - 1;
+    }
     return in;
 }
 
@@ -991,9 +1109,13 @@ void ingest_begin(struct kp_ingest *in, enum kp_input which, const char *name)
         if (!in->roster_name)
             in->roster_name = xstrdup("the roster");
         roster_finish(in);
-        in->skip = in->roster_failed || !in->roster_seen; /* nothing to match rows with */
+        /* Nothing to match rows with: no roster, or nobody in it (ingest_finish
+         * says so; the rows are not read, so none is said to be rejected). */
+        in->skip = in->roster_failed || !in->roster_seen || d->npeople == 0;
         in->ncol = which == KP_IN_METRICS ? M_NFIXED + in->cfg->ncols : T_NCOLS;
         if (which == KP_IN_METRICS) {
+            if (!in->present)
+                in->present = xcalloc(in->cfg->ncols ? in->cfg->ncols : 1, 1);
             free(in->metrics_name);
             in->metrics_name = xstrdup(name);
         }
@@ -1124,6 +1246,89 @@ void ingest_target(struct kp_ingest *in, size_t person, size_t kpi, double t)
     d->ptarget[person * in->cfg->nkpis + kpi] = t;
 }
 
+/* A rule's column that no input has: an error at the rule's key. 1. */
+static int rule_column(struct kp_ingest *in, const char *prefix, const char *id, const char *key,
+                       const char *col)
+{
+    char *sec = xasprintf("%s%s", prefix, id);
+    const char *file;
+    long line = config_where(in->cfg, sec, key, &file);
+    diag(KP_FATAL, file, line, 0, "[%s] %s: column \"%s\" is in no input (%s)", sec, key, col,
+         in->metrics_name ? "not in the metrics file" : "no metrics file, no [derive.*] rule");
+    free(sec);
+    return 1;
+}
+
+/* A column a KPI's formula needs that no input has (neither the metrics file
+ * nor a [derive.*] rule): an error at the formula's line, unless the KPI says
+ * missing = allow; then it is "no data" for everyone (d->nodata, named in the
+ * run's closing summary). Only when metric values were read: the roster
+ * alone (mail) needs none. */
+static int check_kpi_columns(struct kp_ingest *in)
+{
+    const struct kp_config *c = in->cfg;
+    struct kp_data *d = in->d;
+    int any = in->present != NULL, bad = 0;
+    for (size_t k = 0; k < c->ncols; k++)
+        any |= in->derived[k];
+    if (!any)
+        return 0;
+    if (!in->present)
+        in->present = xcalloc(c->ncols ? c->ncols : 1, 1);
+    for (size_t k = 0; k < c->ncols; k++)
+        in->present[k] |= in->derived[k];
+    for (size_t i = 0; i < c->nkpis; i++) {
+        const struct kp_kpi_def *kd = &c->kpis[i];
+        size_t cols[64], n = kd->formula ? expr_columns(kd->formula, cols, 64) : 0;
+        for (size_t j = 0; j < n; j++) {
+            if (in->present[cols[j]])
+                continue;
+            if (kd->missing_allowed) {
+                if (!d->nodata)
+                    d->nodata = xcalloc(c->nkpis ? c->nkpis : 1, 1);
+                d->nodata[i] = 1;
+                continue;
+            }
+            char *sec = xasprintf("kpi.%s", kd->id);
+            const char *file;
+            long line = config_where(c, sec, "formula", &file);
+            struct kp_buf b = {0};
+            buf_printf(&b, "[%s] formula %s: column \"%s\" is in no input (%s", sec,
+                       kd->formula_src, c->cols[cols[j]],
+                       in->metrics_name ? in->metrics_name : "no metrics file");
+            buf_adds(&b, in->metrics_name ? " has no such column" : ", no [derive.*] rule");
+            buf_addc(&b, ')');
+            const char *near = in->mhdr ? field_nearest(c->cols[cols[j]], in->mhdr, in->nmhdr)
+                                        : NULL;
+            if (near) {
+                char *v = field_shown(near);
+                buf_printf(&b, " (did you mean \"%s\"? map it in [columns])", v);
+                free(v);
+            }
+            buf_printf(&b, "; to review without this KPI, add missing = allow to [%s]", sec);
+            diag(KP_FATAL, file, line, 0, "%s", b.s);
+            buf_free(&b);
+            free(sec);
+            bad = 1;
+            break;
+        }
+    }
+    /* The other rules that read columns: an idle alert on a column nobody has
+     * would fire every month; a commission basis would be n/a. */
+    for (size_t i = 0; i < c->nalerts; i++)
+        for (size_t j = 0; j < c->alerts[i].ncols; j++)
+            if (!in->present[c->alerts[i].cols[j]])
+                bad |= rule_column(in, "alert.", c->alerts[i].id, "columns",
+                                   c->cols[c->alerts[i].cols[j]]);
+    size_t cols[64], n = c->commission.enabled && c->commission.basis
+                             ? expr_columns(c->commission.basis, cols, 64)
+                             : 0;
+    for (size_t j = 0; j < n; j++)
+        if (!in->present[cols[j]])
+            bad |= rule_column(in, "commission", "", "basis", c->cols[cols[j]]);
+    return bad ? -1 : 0;
+}
+
 int ingest_finish(struct kp_ingest *in)
 {
     file_reset(in);
@@ -1137,6 +1342,8 @@ int ingest_finish(struct kp_ingest *in)
              "no usable rows: nobody to review");
         rc = -1;
     }
+    if (!rc && check_kpi_columns(in) != 0)
+        rc = -1;
     if (!rc && in->metrics_name && !in->metrics_used) {
         char a[8], b[8];
         month_format(in->d->m0, a);
@@ -1154,6 +1361,9 @@ int ingest_finish(struct kp_ingest *in)
     free(in->row);
     free(in->tline);
     free(in->derived);
+    free(in->present);
+    free(in->plan);
+    strv_free(in->mhdr, in->nmhdr);
     free(in);
     return rc;
 }

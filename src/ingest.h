@@ -6,8 +6,18 @@
  * parses CSV with libcsv (csvread.h), maps headers through the config's
  * [columns] (case-insensitive, after trimming; the canonical name is tried
  * when the mapped one is absent), parses numbers and periods, and fills
- * kp_data. Memory grows with the people and the rejected rows, not with the
- * metrics rows read.
+ * kp_data. Memory grows with the people and the rejected rows kept (at most
+ * [output] rejects_max; the rest are counted), not with the metrics rows read.
+ *
+ * Every column the config names for a file ([columns], [input] extra and
+ * keep) must be in it: otherwise KP_FATAL at the config's line, with the
+ * nearest header by characters (field_nearest). At ingest_finish, a column a
+ * KPI's formula, an idle alert or the commission basis needs that no input
+ * has (neither a metrics file nor ingest_derived) is KP_FATAL at that key's
+ * line, unless the KPI says missing = allow (then d->nodata marks it). With
+ * [review] as_of, a metrics row for a month after as_of's keeps only its
+ * [input] plan cells (quota); if it has an actual it is rejected ("after
+ * as_of …", counts = 1).
  *
  * Every row that is not used is added to kp_data.rejects with the file's
  * name, its line (where the record starts) and a reason a person understands;

@@ -117,6 +117,11 @@ int date_parse(const char *s, long *days)
 void data_reject(struct kp_data *d, const char *file, long line, const char *raw, int counts,
                  const char *fmt, ...)
 {
+    if (d->rejects_max > 0 && d->nrejects >= (size_t)d->rejects_max) {
+        d->rejects_left_out++; /* memory stays bounded by the cap, not the input */
+        d->rejects_left_out_counting += counts != 0;
+        return;
+    }
     xgrow(&d->rejects, &d->rejects_cap, d->nrejects + 1, sizeof *d->rejects);
     struct kp_reject *r = &d->rejects[d->nrejects++];
     va_list ap;
@@ -131,7 +136,7 @@ void data_reject(struct kp_data *d, const char *file, long line, const char *raw
 
 long data_count_rejects(const struct kp_data *d)
 {
-    long n = 0;
+    long n = d->rejects_left_out_counting;
     for (size_t i = 0; i < d->nrejects; i++)
         n += d->rejects[i].counts;
     return n;
@@ -217,6 +222,10 @@ void data_free(struct kp_data *d)
         free(d->rejects[i].raw);
     }
     free(d->rejects);
+    for (size_t i = 0; i < d->nkinds; i++)
+        free(d->kinds[i].what);
+    free(d->kinds);
+    free(d->nodata);
     for (size_t i = 0; i < d->ninputs; i++)
         free(d->inputs[i].name);
     free(d->inputs);

@@ -65,6 +65,16 @@ struct kp_reject {
     int counts;   /* 1: a real rejection (exit status 1); 0: informational (row outside the months used) */
 };
 
+/* Rejected rows of one kind in one input, for the run's closing summary:
+ * kinds are few (one per reason's wording), whatever the rows. */
+struct kp_reject_kind {
+    size_t input;    /* index in kp_data.inputs */
+    const char *fmt; /* the reason's format (a literal: the key) */
+    char *what;      /* the reason with its details left out: "bad number … in column …" */
+    int counts;
+    long n, first;   /* rows, and the first one's line */
+};
+
 struct kp_input_file {
     char *name;   /* path as given / resolved */
     long long size;
@@ -90,8 +100,14 @@ struct kp_data {
                   * column gave that month, -1 = none (the roster team); NULL = no column */
     double *ptarget; /* [p * nkpis + k] from targets.csv; NaN = not set; NULL = no file */
     size_t nkpis;    /* the config's KPI count, the stride of ptarget */
-    struct kp_reject *rejects;
+    struct kp_reject *rejects; /* the first rejects_max (all when 0); the rest are counted */
     size_t nrejects, rejects_cap;
+    long rejects_max;
+    long rejects_left_out, rejects_left_out_counting; /* not kept: all, and those with counts */
+    struct kp_reject_kind *kinds;
+    size_t nkinds;
+    unsigned char *nodata; /* [nkpis] or NULL: 1 = a column the KPI needs is in no input
+                              ([kpi.*] missing = allow), so it is "no data" for everyone */
     struct kp_input_file *inputs;
     size_t ninputs;
     char config_sha256[65]; /* hex SHA-256 of the config file ("" = not hashed) */
@@ -104,7 +120,7 @@ static inline double *data_cell(const struct kp_data *d, size_t p, int m, size_t
 
 void data_reject(struct kp_data *d, const char *file, long line, const char *raw, int counts,
                  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-long data_count_rejects(const struct kp_data *d); /* those with counts = 1 */
+long data_count_rejects(const struct kp_data *d); /* those with counts = 1, kept or not */
 /* A new entry in d->inputs for a file read (counts zero); returns its index. */
 size_t data_add_input(struct kp_data *d, const char *name);
 /* (Re)build by_id after people changed; then data_find_person is O(log n). */

@@ -267,18 +267,105 @@ static int write_tables(const struct kp_opts *o, const struct kp_config *c,
     return 0;
 }
 
-static void summarize_inputs(const struct kp_data *d, const char *outdir)
+/* The run's closing block (check, compute, run): per input its rows, used
+ * and not used by kind; the KPIs left out and for how many people; how many
+ * rows were rejected and where they are listed. Collected from kp_data while
+ * it is there, printed when the command ends: one place, in a fixed order. */
+struct closing_line {
+    enum kp_level lvl;
+    char *file;
+    long line;
+    char *text;
+};
+struct closing {
+    struct closing_line *l;
+    size_t n;
+};
+
+static void closing_add(struct closing *cl, enum kp_level lvl, const char *file, long line,
+                        char *text)
+{
+    cl->l = xrealloc(cl->l, (cl->n + 1) * sizeof *cl->l);
+    cl->l[cl->n++] = (struct closing_line){lvl, file ? xstrdup(file) : NULL, line, text};
+}
+
+static void closing_inputs(struct closing *cl, const struct kp_data *d)
 {
     for (size_t i = 0; i < d->ninputs; i++) {
         const struct kp_input_file *f = &d->inputs[i];
-        diag(KP_NOTE, f->name, 0, 0, "%ld rows: %ld used, %ld not used", f->rows, f->used,
-             f->rejected);
+        struct kp_buf b = {0};
+        buf_printf(&b, "%ld rows: %ld used, %ld not used", f->rows, f->used, f->rejected);
+        const char *sep = " (";
+        for (size_t k = 0; k < d->nkinds; k++) {
+            const struct kp_reject_kind *r = &d->kinds[k];
+            if (r->input != i)
+                continue;
+            buf_printf(&b, "%s%ld \xC3\x97 %s, %s line %ld", sep, r->n, r->what,
+                       r->n == 1 ? "at" : "first at", r->first);
+            sep = "; ";
+        }
+        if (*sep == ';')
+            buf_addc(&b, ')');
+        /* a note: the line on the rejected rows below is the warning */
+        closing_add(cl, KP_NOTE, f->name, 0, buf_steal(&b));
     }
+}
+
+static void closing_nodata(struct closing *cl, const struct kp_config *c, const struct kp_data *d)
+{
+    for (size_t k = 0; d->nodata && k < c->nkpis; k++) {
+        if (!d->nodata[k])
+            continue;
+        size_t weighted = 0;
+        for (size_t p = 0; p < d->npeople; p++) {
+            int r = d->people[p].role_idx;
+            weighted += r >= 0 && (size_t)r < c->nroles && c->roles[r].weight[k] > 0;
+        }
+        char *sec = xasprintf("kpi.%s", c->kpis[k].id);
+        const char *file;
+        long line = config_where(c, sec, "missing", &file);
+        closing_add(cl, KP_WARN, file, line,
+                    xasprintf("KPI %s left out: a column it needs is in no input (missing = "
+                              "allow), so it is \"no data\" for all %zu people and left out "
+                              "of the composite of %zu who are weighted on it",
+                              c->kpis[k].id, d->npeople, weighted));
+        free(sec);
+    }
+}
+
+static void closing_rejects(struct closing *cl, const struct kp_data *d, const char *rejects)
+{
     long rej = data_count_rejects(d);
+    struct kp_buf b = {0};
     if (rej > 0)
-        diag(KP_WARN, NULL, 0, 0, "%ld rows were rejected%s%s", rej,
-             outdir ? ": see " : " (kpipress compute lists them in rejects.csv)",
-             outdir ? outdir : "");
+        buf_printf(&b, "%ld %s rejected", rej, rej == 1 ? "row was" : "rows were");
+    if (d->rejects_left_out > 0)
+        buf_printf(&b, "%s%ld %s left out of rejects.csv ([output] rejects_max = %ld)",
+                   b.s ? "; " : "", d->rejects_left_out,
+                   d->rejects_left_out == 1 ? "row is" : "rows are", d->rejects_max);
+    if (b.s)
+        buf_printf(&b, "%s%s", rejects ? ": see " : " (kpipress compute lists them in rejects.csv)",
+                   rejects ? rejects : "");
+    if (b.s)
+        closing_add(cl, KP_WARN, NULL, 0, buf_steal(&b));
+}
+
+static void closing_collect(struct closing *cl, const struct kp_config *c,
+                            const struct kp_data *d, const char *rejects)
+{
+    closing_inputs(cl, d);
+    closing_nodata(cl, c, d);
+    closing_rejects(cl, d, rejects);
+}
+
+static void closing_print(struct closing *cl)
+{
+    for (size_t i = 0; i < cl->n; i++) {
+        diag(cl->l[i].lvl, cl->l[i].file, cl->l[i].line, 0, "%s", cl->l[i].text);
+        free(cl->l[i].file), free(cl->l[i].text);
+    }
+    free(cl->l);
+    memset(cl, 0, sizeof *cl);
 }
 
 /* ------------------------------------------------------------------ */
@@ -312,10 +399,12 @@ int pipeline_check(const struct kp_opts *o)
     struct kp_config *c = load_inputs(o, &d);
     if (!c)
         return diag_status();
-    summarize_inputs(&d, NULL);
     note_history(c, &d);
     diag(KP_NOTE, c->path, 0, 0, "config OK: %zu KPIs, %zu roles, %zu people in %zu teams",
          c->nkpis, c->nroles, d.npeople, d.nteams);
+    struct closing cl = {0};
+    closing_collect(&cl, c, &d, NULL);
+    closing_print(&cl);
     data_free(&d);
     config_free(c);
     return diag_status();
@@ -329,6 +418,7 @@ struct prep {
     struct kp_data d;
     struct kp_coaching *coach;
     const char *outdir;
+    struct closing closing; /* printed when the command ends */
 };
 
 static int prepare(const struct kp_opts *o, struct prep *p, int charts)
@@ -350,18 +440,19 @@ static int prepare(const struct kp_opts *o, struct prep *p, int charts)
 
 static void prep_free(struct prep *p)
 {
+    closing_print(&p->closing);
     coach_free(p->coach);
     data_free(&p->d);
     config_free(p->c);
 }
 
-/* The tables, then a note per input file and the rejects. */
+/* The tables; the closing block is collected for the end of the command. */
 static int tables_stage(const struct kp_opts *o, struct prep *p)
 {
     if (write_tables(o, p->c, &p->d, p->coach, p->outdir) != 0)
         return -1;
     char *rej = path_join(p->outdir, "rejects.csv");
-    summarize_inputs(&p->d, rej);
+    closing_collect(&p->closing, p->c, &p->d, rej);
     free(rej);
     return 0;
 }
@@ -489,6 +580,10 @@ int pipeline_explain(const struct kp_opts *o)
         buf_free(&b);
         compute_free(comp);
     }
+    struct closing cl = {0}; /* only when rows were rejected (the messages promise it) */
+    if (data_count_rejects(&d) > 0 || d.nodata)
+        closing_collect(&cl, c, &d, NULL);
+    closing_print(&cl);
     data_free(&d);
     config_free(c);
     /* explain reports on one person: rejected rows elsewhere don't fail it. */

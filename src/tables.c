@@ -213,6 +213,15 @@ void tables_rejects(struct kp_tables *t, const struct kp_data *d)
         csv_cell(&t->row, r->raw, 1);
         emit(t, T_REJECTS);
     }
+    if (d->rejects_left_out > 0) { /* the file stops at [output] rejects_max rows */
+        char *why = xasprintf("%ld more rows not listed ([output] rejects_max = %ld)",
+                              d->rejects_left_out, d->rejects_max);
+        buf_adds(&t->row, ",,");
+        csv_cell(&t->row, why, 1);
+        buf_addc(&t->row, ',');
+        emit(t, T_REJECTS);
+        free(why);
+    }
 }
 
 int tables_commit(struct kp_tables *t)

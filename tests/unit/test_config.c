@@ -142,6 +142,14 @@ static void test_errors(void **state)
     expect_error("[kpi.bad]\nformula = at_target(spready)\n"
                  "[kpi.spready]\nformula = spread(attainment)\n",
                  "spready uses a group function itself");
+    expect_error("[kpi.nps]\nformula = avg(nps)\nmissing = maybe\n",
+                 "bad.ini:14: error: [kpi.nps] missing:");
+    expect_error("[input]\nplan = quota, target_visits\n",
+                 "bad.ini:13: error: [input] plan: no metric column \"target_visits\"");
+    expect_error("[columns]\nrevenu = Sales\n",
+                 "bad.ini:13:1: error: [columns] revenu: not a column kpipress reads (did you "
+                 "mean \"revenue\"?)");
+    expect_error("[output]\nrejects_max = -1\n", "bad.ini:13: error: [output] rejects_max:");
     char *longline = xmalloc(1200);
     memset(longline, 'x', 1199);
     longline[1199] = '\0';
@@ -316,6 +324,15 @@ static void test_override(void **state)
     diag_capture(NULL);
     diag_reset();
     assert_non_null(strstr(msgs.s, "the window ends before it starts"));
+    buf_free(&msgs);
+    /* the config's 24-month rule holds for --from/--to (was: 1990-01..2026-06 ran) */
+    memset(&msgs, 0, sizeof msgs);
+    diag_capture(&msgs);
+    assert_int_equal(config_override(c, NULL, NULL, "1990-01", "2026-06"), -1);
+    diag_capture(NULL);
+    diag_reset();
+    assert_string_equal(msgs.s, "kpipress: error: --from/--to: the window is longer than 24 "
+                                "months\n");
     buf_free(&msgs);
     config_free(c);
 }

@@ -205,10 +205,13 @@ static void test_keys(void **state)
 
 /* Months held: 2024-01 .. 2024-04 (window 2024-02 .. 2024-04, one month of
  * history): February 2024 has a 29th. */
+/* The KPIs say missing = allow: tests with their own rules derive other
+ * columns (test_kpi_column_missing checks the error without it). */
 static const char cfg_head[] = "[review]\nfrom = 2024-02\nto = 2024-04\nhistory = 1\n"
-                               "[kpi.revenue]\nformula = sum(revenue)\n"
+                               "[kpi.revenue]\nformula = sum(revenue)\nmissing = allow\n"
                                "[kpi.win_rate]\nformula = sum(won) / (sum(won) + sum(lost))\n"
-                               "[kpi.cycle]\nformula = avg(cycle_days)\n"
+                               "missing = allow\n"
+                               "[kpi.cycle]\nformula = avg(cycle_days)\nmissing = allow\n"
                                "[role.ae]\nweight.revenue = 100\naliases = Account Executive\n"
                                "[role.manager]\nweight.revenue = 100\n";
 static const char cfg_rules[] =
@@ -603,8 +606,8 @@ static void test_reject_reasons(void **state)
     assert_int_equal(f->rejected, 20);
     /* the first 10 are printed, the rest counted */
     assert_msg(&r, "kpipress: deals.csv:2: error: empty owner (column Owner)\n");
-    assert_msg(&r, "kpipress: deals.csv: error: 10 more rows rejected (all are listed in "
-                   "rejects.csv)\n");
+    assert_msg(&r, "kpipress: deals.csv: error: 10 more rows rejected (counted in the summary "
+                   "at the end)\n");
     assert_int_equal(diag_status(), 1);
     run_free(&r);
 }
@@ -781,8 +784,16 @@ static void test_whole_file_errors(void **state)
     struct run r;
     run(&r, NULL, "", team_ok, "ID,Owner,Product,Region,Stage,Created,Engaged,Amount\n", NULL);
     assert_int_equal(r.rc, -1);
-    assert_msg(&r, "kpipress: deals.csv:1: error: missing column \"Closed\" ([crm] closed) (found: "
+    /* at the config's line, with the file's columns */
+    assert_msg(&r, ":58: error: [crm] closed: deals.csv has no column \"Closed\" (its columns: "
                    "ID, Owner, Product, Region, Stage, Created, Engaged, Amount)\n");
+    run_free(&r);
+    /* a typo: the nearest header by characters */
+    run(&r, NULL, "", team_ok, "ID,Owner,Product,Region,Stage,Created,Engaged,Amount,closd\n",
+        NULL);
+    assert_int_equal(r.rc, -1);
+    assert_msg(&r, ":58: error: [crm] closed: deals.csv has no column \"Closed\" (did you mean "
+                   "\"closd\"?)\n");
     run_free(&r);
     /* a column a rule names: sum(Qty), where Tier = … */
     run(&r,
@@ -793,8 +804,8 @@ static void test_whole_file_errors(void **state)
         "1,Alice Chen,Won,1/2/2024,1/3/2024,1/4/2024,10,\"1,500\"\n",
         NULL);
     assert_int_equal(r.rc, -1);
-    assert_msg(&r, "kpipress: deals.csv:1: error: missing column \"Tier\" ([derive.gold] where) "
-                   "(found: ID, Owner, Stage, Created, Engaged, Closed, Amount, qty)\n");
+    assert_msg(&r, ": error: [derive.gold] where: deals.csv has no column \"Tier\" (its "
+                   "columns: ID, Owner, Stage, Created, Engaged, Closed, Amount, qty)\n");
     run_free(&r);
     run(&r, "[derive.units]\ndeals = won\ndate = closed\nvalue = sum(Qty)\n", "", team_ok,
         "ID,Owner,Stage,Created,Engaged,Closed,Amount,qty\n"

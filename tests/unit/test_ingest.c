@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "field.h"
 #include "ingest.h"
 #include "model.h"
 #include "util.h"
@@ -30,6 +31,7 @@ static void cfg_init(struct kp_config *c)
     assert_int_equal(month_parse("2026-04", &c->from), 0);
     assert_int_equal(month_parse("2026-06", &c->to), 0);
     c->history = 6; /* months held: 2025-10 .. 2026-06 */
+    c->as_of = -1;  /* the window is complete */
 }
 
 struct run {
@@ -217,16 +219,21 @@ static void test_roster_keep_cols(void **state)
     c.keep_cols = keep;
     c.nkeep_cols = 2;
     struct run r;
+    /* Every column [input] keep names must be there: "region" is not. */
+    run(&r, &c, "rep_id,name,team,role,PDF_Password,notes\nR1,A,T,ae,s3cret,x\nR2,B,T,ae,,y\n",
+        NULL, NULL, 0);
+    assert_int_equal(r.rc, -1);
+    assert_string_equal(r.msgs.s, "kpipress: error: [input] keep: roster.csv has no column "
+                                  "\"region\" (its columns: rep_id, name, team, role, "
+                                  "PDF_Password, notes)\n");
+    run_free(&r);
+    c.nkeep_cols = 1; /* the header's case does not matter */
     run(&r, &c, "rep_id,name,team,role,PDF_Password,notes\nR1,A,T,ae,s3cret,x\nR2,B,T,ae,,y\n",
         NULL, NULL, 0);
     assert_int_equal(r.rc, 0);
-    assert_string_equal(r.msgs.s,
-                        "kpipress: roster.csv:1: warning: columns not in the file: region "
-                        "(those kept columns will be empty)\n"
-                        "kpipress: roster.csv:1: note: columns not used: notes\n");
-    assert_int_equal(r.d.nextra, 2);
+    assert_string_equal(r.msgs.s, "kpipress: roster.csv:1: note: columns not used: notes\n");
+    assert_int_equal(r.d.nextra, 1);
     assert_string_equal(r.d.people[0].extra[0], "s3cret");
-    assert_null(r.d.people[0].extra[1]);
     assert_null(r.d.people[1].extra[0]);
     run_free(&r);
 }
@@ -342,6 +349,58 @@ static void test_outside_only(void **state)
     run_free(&r);
 }
 
+/* as_of 2026-05-15: a June row keeps its quota (a plan) and its actuals are
+ * rejected; a June row with only the quota is used; the cap on rejects
+ * counts the rest; the closing summary's kinds. */
+static void test_after_as_of(void **state)
+{
+    (void)state;
+    struct kp_config c;
+    cfg_init(&c);
+    assert_int_equal(date_parse("2026-05-15", &c.as_of), 0);
+    c.rejects_max = 1;
+    struct run r;
+    run(&r, &c, roster_ok,
+        MHDR "2026-05,R001,10,20" T12 "2026-06,R001,30,40" T12 "2026-06,R002,,50" T12
+             "2024-01,R002,1,1" T12,
+        NULL, 0);
+    assert_int_equal(r.rc, 0);
+    assert_rejects(&r.d, "metrics.csv:3:1:after as_of 2026-05-15: the actuals of 2026-06 are not "
+                         "counted (quota kept as the plan)\n");
+    assert_int_equal(r.d.rejects_left_out, 1); /* the 2024-01 row: over rejects_max */
+    assert_int_equal(r.d.rejects_left_out_counting, 0);
+    assert_int_equal(data_count_rejects(&r.d), 1);
+    int p = person(&r.d, "R001"), q = person(&r.d, "R002");
+    int june = r.d.nmonths - 1;
+    assert_true(isnan(*data_cell(&r.d, (size_t)p, june, KP_COL_REVENUE)));
+    assert_true(*data_cell(&r.d, (size_t)p, june, KP_COL_QUOTA) == 40);
+    assert_true(*data_cell(&r.d, (size_t)q, june, KP_COL_QUOTA) == 50);
+    assert_true(*data_cell(&r.d, (size_t)p, june - 1, KP_COL_REVENUE) == 10);
+    assert_int_equal(r.d.inputs[1].used, 2);
+    assert_int_equal(r.d.inputs[1].rejected, 2);
+    assert_int_equal(r.d.nkinds, 2);
+    assert_string_equal(r.d.kinds[0].what, "after as_of \xE2\x80\xA6");
+    assert_int_equal(r.d.kinds[0].first, 3);
+    assert_string_equal(r.d.kinds[1].what,
+                        "period \xE2\x80\xA6 is outside the months used");
+    run_free(&r);
+}
+
+/* "Did you mean": by characters, not bytes; ASCII case does not matter. */
+static void test_nearest(void **state)
+{
+    (void)state;
+    char *hdr[] = {"\xE6\x9C\x88\xE4\xBB\xBD" /* 月份 */, "\xE9\x94\x80\xE5\x94\xAE\xE9\xA2\x9D" /* 销售额 */,
+                   "Revenue", "Close Date"};
+    /* 销售金额 -> 销售额: one character apart (three bytes) */
+    assert_string_equal(field_nearest("\xE9\x94\x80\xE5\x94\xAE\xE9\x87\x91\xE9\xA2\x9D", hdr, 4),
+                        hdr[1]);
+    assert_string_equal(field_nearest("revnue", hdr, 4), "Revenue");
+    assert_string_equal(field_nearest("Close Dat", hdr, 4), "Close Date");
+    assert_null(field_nearest("quota", hdr, 4));
+    assert_null(field_nearest("\xE5\x90\x8D" /* 名 */, hdr, 4)); /* no edit of a 1-char name */
+}
+
 static void test_many_rejects(void **state)
 {
     (void)state;
@@ -358,7 +417,7 @@ static void test_many_rejects(void **state)
     assert_non_null(tail);
     assert_string_equal(tail, "metrics.csv:11: error: unknown rep_id \"R404\" (not in "
                               "roster.csv)\nkpipress: metrics.csv: error: 3 more rows rejected "
-                              "(all are listed in rejects.csv)\n"
+                              "(counted in the summary at the end)\n"
                               "kpipress: metrics.csv: warning: no usable rows in the months used "
                               "(2025-10..2026-06): every KPI will be n/a\n");
     assert_int_equal(diag_status(), 1);
@@ -407,8 +466,8 @@ static void test_chinese_headers(void **state)
     assert_int_equal(r.rc, 0);
     assert_string_equal(
         r.msgs.s,
-        "kpipress: metrics.csv:1: warning: columns not in the file: visits (KPIs that use them "
-        "will be n/a)\n"
+        "kpipress: metrics.csv:1: note: columns not in the file: visits (a KPI that needs one "
+        "is an error, unless it says missing = allow)\n"
         "kpipress: metrics.csv:1: note: columns not used: \xE5\xA4\x87\xE6\xB3\xA8\n"
         "kpipress: metrics.csv:3: error: bad number \"x\" in column "
         "\xE9\x94\x80\xE5\x94\xAE\xE9\xA2\x9D (revenue)\n");
@@ -633,7 +692,8 @@ static void test_number(void **state)
 
 UNIT_MAIN(cmocka_unit_test(test_roster), cmocka_unit_test(test_roster_keep_cols),
           cmocka_unit_test(test_rejected_person), cmocka_unit_test(test_metrics),
-          cmocka_unit_test(test_outside_only), cmocka_unit_test(test_many_rejects),
+          cmocka_unit_test(test_outside_only), cmocka_unit_test(test_after_as_of),
+          cmocka_unit_test(test_nearest), cmocka_unit_test(test_many_rejects),
           cmocka_unit_test(test_chinese_headers), cmocka_unit_test(test_whole_file_errors),
           cmocka_unit_test(test_row_level_csv_errors), cmocka_unit_test(test_targets),
           cmocka_unit_test(test_number))
