@@ -325,7 +325,9 @@ static void check_named(struct kp_ingest *in)
 {
     const struct kp_config *c = in->cfg;
     for (size_t s = 0; s < in->ncol; s++) {
-        if (in->col[s] >= 0 || is_derived(in, s))
+        /* [columns] team names the roster's column (checked there); a
+         * metrics file may have it, to say each month's team, or not. */
+        if (in->col[s] >= 0 || is_derived(in, s) || (in->which == KP_IN_METRICS && s == M_TEAM))
             continue;
         const char *canon = slot_canon(in, s), *h = config_header_for(c, canon);
         const char *sec = "columns", *key = canon;

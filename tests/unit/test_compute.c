@@ -426,11 +426,12 @@ static void test_employment_day(void **state)
                       "P2,Two,East,ae,2020-01-01,2026-06-15\n"
                       "P3,Three,West,ae,2020-01-01,\n"
                       "P4,Four,West,ae,2026-06-01,\n");
-    buf_adds(&metrics, "period,rep_id,team,revenue,quota,visits\n"
-                       "2026-04,P1,,10,100,1\n2026-05,P1,,10,100,1\n2026-06,P1,,10,100,1\n"
-                       "2026-04,P2,,10,100,1\n2026-05,P2,,10,100,1\n2026-06,P2,,10,100,1\n"
-                       "2026-04,P3,East,10,100,1\n2026-05,P3,West,10,100,1\n"
-                       "2026-06,P3,West,10,100,1\n2026-06,P4,,10,100,1\n");
+    /* opportunities and won (empty): the config's conversion needs them. */
+    buf_adds(&metrics, "period,rep_id,team,revenue,quota,visits,opportunities,won\n"
+                       "2026-04,P1,,10,100,1,,\n2026-05,P1,,10,100,1,,\n2026-06,P1,,10,100,1,,\n"
+                       "2026-04,P2,,10,100,1,,\n2026-05,P2,,10,100,1,,\n2026-06,P2,,10,100,1,,\n"
+                       "2026-04,P3,East,10,100,1,,\n2026-05,P3,West,10,100,1,,\n"
+                       "2026-06,P3,West,10,100,1,,\n2026-06,P4,,10,100,1,,\n");
     world_ingest(&w, &roster, &metrics);
     enum { VISITS = 1, REVENUE = 2 };
     struct kp_record *r = compute_person(w.k, (size_t)data_find_person(&w.d, "P1"));
