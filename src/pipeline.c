@@ -318,9 +318,9 @@ static int prepare(const struct kp_opts *o, struct prep *p, int charts)
     p->coach = coach_new(p->c, &p->d, tdir);
     free(tdir);
     if (!p->coach || (charts && figures_check(p->c) != 0) || check_only(o, &p->d) != 0 ||
-        sys_check_writable(p->outdir) != 0)
+        sys_check_writable(p->outdir) != 0 || sys_lock_outdir(p->outdir, 0, o->wait) < 0)
         return -1;
-    sys_sweep_tmp(p->outdir);
+    sys_sweep_tmp(p->outdir); /* under the lock: no other run's files */
     return 0;
 }
 
@@ -439,7 +439,8 @@ int pipeline_render(const struct kp_opts *o)
     if (!c)
         return diag_status();
     const char *outdir = outdir_of(o, c);
-    if (sys_check_writable(outdir) == 0)
+    /* Shards of one compute may render into one folder at once. */
+    if (sys_check_writable(outdir) == 0 && sys_lock_outdir(outdir, o->shard_n > 0, o->wait) >= 0)
         render_outputs(o, c, outdir);
     config_free(c);
     return diag_status();

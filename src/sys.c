@@ -350,6 +350,63 @@ int sys_lock_dir(const char *dir)
     return fd;
 }
 
+/* "pid N", or "pid N, which has exited (its worker processes have not)". */
+static void lock_holder(int fd, char *out, size_t n)
+{
+    char buf[32] = "";
+    ssize_t r = pread(fd, buf, sizeof buf - 1, 0);
+    long pid = r > 0 ? strtol(buf, NULL, 10) : 0;
+    if (pid <= 0)
+        snprintf(out, n, "pid unknown");
+    else if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+        snprintf(out, n, "pid %ld, which was killed; its worker processes are still writing",
+                 pid);
+    else
+        snprintf(out, n, "pid %ld", pid);
+}
+
+int sys_lock_outdir(const char *dir, int shared, int wait)
+{
+    char *path = path_join(dir, ".kpipress.lock");
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int op = shared ? LOCK_SH : LOCK_EX, err = 0;
+    if (fd < 0) {
+        diag(KP_SYSERR, path, 0, 0, "cannot open: %s", strerror(errno));
+        free(path);
+        return -1;
+    }
+    if (flock(fd, op | LOCK_NB) != 0) {
+        err = errno;
+        char who[96];
+        lock_holder(fd, who, sizeof who);
+        if (err == EWOULDBLOCK && !wait) {
+            diag(KP_FATAL, dir, 0, 0, "another kpipress is writing this folder (%s): wait for "
+                 "it to finish, or run again with --wait", who);
+        } else if (err == EWOULDBLOCK) {
+            diag(KP_NOTE, dir, 0, 0, "waiting for another kpipress to finish with this folder "
+                 "(%s)", who);
+            while ((err = flock(fd, op) != 0 ? errno : 0) == EINTR)
+                ;
+        }
+        if (err && err != EWOULDBLOCK)
+            diag(KP_SYSERR, path, 0, 0, "cannot lock: %s", strerror(err));
+    }
+    if (!err) {
+        char pid[24];
+        int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+        if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
+            /* the lock holds all the same; only a waiting run's message
+             * will not name this process */
+        }
+    }
+    free(path);
+    if (err) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 void sys_unlock(int handle)
 {
     if (handle >= 0)
@@ -500,24 +557,54 @@ const char *sys_datadir(void)
     return found;
 }
 
-static void rm_tmpdir(void)
+/* Remove a scratch folder: its files (it has no folders), then itself. */
+static void rm_flat(const char *dir)
 {
-    if (!tmpdir_path[0] || getpid() != tmpdir_owner)
-        return;
-    DIR *d = opendir(tmpdir_path);
+    DIR *d = opendir(dir);
     if (d) {
         struct dirent *e;
         char p[PATH_MAX + 256];
         while ((e = readdir(d)) != NULL) {
             if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
                 continue;
-            snprintf(p, sizeof p, "%s/%s", tmpdir_path, e->d_name);
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
             unlink(p);
         }
         closedir(d);
     }
-    rmdir(tmpdir_path);
+    rmdir(dir);
+}
+
+static void rm_tmpdir(void)
+{
+    if (!tmpdir_path[0] || getpid() != tmpdir_owner)
+        return;
+    rm_flat(tmpdir_path);
     tmpdir_path[0] = '\0';
+}
+
+/* The scratch folders of runs that were killed (SIGKILL leaves no chance to
+ * clean up): kpipress-<pid>-XXXXXX in base, ours, whose pid is gone. */
+static void sweep_stale_tmpdirs(const char *base)
+{
+    DIR *d = opendir(base);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        long pid;
+        char rest[16];
+        struct stat st;
+        if (sscanf(e->d_name, "kpipress-%ld-%15s", &pid, rest) != 2 || pid <= 0 ||
+            strlen(rest) != 6 || pid == (long)getpid())
+            continue;
+        char *p = path_join(base, e->d_name);
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid() &&
+            kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+            rm_flat(p);
+        free(p);
+    }
+    closedir(d);
 }
 
 const char *sys_tmpdir(void)
@@ -529,7 +616,8 @@ const char *sys_tmpdir(void)
     const char *base = getenv("TMPDIR");
     if (str_empty(base) || !sys_is_dir(base))
         base = sys_is_dir("/dev/shm") && access("/dev/shm", W_OK | X_OK) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(tmpdir_path, sizeof tmpdir_path, "%s/kpipress-XXXXXX", base);
+    sweep_stale_tmpdirs(base);
+    snprintf(tmpdir_path, sizeof tmpdir_path, "%s/kpipress-%ld-XXXXXX", base, (long)getpid());
     if (!mkdtemp(tmpdir_path)) {
         diag(KP_SYSERR, base, 0, 0, "cannot create a temporary folder: %s", strerror(errno));
         tmpdir_path[0] = '\0';

@@ -67,6 +67,15 @@ int sys_is_regular(const char *path);
  * Returns a handle for sys_unlock, or -1 (reported). */
 int sys_lock_dir(const char *dir);
 void sys_unlock(int handle);
+/* The output folder's lock, OUTDIR/.kpipress.lock (flock, held until
+ * exit and by the worker processes, which inherit it): exclusive for a run
+ * that writes the tables or every document, shared for render --shard (the
+ * shards of one compute may render into one folder at once). The holder's
+ * pid is written in the file. When another process holds it: with wait, a
+ * note and then wait; else a fatal error naming that process. 0, or -1
+ * (reported: exit 2 when held, 3 for I/O). */
+int sys_lock_outdir(const char *dir, int shared, int wait);
+
 /* Who runs this: $USER, else $LOGNAME, else getlogin(), else "uid N"
  * (a new string). Self-reported: any user can set $USER. */
 char *sys_user_name(void);

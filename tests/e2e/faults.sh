@@ -57,24 +57,71 @@ awk -F, -v OFS=, 'NR == 1 { print; next } $5 != "manager" && NR % 11 == 0 { next
 kp run -q -c "$T/s/review.ini" -o "$T/clean" -j 2
 t_rc "clean run A: exit 0" 0
 kp run -q -c "$T/s/review.ini" -o "$T/k" -j 2
-(KPIPRESS_TEST_KILL_AFTER=40 "$KP" run -q -c "$T/s/review.ini" --roster "$T/s/rosterB.csv" \
-    -o "$T/k" -j 2 >"$T/killed.out" 2>&1)
+mkdir "$T/tmp"
+(TMPDIR=$T/tmp KPIPRESS_TEST_KILL_AFTER=40 "$KP" run -q -c "$T/s/review.ini" \
+    --roster "$T/s/rosterB.csv" -o "$T/k" -j 2 >"$T/killed.out" 2>&1)
 rc=$?
 t_eq "run B was killed (SIGKILL after 40 documents)" 137 "$rc"
-sleep 1 # its workers finish the document they are on
+t_ok "run B left its scratch folder (issue #22.8)" sh -c "ls -d '$T'/tmp/kpipress-*"
 pdfs "$T/clean" >"$T/clean.list"
 pdfs "$T/k" >"$T/k.list"
 t_ok "run B left documents of its own behind (in the wrong team folders)" \
     sh -c "! cmp -s '$T/clean.list' '$T/k.list'"
 t_grep "run B's names were recorded before it wrote documents" '"pending":true' \
     "$T/k/.kpipress-documents.json"
-kp run -c "$T/s/review.ini" -o "$T/k" -j 2
+# Its workers finish the document they are on, holding the folder's lock:
+# run A waits for them.
+TMPDIR=$T/tmp kp run -c "$T/s/review.ini" -o "$T/k" -j 2 --wait
 t_rc "run A again: exit 0" 0
+t_eq "run A again removed run B's scratch folder (its pid is gone)" "" "$(ls "$T/tmp")"
 t_grep "run A again says what it removed" 'note: removed [0-9]+ documents of earlier runs' "$T/out"
 pdfs "$T/k" >"$T/k.list"
 t_same "run A again: exactly the documents of a clean run A" "$T/clean.list" "$T/k.list"
 t_same "run A again: SHA256SUMS equal to a clean run's" "$T/clean/SHA256SUMS" "$T/k/SHA256SUMS"
 t_nogrep "no pending entry left" '"pending"' "$T/k/.kpipress-documents.json"
 t_pdf "$T/k/reviews/Central/$(ls "$T/k/reviews/Central" | head -1)"
+
+# 3. The folder's lock (issue #22.7). This shell holds it: a run refuses,
+# naming the holder; with --wait it waits and then runs.
+L=$T/lk
+mkdir "$L"
+exec 9>"$L/.kpipress.lock"
+flock -x 9
+echo $$ >&9
+kp run -q -c "$A/review.ini" -o "$L" -j 2 9>&-
+t_rc "a second run into a locked folder: exit 2" 2
+t_grep "it names the other process" \
+    "^kpipress: $L: error: another kpipress is writing this folder \\(pid $$\\): wait for it to finish, or run again with --wait\$" "$T/out"
+t_eq "and wrote nothing" ".kpipress.lock" "$(ls -A "$L")"
+kp render -q -c "$A/review.ini" -o "$L" --shard 1/2 9>&-
+t_rc "render --shard refuses too while a whole run holds the folder" 2
+("$KP" run -c "$A/review.ini" -o "$L" -j 2 --wait >"$T/wait.out" 2>&1 9>&-; echo $? >"$T/wait.rc") 9>&- &
+i=0
+while ! grep -q 'waiting for another kpipress' "$T/wait.out" 2>/dev/null && [ $i -lt 1200 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+t_grep "--wait: says it waits, naming the holder" "^kpipress: $L: note: waiting for another kpipress to finish with this folder \\(pid $$\\)" "$T/wait.out"
+exec 9>&-
+wait
+t_eq "--wait: then runs (exit 0)" 0 "$(cat "$T/wait.rc")"
+t_ok "--wait: the documents are there" test -s "$L/reviews/East/R0003.pdf"
+# Shards share the lock: two may render at once; a whole run may not.
+exec 9>"$L/.kpipress.lock"
+flock -s 9
+kp render -q -c "$A/review.ini" -o "$L" --shard 1/2 9>&-
+t_rc "render --shard while another shard renders: exit 0" 0
+kp compute -q -c "$A/review.ini" -o "$L" 9>&-
+t_rc "compute while a shard renders: exit 2" 2
+exec 9>&-
+
+# 4. Scratch folders of killed runs (issue #22.8): one whose pid is gone is
+# removed at start; one whose pid lives, and anything not named by us, stay.
+dead=$(sh -c 'echo $$')
+mkdir "$T/tmp2" "$T/tmp2/kpipress-$dead-abcdef" "$T/tmp2/kpipress-$$-ghijkl" "$T/tmp2/other"
+touch "$T/tmp2/kpipress-$dead-abcdef/font-1" "$T/tmp2/kpipress-$$-ghijkl/font-1"
+TMPDIR=$T/tmp2 kp run -q -c "$A/review.ini" -o "$T/o4" -j 2 --only R0003
+t_eq "stale scratch folder removed, live and foreign ones kept" "kpipress-$$-ghijkl other" \
+    "$(ls "$T/tmp2" | tr '\n' ' ' | sed 's/ $//')"
 
 t_done
