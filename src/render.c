@@ -77,6 +77,8 @@ struct render {
     double t0;
     int last_pct;
     int bad_index;
+    size_t full;                 /* documents not written for a full disk */
+    const char *full_path;       /* the first of them */
 };
 
 /* ------------------------------------------------------------------ */
@@ -517,7 +519,14 @@ static int write_doc(struct render *R, size_t which, const char *path, int built
                      const char *data, size_t len, int pages, struct kp_buf *result)
 {
     double t0 = sys_clock_ms();
-    if (!built || sys_write_atomic_nosync(path, data, len) != 0) {
+    int err = built ? sys_write_doc(path, data, len) : 0;
+    if (err == ENOSPC || err == EDQUOT) { /* said once, by the parent */
+        buf_printf(result, "%zu:full ", which);
+        return -1;
+    }
+    if (err)
+        diag(KP_SYSERR, path, 0, 0, "cannot write: %s", strerror(err));
+    if (!built || err) {
         buf_printf(result, "%zu:fail ", which);
         return -1;
     }
@@ -765,9 +774,13 @@ static void job_done(void *arg, size_t job, int status, const char *result)
         if (end == p || *end != ':' || which >= R->npeople + R->nteams)
             break;
         p = end + 1;
-        if (strncmp(p, "fail", 4) == 0) {
+        if (strncmp(p, "full", 4) == 0) {
+            if (R->full++ == 0)
+                R->full_path = R->paths[which];
+        } else if (strncmp(p, "fail", 4) == 0) {
             R->failed++;
-            diag(KP_ERROR, R->paths[which], 0, 0, "not written (see above)");
+            if (!R->full) /* else a packet whose member did not fit: counted there */
+                diag(KP_ERROR, R->paths[which], 0, 0, "not written (see above)");
         } else {
             struct kp_doc_entry *d = &R->docs[which];
             long long bytes = 0;
@@ -783,6 +796,31 @@ static void job_done(void *arg, size_t job, int status, const char *result)
         p += *p == ' ';
     }
     progress(R, 0);
+}
+
+/* A full disk stops the batch: no document after it would fit either. */
+static int pool_stop(void *arg)
+{
+    return ((const struct render *)arg)->full > 0;
+}
+
+/* One message for a full disk, however many documents it cost: the first
+ * file, the reason, how many were not written. The manifests are not
+ * written (there is no room) and the previous ones are removed (they no
+ * longer describe the folder); the folder record keeps this run's names, so
+ * the next run cleans up. */
+static void disk_full(struct render *R)
+{
+    size_t lost = R->expected > R->ok ? R->expected - R->ok : 0;
+    char *first = path_join(R->o->outdir, R->full_path);
+    char *sums = manifest_sums_name(R->o->shard_k, R->o->shard_n);
+    char *json = manifest_json_name(R->o->shard_k, R->o->shard_n);
+    char *sp = path_join(R->o->outdir, sums), *jp = path_join(R->o->outdir, json);
+    sys_remove(sp), sys_remove(jp);
+    diag(KP_SYSERR, first, 0, 0, "cannot write: %s; the run stopped there: %zu of %zu documents "
+         "not written, %s and %s removed (make room and run again)", strerror(ENOSPC), lost,
+         R->expected, sums, json);
+    free(first), free(sums), free(json), free(sp), free(jp);
 }
 
 static int load_langs(struct render *R)
@@ -1052,15 +1090,19 @@ int render_run(const struct kp_config *cfg, const struct kp_render_opts *o)
     free(fonts);
     if (rc == 0) {
         long workers = o->jobs > 0 ? o->jobs : sys_cpu_count();
-        struct kp_pool_ops ops = {worker_init, worker_job, worker_fini, job_done};
+        struct kp_pool_ops ops = {worker_init, worker_job, worker_fini, job_done, pool_stop};
         R.t0 = now_s();
         if (sys_pool(workers, R.njobs, &ops, &R) != 0)
             rc = -1;
         progress(&R, 1);
-        org_packet(&R);
-        remove_stale(&R);
-        sys_sync_fs(o->outdir); /* the documents were written without fsync each */
-        write_manifest(&R);
+        if (R.full) {
+            disk_full(&R);
+        } else {
+            org_packet(&R);
+            remove_stale(&R);
+            sys_sync_fs(o->outdir); /* the documents were written without fsync each */
+            write_manifest(&R);
+        }
         double dt = now_s() - R.t0;
         diag(KP_NOTE, NULL, 0, 0, "%zu documents (%zu pages, %.1f MB) in %.2f s = %.1f/s%s%s",
              R.ok, R.pages, (double)R.bytes / 1e6, dt, dt > 0 ? (double)R.ok / dt : 0,

@@ -210,6 +210,35 @@ int sys_write_atomic_nosync(const char *path, const void *data, size_t n)
     return write_atomic(path, data, n, 1);
 }
 
+int sys_write_doc(const char *path, const void *data, size_t n)
+{
+    static unsigned counter;
+    char *dir = path_dir(path);
+    char *tmp = xasprintf("%s/.%s" TMP_TAG "%ld-d%u", dir, path_base(path), (long)getpid(),
+                          counter++);
+    free(dir);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644), err = fd < 0 ? errno : 0;
+    int slot = fd < 0 ? -1 : live_add(tmp);
+    for (const char *p = data; !err && n > 0;) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            err = w < 0 ? errno : EIO;
+        else
+            p += w, n -= (size_t)w;
+    }
+    if (fd >= 0 && close(fd) != 0 && !err)
+        err = errno;
+    if (!err && rename(tmp, path) != 0)
+        err = errno;
+    if (err && fd >= 0)
+        unlink(tmp);
+    live_del(slot);
+    free(tmp);
+    return err;
+}
+
 int sys_sync_fs(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -885,8 +914,15 @@ struct pool {
     void *arg;
 };
 
+static int stopped(const struct pool *p)
+{
+    return p->ops->stop && p->ops->stop(p->arg);
+}
+
 static long next_job(struct pool *p)
 {
+    if (stopped(p))
+        return -1;
     if (p->nqueue)
         return (long)p->queue[--p->nqueue];
     return p->next < p->njobs ? (long)p->next++ : -1;
@@ -948,7 +984,7 @@ static void worker_gone(struct pool *p, struct worker *w)
     } else if (sig) {
         diag(KP_WARN, NULL, 0, 0, "%s between documents; a new one is started", why);
     }
-    if (p->done < p->njobs && (p->nqueue || p->next < p->njobs) &&
+    if (p->done < p->njobs && (p->nqueue || p->next < p->njobs) && !stopped(p) &&
         worker_start(w, p->w, p->n, p->ops, p->arg) == 0)
         feed_worker(p, w);
 }

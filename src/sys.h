@@ -39,6 +39,9 @@ int sys_write_atomic(const char *path, const void *data, size_t n);
  * rename is atomic), but durable only after sys_sync_fs(). For the thousands
  * of documents of a batch, which one sync at the end makes durable at once. */
 int sys_write_atomic_nosync(const char *path, const void *data, size_t n);
+/* The same, reporting nothing: 0, or the errno value (ENOSPC: the disk is
+ * full), for the caller to word (render says it once for a whole batch). */
+int sys_write_doc(const char *path, const void *data, size_t n);
 /* Flush everything of the filesystem holding dir to disk (syncfs). 0 or -1
  * (reported). */
 int sys_sync_fs(const char *dir);
@@ -145,6 +148,9 @@ struct kp_pool_ops {
     int (*work)(void *arg, size_t job, struct kp_buf *result);
     void (*fini)(void *arg);
     void (*done)(void *arg, size_t job, int status, const char *result);
+    /* NULL, or nonzero once no more jobs should start (a full disk): the
+     * jobs under way finish, the rest are never done. */
+    int (*stop)(void *arg);
 };
 int sys_pool(long workers, size_t njobs, const struct kp_pool_ops *ops, void *arg);
 
