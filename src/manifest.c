@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* The tables compute writes (tables.c), hashed when present. */
 static const char *const table_names[] = {
@@ -721,11 +720,7 @@ int manifest_intend(const char *outdir, const char *scope, char *const *paths, s
         else
             guess_entry(folder_add(&f), paths[i]);
     }
-    char when[21];
-    manifest_time(sys_now(), when);
-    json_t *run = json_object();
-    json_object_set_new(run, "time", json_string(when));
-    json_object_set_new(run, "pid", json_integer((json_int_t)getpid()));
+    json_t *run = json_object(); /* no time, no pid: the same runs, the same record */
     json_object_set_new(run, "scope", manifest_str(scope));
     json_object_set_new(run, "finished", json_false());
     json_array_append_new(f.runs, run);
@@ -743,7 +738,8 @@ static int doc_exists(const char *outdir, const char *rel)
     return e;
 }
 
-int manifest_settle(const char *outdir, int whole, const struct kp_doc_entry *written, size_t n,
+int manifest_settle(const char *outdir, const char *scope, int whole,
+                    const struct kp_doc_entry *written, size_t n,
                     char *const *planned, size_t nplanned, struct kp_doc_entry **merged,
                     size_t *nmerged)
 {
@@ -785,7 +781,7 @@ int manifest_settle(const char *outdir, int whole, const struct kp_doc_entry *wr
     json_t *r;
     json_array_foreach(f.runs, i, r)
     {
-        if (json_integer_value(json_object_get(r, "pid")) == (json_int_t)getpid() &&
+        if (!run && str_eq(json_string_value(json_object_get(r, "scope")), scope) &&
             json_is_false(json_object_get(r, "finished")))
             run = r;
     }

@@ -85,6 +85,8 @@ void manifest_run_free(struct kp_run *run);
  * is added as pending, the run is added (finished: false); written and
  * fsynced, so that a run killed at any point leaves the names of everything
  * it may have made.
+ * The record holds no time and no process id: the same runs leave the same
+ * record. A run is known by its scope ("whole", "only R1 R2", "shard 2/4").
  * manifest_settle, after: the documents written replace their entries (with
  * their hashes); a whole run keeps only what it wrote (and what it meant to
  * write and still exists, pending); a partial run keeps everything else that
@@ -96,9 +98,9 @@ void manifest_run_free(struct kp_run *run);
  * manifest.json or shard manifests. */
 #define KP_FOLDER_RECORD ".kpipress-documents.json"
 int manifest_intend(const char *outdir, const char *scope, char *const *paths, size_t n);
-int manifest_settle(const char *outdir, int whole, const struct kp_doc_entry *written, size_t n,
-                    char *const *planned, size_t nplanned, struct kp_doc_entry **merged,
-                    size_t *nmerged);
+int manifest_settle(const char *outdir, const char *scope, int whole,
+                    const struct kp_doc_entry *written, size_t n, char *const *planned,
+                    size_t nplanned, struct kp_doc_entry **merged, size_t *nmerged);
 
 /* The documents the folder record lists (path, sha256, pending), for a new
  * whole run to find what it no longer makes. Quiet: no record, or one that

@@ -938,6 +938,20 @@ static void remove_stale(struct render *R)
     manifest_docs_free(old, n);
 }
 
+/* How the folder record names this run: "whole", "only R1 R2", "shard 2/4". */
+static char *run_scope(const struct render *R)
+{
+    struct kp_buf scope = {0};
+    if (R->o->shard_n > 0)
+        buf_printf(&scope, "shard %ld/%ld", R->o->shard_k, R->o->shard_n);
+    else if (R->o->nonly)
+        for (size_t i = 0; i < R->o->nonly; i++)
+            buf_printf(&scope, "%s%s", i ? " " : "only ", R->o->only[i]);
+    else
+        buf_adds(&scope, "whole");
+    return buf_steal(&scope);
+}
+
 /* The folder record (manifest.h) takes the documents written; then
  * SHA256SUMS and manifest.json (in path order): a whole run's or a shard's
  * documents, or for --only every document the folder holds (the record's),
@@ -956,8 +970,10 @@ static void write_manifest(struct render *R)
         docs[n].packet = i >= R->npeople;
         docs[n++].id = i < R->npeople ? R->people[i].id : R->groups[R->team_group[i - R->npeople]]->id;
     }
-    manifest_settle(R->o->outdir, whole_run(R), docs, n, R->planned, R->nplanned, &merged,
+    char *scope = run_scope(R);
+    manifest_settle(R->o->outdir, scope, whole_run(R), docs, n, R->planned, R->nplanned, &merged,
                     &nmerged);
+    free(scope);
     if (R->o->nonly)
         manifest_write(R->o->outdir, R->cfg, &R->meta, merged, nmerged, 0, 0, sys_now());
     else
@@ -975,16 +991,9 @@ static int intend(struct render *R)
 {
     if (org_wanted(R))
         R->planned[R->nplanned++] = "org.pdf";
-    struct kp_buf scope = {0};
-    if (R->o->shard_n > 0)
-        buf_printf(&scope, "shard %ld/%ld", R->o->shard_k, R->o->shard_n);
-    else if (R->o->nonly)
-        for (size_t i = 0; i < R->o->nonly; i++)
-            buf_printf(&scope, "%s%s", i ? " " : "only ", R->o->only[i]);
-    else
-        buf_adds(&scope, "whole");
-    int rc = manifest_intend(R->o->outdir, scope.s, R->planned, R->nplanned);
-    buf_free(&scope);
+    char *scope = run_scope(R);
+    int rc = manifest_intend(R->o->outdir, scope, R->planned, R->nplanned);
+    free(scope);
     return rc;
 }
 

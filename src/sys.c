@@ -436,6 +436,14 @@ int sys_lock_outdir(const char *dir, int shared, int wait)
     return fd;
 }
 
+void sys_unlock_outdir(int handle)
+{
+    if (handle >= 0 && ftruncate(handle, 0) != 0) {
+        /* it is released all the same */
+    }
+    sys_unlock(handle);
+}
+
 void sys_unlock(int handle)
 {
     if (handle >= 0)

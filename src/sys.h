@@ -78,6 +78,8 @@ void sys_unlock(int handle);
  * note and then wait; else a fatal error naming that process. 0, or -1
  * (reported: exit 2 when held, 3 for I/O). */
 int sys_lock_outdir(const char *dir, int shared, int wait);
+/* Release it (the file is emptied: it names no process once released). */
+void sys_unlock_outdir(int handle);
 
 /* Who runs this: $USER, else $LOGNAME, else getlogin(), else "uid N"
  * (a new string). Self-reported: any user can set $USER. */

@@ -339,7 +339,7 @@ static void test_folder_record(void **state)
     struct kp_doc_entry *m, *prev;
     size_t nm;
     assert_int_equal(manifest_intend(dir, "whole", plan1, 2), 0);
-    assert_int_equal(manifest_settle(dir, 1, first, 2, plan1, 2, &m, &nm), 0);
+    assert_int_equal(manifest_settle(dir, "whole", 1, first, 2, plan1, 2, &m, &nm), 0);
     assert_int_equal(nm, 2);
     manifest_docs_free(m, nm);
     /* --only R1: R2 stays in the record and in what manifest.json lists. */
@@ -350,7 +350,7 @@ static void test_folder_record(void **state)
     assert_string_equal(prev[0].sha256, ""); /* pending: being rewritten */
     assert_int_equal(prev[1].sha256[0], 'b');
     manifest_docs_free(prev, n);
-    assert_int_equal(manifest_settle(dir, 0, only, 1, plan1, 1, &m, &nm), 0);
+    assert_int_equal(manifest_settle(dir, "only R1", 0, only, 1, plan1, 1, &m, &nm), 0);
     assert_int_equal(nm, 2);
     assert_int_equal(m[0].sha256[0], 'c');
     assert_string_equal(m[1].path, "reviews/East/R2.pdf");
@@ -370,7 +370,7 @@ static void test_folder_record(void **state)
                                "\"R1\",\"pages\":0,\"bytes\":0,\"sha256\":null,\"pending\":true}"));
     free(js);
     /* A whole run: only its own documents remain; the list of runs restarts. */
-    assert_int_equal(manifest_settle(dir, 1, first, 1, plan1, 1, &m, &nm), 0);
+    assert_int_equal(manifest_settle(dir, "whole", 1, first, 1, plan1, 1, &m, &nm), 0);
     assert_int_equal(nm, 1);
     manifest_docs_free(m, nm);
     n = manifest_previous_docs(dir, &prev);
