@@ -45,8 +45,8 @@ static const struct opt_spec opts[] = {
     {O_RESEND, "resend", 0, "REP_ID", "send this person's message again (repeatable)"},
     {O_ARCH_TO, "to", 0, "ARCHIVE_DIR", "the archive folder"},
     {O_SUPERSEDE, "supersede", 0, "REASON", "replace changed documents, keeping the old ones"},
-    {O_HELP, "help", 'h', NULL, "this help"},
     {O_WAIT, "wait", 0, NULL, "when another kpipress writes OUTDIR, wait for it (else: exit 2)"},
+    {O_HELP, "help", 'h', NULL, "this help"},
 };
 
 struct cmd_spec {

@@ -627,31 +627,35 @@ static void folder_free(struct folder *f)
 
 /* The record, or (none yet: a folder an older kpipress wrote) the
  * documents of manifest.json, else of the shard manifests. Quiet. */
-static void folder_load(const char *outdir, struct folder *f)
+static void folder_load(const char *outdir, struct folder *f, int warn)
 {
     memset(f, 0, sizeof *f);
     char *p = path_join(outdir, KP_FOLDER_RECORD);
     json_t *root = folder_read(p, 1, f);
-    free(p);
     if (root && str_eq(json_string_value(json_object_get(root, "format")), KP_FOLDER_FORMAT)) {
         f->runs = json_incref(json_object_get(root, "runs"));
     } else {
+        if (warn && sys_exists(p))
+            diag(KP_WARN, p, 0, 0, "is not a kpipress folder record (" KP_FOLDER_FORMAT "): "
+                 "started again from manifest.json; a document an earlier run wrote and this "
+                 "one does not make may be left in place");
         manifest_docs_free(f->docs, f->n);
         f->docs = NULL, f->n = f->cap = 0;
-        p = path_join(outdir, "manifest.json");
-        json_decref(folder_read(p, 0, f));
-        free(p);
+        char *q = path_join(outdir, "manifest.json");
+        json_decref(folder_read(q, 0, f));
+        free(q);
         char **v = NULL;
         size_t nv = 0;
         if (f->n == 0 && sys_list_files(outdir, 0, &v, &nv) == 0)
             for (size_t i = 0; i < nv; i++)
                 if (str_has_prefix(v[i], "manifest.shard-")) {
-                    p = path_join(outdir, v[i]);
-                    json_decref(folder_read(p, 0, f));
-                    free(p);
+                    q = path_join(outdir, v[i]);
+                    json_decref(folder_read(q, 0, f));
+                    free(q);
                 }
         strv_free(v, nv);
     }
+    free(p);
     json_decref(root);
     if (!json_is_array(f->runs)) {
         json_decref(f->runs);
@@ -711,7 +715,7 @@ int manifest_intend(const char *outdir, const char *scope, char *const *paths, s
     if (lock < 0)
         return -1;
     struct folder f;
-    folder_load(outdir, &f);
+    folder_load(outdir, &f, 1);
     size_t old = f.n;
     for (size_t i = 0; i < n; i++) {
         struct kp_doc_entry *d = folder_find(f.docs, old, paths[i]);
@@ -748,7 +752,7 @@ int manifest_settle(const char *outdir, const char *scope, int whole,
     if (lock < 0)
         return -1;
     struct folder f, out = {0};
-    folder_load(outdir, &f);
+    folder_load(outdir, &f, 0);
     struct kp_doc_entry *w = xcalloc(n + 1, sizeof *w);
     memcpy(w, written, n * sizeof *w);
     if (n)
@@ -812,7 +816,7 @@ int manifest_settle(const char *outdir, const char *scope, int whole,
 size_t manifest_previous_docs(const char *outdir, struct kp_doc_entry **docs)
 {
     struct folder f;
-    folder_load(outdir, &f);
+    folder_load(outdir, &f, 0);
     json_decref(f.runs);
     *docs = f.docs ? f.docs : xcalloc(1, sizeof **docs);
     return f.n;

@@ -395,6 +395,19 @@ static void test_folder_record_seed(void **state)
     assert_int_equal(n, 1);
     assert_int_equal(prev[0].sha256[0], 'a');
     manifest_docs_free(prev, n);
+    /* A damaged record is said, not silently replaced. */
+    put_file(dir, KP_FOLDER_RECORD, "{\"format\": 1");
+    struct kp_buf msgs = {0};
+    diag_reset();
+    diag_capture(&msgs);
+    char *plan[] = {"reviews/East/R1.pdf"};
+    assert_int_equal(manifest_intend(dir, "whole", plan, 1), 0);
+    diag_capture(NULL);
+    assert_non_null(strstr(msgs.s, ".kpipress-documents.json: warning: is not a kpipress folder "
+                                   "record (kpipress-documents/1): started again from "
+                                   "manifest.json"));
+    buf_free(&msgs);
+    diag_reset();
     free(dir);
     meta_free(&m);
 }
