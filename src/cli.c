@@ -12,7 +12,8 @@
 enum opt_id {
     O_CONFIG = 256, O_OUT, O_ROSTER, O_METRICS, O_FROM, O_TO, O_JOBS, O_ONLY, O_SHARD,
     O_NO_CHARTS, O_QUIET, O_REPS, O_MONTHS, O_SEED, O_ZH, O_SEND, O_SMTP, O_RESEND,
-    O_ARCH_TO, O_SUPERSEDE, O_HELP
+    O_ARCH_TO, O_SUPERSEDE, O_HELP,
+    O_WAIT
 };
 
 struct opt_spec {
@@ -44,6 +45,7 @@ static const struct opt_spec opts[] = {
     {O_RESEND, "resend", 0, "REP_ID", "send this person's message again (repeatable)"},
     {O_ARCH_TO, "to", 0, "ARCHIVE_DIR", "the archive folder"},
     {O_SUPERSEDE, "supersede", 0, "REASON", "replace changed documents, keeping the old ones"},
+    {O_WAIT, "wait", 0, NULL, "when another kpipress writes OUTDIR, wait for it (else: exit 2)"},
     {O_HELP, "help", 'h', NULL, "this help"},
 };
 
@@ -57,14 +59,14 @@ struct cmd_spec {
 static const struct cmd_spec cmds[] = {
     {"run", "", "compute the tables and render every review and packet",
      {O_CONFIG, O_OUT, O_ROSTER, O_METRICS, O_FROM, O_TO, O_JOBS, O_ONLY, O_SHARD, O_NO_CHARTS,
-      O_QUIET, O_HELP}},
+      O_QUIET, O_WAIT, O_HELP}},
     {"check", "", "validate the config and the inputs; write nothing",
      {O_CONFIG, O_ROSTER, O_METRICS, O_FROM, O_TO, O_QUIET, O_HELP}},
     {"compute", "", "write the tables (results, scores, teams, coaching, rejects); no PDFs",
-     {O_CONFIG, O_OUT, O_ROSTER, O_METRICS, O_FROM, O_TO, O_ONLY, O_QUIET, O_HELP}},
+     {O_CONFIG, O_OUT, O_ROSTER, O_METRICS, O_FROM, O_TO, O_ONLY, O_QUIET, O_WAIT, O_HELP}},
     {"render", "", "render reviews and packets from OUTDIR's tables",
      {O_CONFIG, O_OUT, O_ROSTER, O_METRICS, O_FROM, O_TO, O_JOBS, O_ONLY, O_SHARD, O_NO_CHARTS,
-      O_QUIET, O_HELP}},
+      O_QUIET, O_WAIT, O_HELP}},
     {"explain", "REP_ID KPI", "show how one person's KPI was computed, from the inputs",
      {O_CONFIG, O_ROSTER, O_METRICS, O_FROM, O_TO, O_HELP}},
     {"mail", "", "write one message per person; send them with --send",
@@ -187,6 +189,7 @@ static int set_opt(const char *cmd, enum opt_id id, const char *arg, struct kp_o
     }
     case O_NO_CHARTS: o->no_charts = 1; break;
     case O_QUIET: o->quiet = 1; break;
+    case O_WAIT: o->wait = 1; break;
     case O_REPS:
         if (num_arg(cmd, "reps", arg, 1, 1000000, &o->reps))
             return -1;

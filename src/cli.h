@@ -14,6 +14,7 @@ struct kp_opts {
     size_t nonly;
     long shard_k, shard_n;  /* --shard K/N; n = 0 when not sharding */
     int no_charts, quiet;
+    int wait;               /* --wait: for another run's lock on OUTDIR */
     /* sample */
     long reps, months;
     unsigned long seed;

@@ -21,6 +21,11 @@ static const char *const table_names[] = {
     "coaching.csv", "rejects.csv", "results.csv", "results.json", "scores.csv", "teams.csv",
 };
 
+static int str_ptr_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static int by_path(const void *a, const void *b)
 {
     return strcmp(((const struct kp_doc_entry *)a)->path, ((const struct kp_doc_entry *)b)->path);
@@ -342,25 +347,36 @@ static int load_error(const char *path, const char *what)
 }
 
 /* One document entry: path (relative, no ..), kind, id, pages, bytes,
- * sha256 (64 hex digits). */
-static int read_doc(const json_t *o, struct kp_doc_entry *d)
+ * sha256 (64 hex digits). In the folder record (pending_ok) an entry may be
+ * "pending": true, its sha256 then null. */
+static int read_doc_as(const json_t *o, struct kp_doc_entry *d, int pending_ok)
 {
     const char *path = json_string_value(json_object_get(o, "path"));
     const char *kind = json_string_value(json_object_get(o, "kind"));
     const char *id = json_string_value(json_object_get(o, "id"));
     const char *sha = json_string_value(json_object_get(o, "sha256"));
     const json_t *pages = json_object_get(o, "pages"), *bytes = json_object_get(o, "bytes");
-    if (!path || !kind || !id || !sha || !json_is_integer(pages) || !json_is_integer(bytes) ||
-        strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64 || path[0] == '/' ||
-        strstr(path, "..") || (strcmp(kind, "review") != 0 && strcmp(kind, "packet") != 0))
+    int pending = pending_ok && json_is_true(json_object_get(o, "pending"));
+    int sha_ok = sha && strlen(sha) == 64 && strspn(sha, "0123456789abcdef") == 64;
+    if (!path || !kind || !id || (!sha_ok && !pending) || !json_is_integer(pages) ||
+        !json_is_integer(bytes) || path[0] == '/' || strstr(path, "..") ||
+        (strcmp(kind, "review") != 0 && strcmp(kind, "packet") != 0))
         return -1;
     d->path = xstrdup(path);
     d->id = xstrdup(id);
     d->packet = strcmp(kind, "packet") == 0;
     d->pages = (int)json_integer_value(pages);
     d->bytes = json_integer_value(bytes);
-    memcpy(d->sha256, sha, KP_SHA256_HEX);
+    if (sha_ok && !pending)
+        memcpy(d->sha256, sha, KP_SHA256_HEX);
+    else
+        d->sha256[0] = '\0';
     return 0;
+}
+
+static int read_doc(const json_t *o, struct kp_doc_entry *d)
+{
+    return read_doc_as(o, d, 0);
 }
 
 /* Parse one manifest file; its documents are appended to run. The root
@@ -542,32 +558,273 @@ void manifest_run_free(struct kp_run *run)
     memset(run, 0, sizeof *run);
 }
 
-size_t manifest_previous_docs(const char *outdir, struct kp_doc_entry **docs)
+/* ------------------------------------------------------------------ */
+/* The folder record                                                   */
+
+#define KP_FOLDER_FORMAT "kpipress-documents/1"
+
+struct folder {
+    struct kp_doc_entry *docs; /* sorted by path once loaded */
+    size_t n, cap;
+    json_t *runs;
+};
+
+static struct kp_doc_entry *folder_add(struct folder *f)
 {
-    char *path = path_join(outdir, "manifest.json");
+    xgrow(&f->docs, &f->cap, f->n + 1, sizeof *f->docs);
+    struct kp_doc_entry *d = &f->docs[f->n++];
+    memset(d, 0, sizeof *d);
+    return d;
+}
+
+/* The documents of one JSON file (a manifest, or the record: pending_ok),
+ * appended to f. Quiet. The root (json_decref it), or NULL. */
+static json_t *folder_read(const char *path, int pending_ok, struct folder *f)
+{
     json_t *root = sys_exists(path) ? json_load_file(path, 0, NULL) : NULL;
     json_t *list = json_object_get(root, "documents");
-    size_t n = 0, i;
-    json_t *d;
-    *docs = xcalloc(json_array_size(list) + 1, sizeof **docs);
-    json_array_foreach(list, i, d)
+    size_t i;
+    json_t *o;
+    json_array_foreach(list, i, o)
     {
-        const char *p = json_string_value(json_object_get(d, "path"));
-        const char *h = json_string_value(json_object_get(d, "sha256"));
-        if (!p || !h || strlen(h) != KP_SHA256_HEX - 1)
-            continue;
-        (*docs)[n].path = xstrdup(p);
-        memcpy((*docs)[n].sha256, h, KP_SHA256_HEX);
-        n++;
+        struct kp_doc_entry *d = folder_add(f);
+        if (read_doc_as(o, d, pending_ok) != 0)
+            f->n--;
     }
+    return root;
+}
+
+/* The entry for path in the sorted docs[0..n), or NULL. */
+static struct kp_doc_entry *folder_find(struct kp_doc_entry *docs, size_t n, const char *path)
+{
+    struct kp_doc_entry key = {0};
+    key.path = (char *)path;
+    return n ? bsearch(&key, docs, n, sizeof *docs, by_path) : NULL;
+}
+
+/* Sorted by path, one entry per path (the first read wins). */
+static void folder_sort(struct folder *f)
+{
+    if (f->n)
+        qsort(f->docs, f->n, sizeof *f->docs, by_path);
+    size_t k = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        if (k > 0 && strcmp(f->docs[k - 1].path, f->docs[i].path) == 0) {
+            free(f->docs[i].path), free(f->docs[i].id);
+            continue;
+        }
+        f->docs[k++] = f->docs[i];
+    }
+    f->n = k;
+}
+
+static void folder_free(struct folder *f)
+{
+    manifest_docs_free(f->docs, f->n);
+    json_decref(f->runs);
+    memset(f, 0, sizeof *f);
+}
+
+/* The record, or (none yet: a folder an older kpipress wrote) the
+ * documents of manifest.json, else of the shard manifests. Quiet. */
+static void folder_load(const char *outdir, struct folder *f, int warn)
+{
+    memset(f, 0, sizeof *f);
+    char *p = path_join(outdir, KP_FOLDER_RECORD);
+    json_t *root = folder_read(p, 1, f);
+    if (root && str_eq(json_string_value(json_object_get(root, "format")), KP_FOLDER_FORMAT)) {
+        f->runs = json_incref(json_object_get(root, "runs"));
+    } else {
+        if (warn && sys_exists(p))
+            diag(KP_WARN, p, 0, 0, "is not a kpipress folder record (" KP_FOLDER_FORMAT "): "
+                 "started again from manifest.json; a document an earlier run wrote and this "
+                 "one does not make may be left in place");
+        manifest_docs_free(f->docs, f->n);
+        f->docs = NULL, f->n = f->cap = 0;
+        char *q = path_join(outdir, "manifest.json");
+        json_decref(folder_read(q, 0, f));
+        free(q);
+        char **v = NULL;
+        size_t nv = 0;
+        if (f->n == 0 && sys_list_files(outdir, 0, &v, &nv) == 0)
+            for (size_t i = 0; i < nv; i++)
+                if (str_has_prefix(v[i], "manifest.shard-")) {
+                    q = path_join(outdir, v[i]);
+                    json_decref(folder_read(q, 0, f));
+                    free(q);
+                }
+        strv_free(v, nv);
+    }
+    free(p);
     json_decref(root);
-    free(path);
-    return n;
+    if (!json_is_array(f->runs)) {
+        json_decref(f->runs);
+        f->runs = json_array();
+    }
+    folder_sort(f);
+}
+
+static json_t *record_doc_json(const struct kp_doc_entry *d)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "path", manifest_str(d->path));
+    json_object_set_new(o, "kind", json_string(d->packet ? "packet" : "review"));
+    json_object_set_new(o, "id", manifest_str(d->id ? d->id : ""));
+    json_object_set_new(o, "pages", json_integer(d->pages));
+    json_object_set_new(o, "bytes", json_integer(d->bytes));
+    json_object_set_new(o, "sha256", d->sha256[0] ? json_string(d->sha256) : json_null());
+    if (!d->sha256[0])
+        json_object_set_new(o, "pending", json_true());
+    return o;
+}
+
+/* Write the record (sorted) and fsync the folder. 0 or -1 (reported). */
+static int folder_write(const char *outdir, struct folder *f)
+{
+    folder_sort(f);
+    json_t *a = json_array();
+    for (size_t i = 0; i < f->n; i++)
+        json_array_append_new(a, record_doc_json(&f->docs[i]));
+    struct kp_buf b = {0};
+    buf_adds(&b, "{\n");
+    manifest_put(&b, "format", json_string(KP_FOLDER_FORMAT), 0);
+    manifest_put(&b, "runs", json_incref(f->runs), 0);
+    manifest_put(&b, "documents", a, 1);
+    buf_adds(&b, "}\n");
+    char *p = path_join(outdir, KP_FOLDER_RECORD);
+    int rc = sys_write_atomic(p, b.s, b.len);
+    if (rc == 0)
+        rc = sys_fsync_dir(outdir);
+    free(p);
+    buf_free(&b);
+    return rc;
+}
+
+/* The kind and id a pending path will have (before its entry is known). */
+static void guess_entry(struct kp_doc_entry *d, const char *path)
+{
+    d->path = xstrdup(path);
+    d->packet = !str_has_prefix(path, "reviews/");
+    const char *base = path_base(path);
+    d->id = xstrndup(base, strlen(base) > 4 ? strlen(base) - 4 : strlen(base));
+}
+
+int manifest_intend(const char *outdir, const char *scope, char *const *paths, size_t n)
+{
+    int lock = sys_lock_dir(outdir);
+    if (lock < 0)
+        return -1;
+    struct folder f;
+    folder_load(outdir, &f, 1);
+    size_t old = f.n;
+    for (size_t i = 0; i < n; i++) {
+        struct kp_doc_entry *d = folder_find(f.docs, old, paths[i]);
+        if (d)
+            d->sha256[0] = '\0'; /* pending: what it will hold is not known */
+        else
+            guess_entry(folder_add(&f), paths[i]);
+    }
+    json_t *run = json_object(); /* no time, no pid: the same runs, the same record */
+    json_object_set_new(run, "scope", manifest_str(scope));
+    json_object_set_new(run, "finished", json_false());
+    json_array_append_new(f.runs, run);
+    int rc = folder_write(outdir, &f);
+    folder_free(&f);
+    sys_unlock(lock);
+    return rc;
+}
+
+static int doc_exists(const char *outdir, const char *rel)
+{
+    char *p = path_join(outdir, rel);
+    int e = sys_is_regular(p);
+    free(p);
+    return e;
+}
+
+int manifest_settle(const char *outdir, const char *scope, int whole,
+                    const struct kp_doc_entry *written, size_t n,
+                    char *const *planned, size_t nplanned, struct kp_doc_entry **merged,
+                    size_t *nmerged)
+{
+    *merged = NULL, *nmerged = 0;
+    int lock = sys_lock_dir(outdir);
+    if (lock < 0)
+        return -1;
+    struct folder f, out = {0};
+    folder_load(outdir, &f, 0);
+    struct kp_doc_entry *w = xcalloc(n + 1, sizeof *w);
+    memcpy(w, written, n * sizeof *w);
+    if (n)
+        qsort(w, n, sizeof *w, by_path);
+    for (size_t i = 0; i < n; i++) {
+        struct kp_doc_entry *d = folder_add(&out);
+        *d = w[i];
+        d->path = xstrdup(w[i].path), d->id = xstrdup(w[i].id ? w[i].id : "");
+    }
+    /* The rest of the record: a whole run keeps only what it meant to
+     * write and did not (when it exists: unknown content, still pending). */
+    char **plan = xcalloc(nplanned + 1, sizeof *plan);
+    memcpy(plan, planned, nplanned * sizeof *plan);
+    if (nplanned)
+        qsort(plan, nplanned, sizeof *plan, str_ptr_cmp);
+    for (size_t i = 0; i < f.n; i++) {
+        struct kp_doc_entry *d = &f.docs[i];
+        if (folder_find(w, n, d->path) || !doc_exists(outdir, d->path))
+            continue;
+        int mine = nplanned && bsearch(&d->path, plan, nplanned, sizeof *plan, str_ptr_cmp);
+        if (whole && !mine)
+            continue;
+        struct kp_doc_entry *k = folder_add(&out);
+        *k = *d;
+        k->path = xstrdup(d->path), k->id = xstrdup(d->id ? d->id : "");
+    }
+    /* This run has finished; a whole run starts the list again. */
+    json_t *runs = json_array(), *run = NULL;
+    size_t i;
+    json_t *r;
+    json_array_foreach(f.runs, i, r)
+    {
+        if (!run && str_eq(json_string_value(json_object_get(r, "scope")), scope) &&
+            json_is_false(json_object_get(r, "finished")))
+            run = r;
+    }
+    if (run)
+        json_object_set_new(run, "finished", json_true());
+    if (whole && run)
+        json_array_append(runs, run);
+    else
+        json_array_extend(runs, f.runs);
+    json_decref(out.runs);
+    out.runs = runs;
+    int rc = folder_write(outdir, &out);
+    sys_unlock(lock);
+    struct kp_doc_entry *m = xcalloc(out.n + 1, sizeof *m);
+    size_t k = 0;
+    for (size_t j = 0; j < out.n; j++)
+        if (out.docs[j].sha256[0]) {
+            m[k] = out.docs[j];
+            m[k].path = xstrdup(m[k].path), m[k].id = xstrdup(m[k].id);
+            k++;
+        }
+    *merged = m, *nmerged = k;
+    folder_free(&out), folder_free(&f);
+    free(w), free(plan);
+    return rc;
+}
+
+size_t manifest_previous_docs(const char *outdir, struct kp_doc_entry **docs)
+{
+    struct folder f;
+    folder_load(outdir, &f, 0);
+    json_decref(f.runs);
+    *docs = f.docs ? f.docs : xcalloc(1, sizeof **docs);
+    return f.n;
 }
 
 void manifest_docs_free(struct kp_doc_entry *docs, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        free(docs[i].path);
+        free(docs[i].path), free(docs[i].id);
     free(docs);
 }

@@ -43,7 +43,8 @@ struct kp_doc_entry {
     int packet; /* 1 for a team packet */
     int pages;
     long long bytes;
-    char sha256[KP_SHA256_HEX];
+    char sha256[KP_SHA256_HEX]; /* folder record: "" while pending (a run meant to
+                                 * write it and did not say it did) */
 };
 
 /* Writes OUTDIR's SHA256SUMS and manifest.json (shard_n > 0: the shard's
@@ -75,10 +76,36 @@ struct kp_run {
 int manifest_load(const char *outdir, const char *name, struct kp_run *run);
 void manifest_run_free(struct kp_run *run);
 
-/* The documents OUTDIR/manifest.json lists (path and sha256 only), for a
- * new run to find what it no longer makes.
- * Quiet: no manifest, or one that cannot be read, is no documents. Fills
- * *docs (free with manifest_docs_free) and returns the count. */
+/* The folder record, OUTDIR/.kpipress-documents.json: every document any
+ * run wrote into OUTDIR (whole, --only or a shard) and no later run removed,
+ * and the runs since the last whole one with their scope. It is merged,
+ * never truncated, under a lock on the folder (shards may update it at once):
+ *
+ * manifest_intend, before a run writes any document: each path it may write
+ * is added as pending, the run is added (finished: false); written and
+ * fsynced, so that a run killed at any point leaves the names of everything
+ * it may have made.
+ * The record holds no time and no process id: the same runs leave the same
+ * record. A run is known by its scope ("whole", "only R1 R2", "shard 2/4").
+ * manifest_settle, after: the documents written replace their entries (with
+ * their hashes); a whole run keeps only what it wrote (and what it meant to
+ * write and still exists, pending); a partial run keeps everything else that
+ * still exists. Fills *merged (free with manifest_docs_free) with the
+ * entries that are not pending, sorted by path: what --only puts in
+ * manifest.json. Both 0, or -1 (reported).
+ *
+ * A folder without a record (written by an older kpipress) starts from its
+ * manifest.json or shard manifests. */
+#define KP_FOLDER_RECORD ".kpipress-documents.json"
+int manifest_intend(const char *outdir, const char *scope, char *const *paths, size_t n);
+int manifest_settle(const char *outdir, const char *scope, int whole,
+                    const struct kp_doc_entry *written, size_t n, char *const *planned,
+                    size_t nplanned, struct kp_doc_entry **merged, size_t *nmerged);
+
+/* The documents the folder record lists (path, sha256, pending), for a new
+ * whole run to find what it no longer makes. Quiet: no record, or one that
+ * cannot be read, is no documents. Fills *docs (free with
+ * manifest_docs_free) and returns the count. */
 size_t manifest_previous_docs(const char *outdir, struct kp_doc_entry **docs);
 void manifest_docs_free(struct kp_doc_entry *docs, size_t n);
 

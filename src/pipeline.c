@@ -419,11 +419,13 @@ struct prep {
     struct kp_coaching *coach;
     const char *outdir;
     struct closing closing; /* printed when the command ends */
+    int lock;               /* OUTDIR's, held until prep_free */
 };
 
 static int prepare(const struct kp_opts *o, struct prep *p, int charts)
 {
     memset(p, 0, sizeof *p);
+    p->lock = -1;
     p->c = load_inputs(o, &p->d);
     if (!p->c)
         return -1;
@@ -432,15 +434,17 @@ static int prepare(const struct kp_opts *o, struct prep *p, int charts)
     p->coach = coach_new(p->c, &p->d, tdir);
     free(tdir);
     if (!p->coach || (charts && figures_check(p->c) != 0) || check_only(o, &p->d) != 0 ||
-        sys_check_writable(p->outdir) != 0)
+        sys_check_writable(p->outdir) != 0 ||
+        (p->lock = sys_lock_outdir(p->outdir, 0, o->wait)) < 0)
         return -1;
-    sys_sweep_tmp(p->outdir);
+    sys_sweep_tmp(p->outdir); /* under the lock: no other run's files */
     return 0;
 }
 
 static void prep_free(struct prep *p)
 {
     closing_print(&p->closing);
+    sys_unlock_outdir(p->lock);
     coach_free(p->coach);
     data_free(&p->d);
     config_free(p->c);
@@ -554,8 +558,12 @@ int pipeline_render(const struct kp_opts *o)
     if (!c)
         return diag_status();
     const char *outdir = outdir_of(o, c);
-    if (sys_check_writable(outdir) == 0)
+    /* Shards of one compute may render into one folder at once. */
+    int lock = -1;
+    if (sys_check_writable(outdir) == 0 &&
+        (lock = sys_lock_outdir(outdir, o->shard_n > 0, o->wait)) >= 0)
         render_outputs(o, c, outdir);
+    sys_unlock_outdir(lock);
     config_free(c);
     return diag_status();
 }

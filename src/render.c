@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,8 @@ struct render {
     struct kp_doc_entry *docs;   /* [npeople + nteams] what the workers reported */
     unsigned char *written;      /* [npeople + nteams] */
     size_t expected;             /* documents this run (shard) writes */
+    char **planned;              /* the paths this run may write (into paths) */
+    size_t nplanned;
     struct kp_doc_entry org_doc; /* org.pdf, when written */
     int org_written;
     double ms[5];                /* time per stage (KPIPRESS_TIMINGS): see stage_names */
@@ -74,8 +77,10 @@ struct render {
     double t0;
     int last_pct;
     int bad_index;
-    int missing_docs;     /* worker: documents of this job with undrawable characters */
-    size_t missing_total; /* parent: summed over the jobs */
+    int missing_docs;      /* worker: documents of this job with undrawable characters */
+    size_t missing_total;  /* parent: summed over the jobs */
+    size_t full;           /* documents not written for a full disk */
+    const char *full_path; /* the first of them */
 };
 
 /* ------------------------------------------------------------------ */
@@ -221,8 +226,17 @@ static struct kp_record *read_person(const struct render *R, size_t i)
         return NULL;
     }
     struct kp_record *r = record_read_json(line, &R->meta, err, sizeof err);
-    if (!r)
+    if (!r) {
         diag(KP_ERROR, R->json, 0, 0, "%s: %s", R->people[i].id, err);
+    } else if (!str_eq(r->id, R->people[i].id)) {
+        /* The file was replaced since it was indexed (the folder lock keeps
+         * other runs out; something else wrote it). */
+        diag(KP_ERROR, R->json, 0, 0, "%s: the record at byte %lld is %s's: results.json "
+             "changed while rendering; run kpipress run again", R->people[i].id,
+             R->people[i].off, r->id ? r->id : "nobody");
+        record_free(r);
+        r = NULL;
+    }
     free(line);
     return r;
 }
@@ -361,6 +375,7 @@ static int plan(struct render *R)
     R->docs = xcalloc(ndocs + 1, sizeof *R->docs);
     R->written = xcalloc(ndocs + 1, 1);
     unsigned char *covered = xcalloc(R->npeople + 1, 1);
+    R->planned = xcalloc(ndocs + 2, sizeof *R->planned);
     int rc = 0;
     for (size_t t = 0; t < R->nteams && R->o->nonly == 0; t++) {
         const struct kp_record *team = R->groups[R->team_group[t]];
@@ -388,6 +403,7 @@ static int plan(struct render *R)
                                                      in_shard(R->o, R->groups[R->team_group[i - R->npeople]]->id);
         if (!mine)
             continue;
+        R->planned[R->nplanned++] = R->paths[i];
         char *full = path_join(R->o->outdir, R->paths[i]);
         char *dir = path_dir(full);
         rc = sys_mkdirs(dir);
@@ -495,7 +511,14 @@ static int write_doc(struct render *R, size_t which, const char *path, int built
                      const char *data, size_t len, int pages, struct kp_buf *result)
 {
     double t0 = sys_clock_ms();
-    if (!built || sys_write_atomic_nosync(path, data, len) != 0) {
+    int err = built ? sys_write_doc(path, data, len) : 0;
+    if (err == ENOSPC || err == EDQUOT) { /* said once, by the parent */
+        buf_printf(result, "%zu:full ", which);
+        return -1;
+    }
+    if (err)
+        diag(KP_SYSERR, path, 0, 0, "cannot write: %s", strerror(err));
+    if (!built || err) {
         buf_printf(result, "%zu:fail ", which);
         return -1;
     }
@@ -693,6 +716,16 @@ static void progress(struct render *R, int final)
         fprintf(stderr, "kpipress: rendering %zu/%zu documents (%.1f/s)\n", done, R->expected, rate);
 }
 
+/* For the crash tests: KPIPRESS_TEST_KILL_AFTER=N kills this process
+ * (SIGKILL, as the kernel or an operator would) once N documents are
+ * written; the workers finish the document they are on and exit. */
+static void test_kill(const struct render *R)
+{
+    const char *n = sys_env("KPIPRESS_TEST_KILL_AFTER");
+    if (n && *n && R->ok >= (size_t)strtoul(n, NULL, 10))
+        raise(SIGKILL);
+}
+
 /* The documents a job was to write (for a job whose worker died). */
 static void job_lost(struct render *R, const struct job *j, const char *why)
 {
@@ -741,9 +774,13 @@ static void job_done(void *arg, size_t job, int status, const char *result)
         if (end == p || *end != ':' || which >= R->npeople + R->nteams)
             break;
         p = end + 1;
-        if (strncmp(p, "fail", 4) == 0) {
+        if (strncmp(p, "full", 4) == 0) {
+            if (R->full++ == 0)
+                R->full_path = R->paths[which];
+        } else if (strncmp(p, "fail", 4) == 0) {
             R->failed++;
-            diag(KP_ERROR, R->paths[which], 0, 0, "not written (see above)");
+            if (!R->full) /* else a packet whose member did not fit: counted there */
+                diag(KP_ERROR, R->paths[which], 0, 0, "not written (see above)");
         } else {
             struct kp_doc_entry *d = &R->docs[which];
             long long bytes = 0;
@@ -752,12 +789,38 @@ static void job_done(void *arg, size_t job, int status, const char *result)
                 d->pages = pages, d->bytes = bytes;
                 R->written[which] = 1;
                 R->ok++, R->pages += (size_t)pages, R->bytes += bytes;
+                test_kill(R);
             }
         }
         p += strcspn(p, " ");
         p += *p == ' ';
     }
     progress(R, 0);
+}
+
+/* A full disk stops the batch: no document after it would fit either. */
+static int pool_stop(void *arg)
+{
+    return ((const struct render *)arg)->full > 0;
+}
+
+/* One message for a full disk, however many documents it cost: the first
+ * file, the reason, how many were not written. The manifests are not
+ * written (there is no room) and the previous ones are removed (they no
+ * longer describe the folder); the folder record keeps this run's names, so
+ * the next run cleans up. */
+static void disk_full(struct render *R)
+{
+    size_t lost = R->expected > R->ok ? R->expected - R->ok : 0;
+    char *first = path_join(R->o->outdir, R->full_path);
+    char *sums = manifest_sums_name(R->o->shard_k, R->o->shard_n);
+    char *json = manifest_json_name(R->o->shard_k, R->o->shard_n);
+    char *sp = path_join(R->o->outdir, sums), *jp = path_join(R->o->outdir, json);
+    sys_remove(sp), sys_remove(jp);
+    diag(KP_SYSERR, first, 0, 0, "cannot write: %s; the run stopped there: %zu of %zu documents "
+         "not written, %s and %s removed (make room and run again)", strerror(ENOSPC), lost,
+         R->expected, sums, json);
+    free(first), free(sums), free(json), free(sp), free(jp);
 }
 
 static int load_langs(struct render *R)
@@ -811,15 +874,23 @@ static int str_ptr_cmp(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* A whole run (not a shard, not --only) removes the documents the previous
- * run in this folder made (its manifest.json) that this one does not: the
- * review of someone no longer in the roster, or who moved to another team,
- * must not stay in a folder the team's manager is given. Only documents
- * still as that run wrote them (same sha256) and only under reviews/,
- * packets/ or org.pdf; anything else is left, with a warning when changed. */
+static int whole_run(const struct render *R)
+{
+    return R->o->shard_n == 0 && R->o->nonly == 0;
+}
+
+/* A whole run (not a shard, not --only) removes the documents earlier runs
+ * in this folder made (the folder record, manifest.h) that this one does
+ * not: the review of someone no longer in the roster, or who moved to
+ * another team, must not stay in a folder the team's manager is given. Only
+ * under reviews/, packets/ or org.pdf; only documents still as the run that
+ * wrote them said (same sha256), or that a run meant to write and never
+ * said it did (it was killed: their content is not known, but their name
+ * was reserved for kpipress before they were written); anything else is
+ * left, with a warning when changed. */
 static void remove_stale(struct render *R)
 {
-    if (R->o->shard_n > 0 || R->o->nonly)
+    if (!whole_run(R))
         return;
     struct kp_doc_entry *old;
     size_t n = manifest_previous_docs(R->o->outdir, &old), removed = 0;
@@ -842,11 +913,11 @@ static void remove_stale(struct render *R)
             continue;
         char *full = path_join(R->o->outdir, p), sha[KP_SHA256_HEX];
         long long size = 0;
-        if (!sys_exists(full)) {
+        if (!sys_is_regular(full)) {
             free(full);
             continue;
         }
-        if (hash_file_hex(full, sha, &size) != 0 || strcmp(sha, old[i].sha256) != 0) {
+        if (old[i].sha256[0] && (hash_file_hex(full, sha, &size) != 0 || strcmp(sha, old[i].sha256) != 0)) {
             diag(KP_WARN, full, 0, 0, "left in place: made by an earlier run for someone this run "
                  "has no document for, and changed since");
         } else if (sys_remove(full) == 0) {
@@ -859,7 +930,7 @@ static void remove_stale(struct render *R)
         free(full);
     }
     if (removed)
-        diag(KP_NOTE, NULL, 0, 0, "removed %zu document%s of the previous run in %s that this run "
+        diag(KP_NOTE, NULL, 0, 0, "removed %zu document%s of earlier runs in %s that this run "
              "does not make (%s%s)", removed, removed == 1 ? "" : "s", R->o->outdir, names.s,
              removed > 3 ? ", …" : "");
     buf_free(&names);
@@ -867,11 +938,28 @@ static void remove_stale(struct render *R)
     manifest_docs_free(old, n);
 }
 
-/* SHA256SUMS and manifest.json for the documents written (in path order). */
+/* How the folder record names this run: "whole", "only R1 R2", "shard 2/4". */
+static char *run_scope(const struct render *R)
+{
+    struct kp_buf scope = {0};
+    if (R->o->shard_n > 0)
+        buf_printf(&scope, "shard %ld/%ld", R->o->shard_k, R->o->shard_n);
+    else if (R->o->nonly)
+        for (size_t i = 0; i < R->o->nonly; i++)
+            buf_printf(&scope, "%s%s", i ? " " : "only ", R->o->only[i]);
+    else
+        buf_adds(&scope, "whole");
+    return buf_steal(&scope);
+}
+
+/* The folder record (manifest.h) takes the documents written; then
+ * SHA256SUMS and manifest.json (in path order): a whole run's or a shard's
+ * documents, or for --only every document the folder holds (the record's),
+ * so that a partial run never makes the folder's manifest forget the rest. */
 static void write_manifest(struct render *R)
 {
-    struct kp_doc_entry *docs = xcalloc(R->npeople + R->nteams + 2, sizeof *docs);
-    size_t n = 0;
+    struct kp_doc_entry *docs = xcalloc(R->npeople + R->nteams + 2, sizeof *docs), *merged;
+    size_t n = 0, nmerged;
     if (R->org_written)
         docs[n++] = R->org_doc;
     for (size_t i = 0; i < R->npeople + R->nteams; i++) {
@@ -882,20 +970,47 @@ static void write_manifest(struct render *R)
         docs[n].packet = i >= R->npeople;
         docs[n++].id = i < R->npeople ? R->people[i].id : R->groups[R->team_group[i - R->npeople]]->id;
     }
-    manifest_write(R->o->outdir, R->cfg, &R->meta, docs, n, R->o->shard_k, R->o->shard_n,
-                   sys_now());
+    char *scope = run_scope(R);
+    manifest_settle(R->o->outdir, scope, whole_run(R), docs, n, R->planned, R->nplanned, &merged,
+                    &nmerged);
+    free(scope);
+    if (R->o->nonly)
+        manifest_write(R->o->outdir, R->cfg, &R->meta, merged, nmerged, 0, 0, sys_now());
+    else
+        manifest_write(R->o->outdir, R->cfg, &R->meta, docs, n, R->o->shard_k, R->o->shard_n,
+                       sys_now());
+    manifest_docs_free(merged, nmerged);
     free(docs);
+}
+
+static int org_wanted(const struct render *R);
+
+/* Before any document is written: their names in the folder record, so a
+ * run killed at any point leaves the list of what it may have made. */
+static int intend(struct render *R)
+{
+    if (org_wanted(R))
+        R->planned[R->nplanned++] = "org.pdf";
+    char *scope = run_scope(R);
+    int rc = manifest_intend(R->o->outdir, scope, R->planned, R->nplanned);
+    free(scope);
+    return rc;
 }
 
 /* The org packet (OUTDIR/org.pdf, [output] org_packet = yes): the company's
  * cover and summary, then every team's packet as written, bookmarked by
  * team, each team's bookmark opening onto its summary and members. Made by
  * the parent once all packets exist: an unsharded run only. */
-static void org_packet(struct render *R)
+static int org_wanted(const struct render *R)
 {
     const char *want = config_get(R->cfg, "output", "org_packet");
-    if (!want || !str_ieq(want, "yes") || R->o->shard_n > 0 || R->o->nonly || !R->org ||
-        R->nteams == 0)
+    return want && str_ieq(want, "yes") && R->o->shard_n == 0 && !R->o->nonly && R->org &&
+           R->nteams > 0;
+}
+
+static void org_packet(struct render *R)
+{
+    if (!org_wanted(R))
         return;
     struct kp_record **teams = xcalloc(R->nteams + 1, sizeof *teams);
     for (size_t k = 0; k < R->nteams; k++)
@@ -957,7 +1072,7 @@ static void render_free(struct render *R)
         record_free(R->groups[g]);
     free(R->groups);
     free(R->jobs);
-    free(R->team_group), free(R->docs), free(R->written);
+    free(R->team_group), free(R->docs), free(R->written), free(R->planned);
     for (size_t i = 0; i < R->ts.nlangs; i++)
         lang_free(R->ts.langs[i]);
     free(R->ts.langs);
@@ -978,21 +1093,25 @@ int render_run(const struct kp_config *cfg, const struct kp_render_opts *o)
     char *fonts = path_join(sys_datadir(), "fonts");
     int rc = load_index(&R) == 0 && load_langs(&R) == 0 && load_theme(&R) == 0 &&
                      (o->no_charts || figures_check(cfg) == 0) && font_init(fonts) == 0 &&
-                     sys_tmpdir() && plan(&R) == 0
+                     sys_tmpdir() && plan(&R) == 0 && intend(&R) == 0
                  ? 0
                  : -1;
     free(fonts);
     if (rc == 0) {
         long workers = o->jobs > 0 ? o->jobs : sys_cpu_count();
-        struct kp_pool_ops ops = {worker_init, worker_job, worker_fini, job_done};
+        struct kp_pool_ops ops = {worker_init, worker_job, worker_fini, job_done, pool_stop};
         R.t0 = now_s();
         if (sys_pool(workers, R.njobs, &ops, &R) != 0)
             rc = -1;
         progress(&R, 1);
-        org_packet(&R);
-        remove_stale(&R);
-        sys_sync_fs(o->outdir); /* the documents were written without fsync each */
-        write_manifest(&R);
+        if (R.full) {
+            disk_full(&R);
+        } else {
+            org_packet(&R);
+            remove_stale(&R);
+            sys_sync_fs(o->outdir); /* the documents were written without fsync each */
+            write_manifest(&R);
+        }
         double dt = now_s() - R.t0;
         diag(KP_NOTE, NULL, 0, 0, "%zu documents (%zu pages, %.1f MB) in %.2f s = %.1f/s%s%s",
              R.ok, R.pages, (double)R.bytes / 1e6, dt, dt > 0 ? (double)R.ok / dt : 0,

@@ -210,6 +210,35 @@ int sys_write_atomic_nosync(const char *path, const void *data, size_t n)
     return write_atomic(path, data, n, 1);
 }
 
+int sys_write_doc(const char *path, const void *data, size_t n)
+{
+    static unsigned counter;
+    char *dir = path_dir(path);
+    char *tmp = xasprintf("%s/.%s" TMP_TAG "%ld-d%u", dir, path_base(path), (long)getpid(),
+                          counter++);
+    free(dir);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644), err = fd < 0 ? errno : 0;
+    int slot = fd < 0 ? -1 : live_add(tmp);
+    for (const char *p = data; !err && n > 0;) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            err = w < 0 ? errno : EIO;
+        else
+            p += w, n -= (size_t)w;
+    }
+    if (fd >= 0 && close(fd) != 0 && !err)
+        err = errno;
+    if (!err && rename(tmp, path) != 0)
+        err = errno;
+    if (err && fd >= 0)
+        unlink(tmp);
+    live_del(slot);
+    free(tmp);
+    return err;
+}
+
 int sys_sync_fs(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -348,6 +377,71 @@ int sys_lock_dir(const char *dir)
         return -1;
     }
     return fd;
+}
+
+/* "pid N", or "pid N, which has exited (its worker processes have not)". */
+static void lock_holder(int fd, char *out, size_t n)
+{
+    char buf[32] = "";
+    ssize_t r = pread(fd, buf, sizeof buf - 1, 0);
+    long pid = r > 0 ? strtol(buf, NULL, 10) : 0;
+    if (pid <= 0)
+        snprintf(out, n, "pid unknown");
+    else if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+        snprintf(out, n, "pid %ld, which was killed; its worker processes are still writing",
+                 pid);
+    else
+        snprintf(out, n, "pid %ld", pid);
+}
+
+int sys_lock_outdir(const char *dir, int shared, int wait)
+{
+    char *path = path_join(dir, ".kpipress.lock");
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int op = shared ? LOCK_SH : LOCK_EX, err = 0;
+    if (fd < 0) {
+        diag(KP_SYSERR, path, 0, 0, "cannot open: %s", strerror(errno));
+        free(path);
+        return -1;
+    }
+    if (flock(fd, op | LOCK_NB) != 0) {
+        err = errno;
+        char who[96];
+        lock_holder(fd, who, sizeof who);
+        if (err == EWOULDBLOCK && !wait) {
+            diag(KP_FATAL, dir, 0, 0, "another kpipress is writing this folder (%s): wait for "
+                 "it to finish, or run again with --wait", who);
+        } else if (err == EWOULDBLOCK) {
+            diag(KP_NOTE, dir, 0, 0, "waiting for another kpipress to finish with this folder "
+                 "(%s)", who);
+            while ((err = flock(fd, op) != 0 ? errno : 0) == EINTR)
+                ;
+        }
+        if (err && err != EWOULDBLOCK)
+            diag(KP_SYSERR, path, 0, 0, "cannot lock: %s", strerror(err));
+    }
+    if (!err) {
+        char pid[24];
+        int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+        if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
+            /* the lock holds all the same; only a waiting run's message
+             * will not name this process */
+        }
+    }
+    free(path);
+    if (err) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+void sys_unlock_outdir(int handle)
+{
+    if (handle >= 0 && ftruncate(handle, 0) != 0) {
+        /* it is released all the same */
+    }
+    sys_unlock(handle);
 }
 
 void sys_unlock(int handle)
@@ -502,24 +596,54 @@ const char *sys_datadir(void)
     return found;
 }
 
-static void rm_tmpdir(void)
+/* Remove a scratch folder: its files (it has no folders), then itself. */
+static void rm_flat(const char *dir)
 {
-    if (!tmpdir_path[0] || getpid() != tmpdir_owner)
-        return;
-    DIR *d = opendir(tmpdir_path);
+    DIR *d = opendir(dir);
     if (d) {
         struct dirent *e;
         char p[PATH_MAX + 256];
         while ((e = readdir(d)) != NULL) {
             if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
                 continue;
-            snprintf(p, sizeof p, "%s/%s", tmpdir_path, e->d_name);
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
             unlink(p);
         }
         closedir(d);
     }
-    rmdir(tmpdir_path);
+    rmdir(dir);
+}
+
+static void rm_tmpdir(void)
+{
+    if (!tmpdir_path[0] || getpid() != tmpdir_owner)
+        return;
+    rm_flat(tmpdir_path);
     tmpdir_path[0] = '\0';
+}
+
+/* The scratch folders of runs that were killed (SIGKILL leaves no chance to
+ * clean up): kpipress-<pid>-XXXXXX in base, ours, whose pid is gone. */
+static void sweep_stale_tmpdirs(const char *base)
+{
+    DIR *d = opendir(base);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        long pid;
+        char rest[16];
+        struct stat st;
+        if (sscanf(e->d_name, "kpipress-%ld-%15s", &pid, rest) != 2 || pid <= 0 ||
+            strlen(rest) != 6 || pid == (long)getpid())
+            continue;
+        char *p = path_join(base, e->d_name);
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid() &&
+            kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+            rm_flat(p);
+        free(p);
+    }
+    closedir(d);
 }
 
 const char *sys_tmpdir(void)
@@ -531,7 +655,8 @@ const char *sys_tmpdir(void)
     const char *base = getenv("TMPDIR");
     if (str_empty(base) || !sys_is_dir(base))
         base = sys_is_dir("/dev/shm") && access("/dev/shm", W_OK | X_OK) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(tmpdir_path, sizeof tmpdir_path, "%s/kpipress-XXXXXX", base);
+    sweep_stale_tmpdirs(base);
+    snprintf(tmpdir_path, sizeof tmpdir_path, "%s/kpipress-%ld-XXXXXX", base, (long)getpid());
     if (!mkdtemp(tmpdir_path)) {
         diag(KP_SYSERR, base, 0, 0, "cannot create a temporary folder: %s", strerror(errno));
         tmpdir_path[0] = '\0';
@@ -799,8 +924,15 @@ struct pool {
     void *arg;
 };
 
+static int stopped(const struct pool *p)
+{
+    return p->ops->stop && p->ops->stop(p->arg);
+}
+
 static long next_job(struct pool *p)
 {
+    if (stopped(p))
+        return -1;
     if (p->nqueue)
         return (long)p->queue[--p->nqueue];
     return p->next < p->njobs ? (long)p->next++ : -1;
@@ -862,7 +994,7 @@ static void worker_gone(struct pool *p, struct worker *w)
     } else if (sig) {
         diag(KP_WARN, NULL, 0, 0, "%s between documents; a new one is started", why);
     }
-    if (p->done < p->njobs && (p->nqueue || p->next < p->njobs) &&
+    if (p->done < p->njobs && (p->nqueue || p->next < p->njobs) && !stopped(p) &&
         worker_start(w, p->w, p->n, p->ops, p->arg) == 0)
         feed_worker(p, w);
 }

@@ -39,6 +39,9 @@ int sys_write_atomic(const char *path, const void *data, size_t n);
  * rename is atomic), but durable only after sys_sync_fs(). For the thousands
  * of documents of a batch, which one sync at the end makes durable at once. */
 int sys_write_atomic_nosync(const char *path, const void *data, size_t n);
+/* The same, reporting nothing: 0, or the errno value (ENOSPC: the disk is
+ * full), for the caller to word (render says it once for a whole batch). */
+int sys_write_doc(const char *path, const void *data, size_t n);
 /* Flush everything of the filesystem holding dir to disk (syncfs). 0 or -1
  * (reported). */
 int sys_sync_fs(const char *dir);
@@ -67,6 +70,17 @@ int sys_is_regular(const char *path);
  * Returns a handle for sys_unlock, or -1 (reported). */
 int sys_lock_dir(const char *dir);
 void sys_unlock(int handle);
+/* The output folder's lock, OUTDIR/.kpipress.lock (flock, held until
+ * exit and by the worker processes, which inherit it): exclusive for a run
+ * that writes the tables or every document, shared for render --shard (the
+ * shards of one compute may render into one folder at once). The holder's
+ * pid is written in the file. When another process holds it: with wait, a
+ * note and then wait; else a fatal error naming that process. 0, or -1
+ * (reported: exit 2 when held, 3 for I/O). */
+int sys_lock_outdir(const char *dir, int shared, int wait);
+/* Release it (the file is emptied: it names no process once released). */
+void sys_unlock_outdir(int handle);
+
 /* Who runs this: $USER, else $LOGNAME, else getlogin(), else "uid N"
  * (a new string). Self-reported: any user can set $USER. */
 char *sys_user_name(void);
@@ -137,6 +151,9 @@ struct kp_pool_ops {
     int (*work)(void *arg, size_t job, struct kp_buf *result);
     void (*fini)(void *arg);
     void (*done)(void *arg, size_t job, int status, const char *result);
+    /* NULL, or nonzero once no more jobs should start (a full disk): the
+     * jobs under way finish, the rest are never done. */
+    int (*stop)(void *arg);
 };
 int sys_pool(long workers, size_t njobs, const struct kp_pool_ops *ops, void *arg);
 

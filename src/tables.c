@@ -8,6 +8,7 @@
 #include "sys.h"
 #include "util.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +33,17 @@ struct kp_tables {
     struct kp_buf row;
     struct kp_buf pending; /* results.json: the previous record, written once the next arrives */
     int json_groups;       /* the "groups" array has been opened */
-    int failed;
+    int failed;            /* the first table that could not be written, + 1 */
+    int err;               /* and why (errno) */
+    char *outdir;
 };
+
+/* The first write that failed: its table and errno, for one message. */
+static void write_failed(struct kp_tables *t, int which)
+{
+    if (!t->failed)
+        t->failed = which + 1, t->err = errno ? errno : EIO;
+}
 
 void csv_cell(struct kp_buf *b, const char *s, int is_text)
 {
@@ -74,7 +84,7 @@ static void emit(struct kp_tables *t, int which)
     buf_adds(&t->row, "\r\n");
     FILE *f = out_file(t->out[which]);
     if (fwrite(t->row.s, 1, t->row.len, f) != t->row.len)
-        t->failed = 1;
+        write_failed(t, which);
     buf_reset(&t->row);
 }
 
@@ -82,7 +92,7 @@ static void put(struct kp_tables *t, int which, const char *s)
 {
     FILE *f = out_file(t->out[which]);
     if (fputs(s, f) == EOF)
-        t->failed = 1;
+        write_failed(t, which);
 }
 
 struct kp_tables *tables_open(const char *outdir, const struct kp_config *cfg,
@@ -91,6 +101,7 @@ struct kp_tables *tables_open(const char *outdir, const struct kp_config *cfg,
     (void)cfg;
     struct kp_tables *t = xcalloc(1, sizeof *t);
     t->meta = meta;
+    t->outdir = xstrdup(outdir);
     for (int i = 0; i < T_COUNT; i++) {
         char *p = path_join(outdir, names[i]);
         t->out[i] = out_open(p);
@@ -234,7 +245,9 @@ int tables_commit(struct kp_tables *t)
     put(t, T_JSON, "]\n}\n");
     int rc = 0;
     if (t->failed) {
-        diag_sys("cannot write the tables (is the disk full?)");
+        char *p = path_join(t->outdir, names[t->failed - 1]);
+        diag(KP_SYSERR, p, 0, 0, "cannot write: %s (no table was replaced)", strerror(t->err));
+        free(p);
         tables_abort(t);
         return -1;
     }
@@ -247,6 +260,7 @@ int tables_commit(struct kp_tables *t)
     }
     buf_free(&t->row);
     buf_free(&t->pending);
+    free(t->outdir);
     free(t);
     return rc;
 }
@@ -259,5 +273,6 @@ void tables_abort(struct kp_tables *t)
         out_abort(t->out[i]);
     buf_free(&t->row);
     buf_free(&t->pending);
+    free(t->outdir);
     free(t);
 }

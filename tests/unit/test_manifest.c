@@ -325,7 +325,95 @@ static void test_time(void **state)
     free(a), free(b);
 }
 
+/* The folder record: merged, never truncated; pending names from a run's
+ * intent; a whole run keeps only what it wrote. */
+static void test_folder_record(void **state)
+{
+    (void)state;
+    char *dir = fresh_dir("record");
+    struct kp_doc_entry first[] = {doc("reviews/East/R1.pdf", "R1", 0, 'a'),
+                                   doc("reviews/East/R2.pdf", "R2", 0, 'b')};
+    char *plan1[] = {"reviews/East/R1.pdf", "reviews/East/R2.pdf"};
+    put_file(dir, "reviews/East/R1.pdf", "1");
+    put_file(dir, "reviews/East/R2.pdf", "2");
+    struct kp_doc_entry *m, *prev;
+    size_t nm;
+    assert_int_equal(manifest_intend(dir, "whole", plan1, 2), 0);
+    assert_int_equal(manifest_settle(dir, "whole", 1, first, 2, plan1, 2, &m, &nm), 0);
+    assert_int_equal(nm, 2);
+    manifest_docs_free(m, nm);
+    /* --only R1: R2 stays in the record and in what manifest.json lists. */
+    struct kp_doc_entry only[] = {doc("reviews/East/R1.pdf", "R1", 0, 'c')};
+    assert_int_equal(manifest_intend(dir, "only R1", plan1, 1), 0);
+    size_t n = manifest_previous_docs(dir, &prev);
+    assert_int_equal(n, 2);
+    assert_string_equal(prev[0].sha256, ""); /* pending: being rewritten */
+    assert_int_equal(prev[1].sha256[0], 'b');
+    manifest_docs_free(prev, n);
+    assert_int_equal(manifest_settle(dir, "only R1", 0, only, 1, plan1, 1, &m, &nm), 0);
+    assert_int_equal(nm, 2);
+    assert_int_equal(m[0].sha256[0], 'c');
+    assert_string_equal(m[1].path, "reviews/East/R2.pdf");
+    manifest_docs_free(m, nm);
+    /* A run that never settles (killed): its names stay, pending. */
+    char *plan3[] = {"reviews/West/R1.pdf"};
+    assert_int_equal(manifest_intend(dir, "whole", plan3, 1), 0);
+    n = manifest_previous_docs(dir, &prev);
+    assert_int_equal(n, 3);
+    assert_string_equal(prev[2].path, "reviews/West/R1.pdf");
+    assert_string_equal(prev[2].sha256, "");
+    assert_string_equal(prev[2].id, "R1");
+    manifest_docs_free(prev, n);
+    char *js = slurp(dir, KP_FOLDER_RECORD);
+    assert_non_null(strstr(js, "\"scope\":\"only R1\",\"finished\":true}"));
+    assert_non_null(strstr(js, "{\"path\":\"reviews/West/R1.pdf\",\"kind\":\"review\",\"id\":"
+                               "\"R1\",\"pages\":0,\"bytes\":0,\"sha256\":null,\"pending\":true}"));
+    free(js);
+    /* A whole run: only its own documents remain; the list of runs restarts. */
+    assert_int_equal(manifest_settle(dir, "whole", 1, first, 1, plan1, 1, &m, &nm), 0);
+    assert_int_equal(nm, 1);
+    manifest_docs_free(m, nm);
+    n = manifest_previous_docs(dir, &prev);
+    assert_int_equal(n, 1);
+    manifest_docs_free(prev, n);
+    js = slurp(dir, KP_FOLDER_RECORD);
+    assert_null(strstr(js, "only R1"));
+    free(js), free(dir);
+}
+
+/* A folder an older kpipress wrote: its manifest.json seeds the record. */
+static void test_folder_record_seed(void **state)
+{
+    (void)state;
+    char *dir = fresh_dir("seed");
+    struct kp_meta m;
+    make_meta(&m, 1);
+    struct kp_doc_entry all[] = {doc("reviews/East/R1.pdf", "R1", 0, 'a')};
+    assert_int_equal(manifest_write(dir, NULL, &m, all, 1, 0, 0, 0), 0);
+    struct kp_doc_entry *prev;
+    size_t n = manifest_previous_docs(dir, &prev);
+    assert_int_equal(n, 1);
+    assert_int_equal(prev[0].sha256[0], 'a');
+    manifest_docs_free(prev, n);
+    /* A damaged record is said, not silently replaced. */
+    put_file(dir, KP_FOLDER_RECORD, "{\"format\": 1");
+    struct kp_buf msgs = {0};
+    diag_reset();
+    diag_capture(&msgs);
+    char *plan[] = {"reviews/East/R1.pdf"};
+    assert_int_equal(manifest_intend(dir, "whole", plan, 1), 0);
+    diag_capture(NULL);
+    assert_non_null(strstr(msgs.s, ".kpipress-documents.json: warning: is not a kpipress folder "
+                                   "record (kpipress-documents/1): started again from "
+                                   "manifest.json"));
+    buf_free(&msgs);
+    diag_reset();
+    free(dir);
+    meta_free(&m);
+}
+
 UNIT_MAIN(cmocka_unit_test(test_hash), cmocka_unit_test(test_pdf_id),
           cmocka_unit_test(test_meta_inputs), cmocka_unit_test(test_write),
           cmocka_unit_test(test_shards), cmocka_unit_test(test_load_errors),
-          cmocka_unit_test(test_time))
+          cmocka_unit_test(test_time), cmocka_unit_test(test_folder_record),
+          cmocka_unit_test(test_folder_record_seed))
