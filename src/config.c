@@ -90,6 +90,7 @@ static const struct rule schema[] = {
     {"review", "label"}, {"review", "from"}, {"review", "to"}, {"review", "history"},
     {"review", "as_of"}, {"review", "language"},
     {"output", "dir"}, {"output", "org_packet"}, {"output", "ascii_names"},
+    {"output", "xlsx"},
     {"org", "name"}, {"org", "currency"},
     {"scoring", "cap"}, {"scoring", "targets"}, {"scoring", "leaderboard"},
     {"kpi.*", "label.*"}, {"kpi.*", "formula"}, {"kpi.*", "format"}, {"kpi.*", "decimals"},
@@ -578,6 +579,7 @@ static void read_review(struct loader *L)
     c->label = label ? xstrdup(label) : NULL;
 
     c->outdir = get_path(L, "output", "dir", "out");
+    get_choice(L, "output", "xlsx", (const char *const[]){"yes", "no", NULL}, 0); /* xlsxout.c */
     const char *org = get(L, "org", "name");
     c->org_name = xstrdup(org ? org : "");
     const char *cur = get(L, "org", "currency");
