@@ -295,7 +295,7 @@ struct kp_xlsx *xlsx_open(const char *outdir, const struct kp_config *cfg,
     kh[3] = xstrdup("role");
     for (size_t i = 0; i < meta->nkpis; i++) {
         kh[4 + 2 * i] = xstrdup(meta->kpis[i]);
-        kh[5 + 2 * i] = xasprintf("%s attainment", meta->kpis[i]);
+        kh[5 + 2 * i] = xasprintf("%s ratio", meta->kpis[i]);
     }
     add_sheet(x, S_SCORES, scores, KP_NELEM(scores));
     add_sheet(x, S_KPIS, (const char *const *)kh, nk);
