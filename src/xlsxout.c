@@ -24,9 +24,9 @@ enum { CELL_MAX = 32767 };
 
 struct sheet {
     lxw_worksheet *ws;
-    lxw_row_t row;  /* the next row to write (0 = the header) */
-    long dropped;   /* rows past Excel's last row */
-    double *width;  /* per column */
+    lxw_row_t row; /* the next row to write (0 = the header) */
+    long dropped;  /* rows past Excel's last row */
+    double *width; /* per column */
     lxw_col_t ncols;
 };
 
@@ -240,8 +240,8 @@ struct kp_xlsx *xlsx_open(const char *outdir, const struct kp_config *cfg,
     x->cfg = cfg;
     x->meta = meta;
     /* Rows go to temporary files beside the tables, not into memory. */
-    lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = (char *)outdir,
-                                .use_zip64 = LXW_FALSE};
+    lxw_workbook_options opt = {
+        .constant_memory = LXW_TRUE, .tmpdir = (char *)outdir, .use_zip64 = LXW_FALSE};
     x->wb = workbook_new_opt(out_tmppath(out), &opt);
     if (!x->wb) {
         diag(KP_SYSERR, out_tmppath(out), 0, 0, "cannot create the workbook");
@@ -283,8 +283,8 @@ struct kp_xlsx *xlsx_open(const char *outdir, const struct kp_config *cfg,
         x->bandfmt[b] = f;
     }
 
-    static const char *const scores[] = {"rep_id",    "name",     "team",     "role",
-                                         "composite", "band",     "rank_team", "team_size",
+    static const char *const scores[] = {"rep_id",    "name",     "team",       "role",
+                                         "composite", "band",     "rank_team",  "team_size",
                                          "rank_org",  "org_size", "percentile", "payout"};
     static const char *const teams[] = {"team", "kpi", "value", "target", "ratio", "status"};
     static const char *const coaching[] = {"rep_id", "step", "kpi", "text"};
@@ -417,8 +417,8 @@ int xlsx_finish(struct kp_xlsx *x)
             continue;
         if (sh->dropped) {
             /* Excel's last row says where the rest is (the CSV has every row). */
-            char *note = xasprintf("%ld more rows than a sheet holds: see the CSV table",
-                                   sh->dropped);
+            char *note =
+                xasprintf("%ld more rows than a sheet holds: see the CSV table", sh->dropped);
             check(x, worksheet_write_string(sh->ws, sh->row, 0, note, NULL));
             free(note);
             diag(KP_WARN, x->path, 0, 0,

@@ -46,8 +46,10 @@ static void test_text(void **state)
     t = xlsx_text("a\tb\nc");
     assert_string_equal(t, "a\tb\nc");
     free(t);
-    t = xlsx_text("a\x01" "b\xff");
-    assert_string_equal(t, "a\xef\xbf\xbd" "b\xef\xbf\xbd");
+    t = xlsx_text("a\x01"
+                  "b\xff");
+    assert_string_equal(t, "a\xef\xbf\xbd"
+                           "b\xef\xbf\xbd");
     free(t);
     /* Excel's 32,767 characters: cut between code points. */
     size_t n = 40000;
@@ -148,7 +150,7 @@ static void test_write(void **state)
         buf_add(&b, chunk, k);
     assert_int_equal(pclose(p), 0);
     assert_non_null(strstr(b.s, "t=\"inlineStr\"><is><t>=1+1</t></is>"));
-    assert_null(strstr(b.s, "<f>"));           /* no formula anywhere */
+    assert_null(strstr(b.s, "<f>"));              /* no formula anywhere */
     assert_non_null(strstr(b.s, "<v>101.5</v>")); /* a number is a number */
     assert_non_null(strstr(b.s, "<pane ySplit=\"1\""));
     assert_non_null(strstr(b.s, "<autoFilter ref=\"A1:L2\"/>"));
