@@ -22,11 +22,13 @@ enum { W_MAX = 60, W_NUM = 12 };
 /* The most characters an Excel cell holds. */
 enum { CELL_MAX = 32767 };
 
+/* One table; past the rows a sheet holds it goes on in "Coaching 2", … */
 struct sheet {
-    lxw_worksheet *ws;
-    lxw_row_t row; /* the next row to write (0 = the header) */
-    long dropped;  /* rows past Excel's last row */
-    double *width; /* per column */
+    lxw_worksheet *ws; /* the part being written; NULL before the first row */
+    int part;          /* 1, 2, … */
+    lxw_row_t row;     /* the next row to write (0 = the header) */
+    double *width;     /* per column, of this part */
+    char **header;
     lxw_col_t ncols;
 };
 
@@ -37,9 +39,10 @@ struct kp_xlsx {
     const struct kp_config *cfg;
     const struct kp_meta *meta;
     struct sheet s[S_COUNT];
-    lxw_format *head, *pct, *score, *money, *integer, *wrap;
+    lxw_format *head, *pct, *score, *money, *integer;
     lxw_format **kfmt;    /* [nkpis]: the KPI's value format */
     lxw_format **bandfmt; /* [cfg->nbands] */
+    lxw_row_t max_rows;   /* rows a sheet holds, header included (Excel: 1,048,576) */
     lxw_error err;        /* the first error libxlsxwriter returned */
 };
 
@@ -180,31 +183,58 @@ static void integer(struct kp_xlsx *x, struct sheet *sh, lxw_col_t col, long v, 
     num(x, sh, col, (double)v, x->integer);
 }
 
-/* Start a row; 0 when the sheet is full (Excel's last row is kept for the note). */
-static int row_begin(struct sheet *sh)
-{
-    if (sh->row >= LXW_ROW_MAX - 1) {
-        sh->dropped++;
-        return 0;
-    }
-    return 1;
-}
-
-static void add_sheet(struct kp_xlsx *x, int which, const char *const *header, size_t n)
+static void define_sheet(struct kp_xlsx *x, int which, const char *const *header, size_t n)
 {
     struct sheet *sh = &x->s[which];
-    sh->ws = workbook_add_worksheet(x->wb, sheet_names[which]);
     sh->ncols = (lxw_col_t)n;
     sh->width = xcalloc(n ? n : 1, sizeof *sh->width);
+    sh->header = xcalloc(n ? n : 1, sizeof *sh->header);
+    for (size_t c = 0; c < n; c++)
+        sh->header[c] = xstrdup(header[c]);
+}
+
+/* The part written so far: frozen, filtered header row and fitted widths. */
+static void close_part(struct kp_xlsx *x, struct sheet *sh)
+{
+    if (!sh->ws)
+        return;
+    lxw_row_t last = sh->row > 1 ? sh->row - 1 : 1;
+    worksheet_freeze_panes(sh->ws, 1, 0);
+    check(x, worksheet_autofilter(sh->ws, 0, 0, last, (lxw_col_t)(sh->ncols - 1)));
+    for (lxw_col_t c = 0; c < sh->ncols; c++)
+        check(x, worksheet_set_column(sh->ws, c, c, sh->width[c], NULL));
+    sh->ws = NULL;
+}
+
+/* A new part of the table: "Coaching", then "Coaching 2" … */
+static int open_part(struct kp_xlsx *x, int which)
+{
+    struct sheet *sh = &x->s[which];
+    close_part(x, sh);
+    char *name =
+        sh->part++ ? xasprintf("%s %d", sheet_names[which], sh->part) : xstrdup(sheet_names[which]);
+    sh->ws = workbook_add_worksheet(x->wb, name);
+    free(name);
     if (!sh->ws) {
         check(x, LXW_ERROR_MEMORY_MALLOC_FAILED);
-        return;
+        return -1;
     }
-    for (size_t c = 0; c < n; c++) {
-        check(x, worksheet_write_string(sh->ws, 0, (lxw_col_t)c, header[c], x->head));
-        fit(sh, (lxw_col_t)c, (double)xlsx_width(header[c]) + 3); /* room for the filter button */
+    memset(sh->width, 0, sh->ncols * sizeof *sh->width);
+    for (lxw_col_t c = 0; c < sh->ncols; c++) {
+        check(x, worksheet_write_string(sh->ws, 0, c, sh->header[c], x->head));
+        fit(sh, c, (double)xlsx_width(sh->header[c]) + 3); /* room for the filter button */
     }
     sh->row = 1;
+    return 0;
+}
+
+/* Start a row of table which: 0, or -1 when no sheet can take it. */
+static int row_begin(struct kp_xlsx *x, int which)
+{
+    struct sheet *sh = &x->s[which];
+    if (!sh->ws || sh->row >= x->max_rows)
+        return open_part(x, which);
+    return 0;
 }
 
 static lxw_format *numfmt(struct kp_xlsx *x, enum kp_format f, int decimals)
@@ -297,12 +327,17 @@ struct kp_xlsx *xlsx_open(const char *outdir, const struct kp_config *cfg,
         kh[4 + 2 * i] = xstrdup(meta->kpis[i]);
         kh[5 + 2 * i] = xasprintf("%s ratio", meta->kpis[i]);
     }
-    add_sheet(x, S_SCORES, scores, KP_NELEM(scores));
-    add_sheet(x, S_KPIS, (const char *const *)kh, nk);
-    add_sheet(x, S_TEAMS, teams, KP_NELEM(teams));
-    add_sheet(x, S_COACHING, coaching, KP_NELEM(coaching));
-    add_sheet(x, S_REJECTS, rejects, KP_NELEM(rejects));
+    define_sheet(x, S_SCORES, scores, KP_NELEM(scores));
+    define_sheet(x, S_KPIS, (const char *const *)kh, nk);
+    define_sheet(x, S_TEAMS, teams, KP_NELEM(teams));
+    define_sheet(x, S_COACHING, coaching, KP_NELEM(coaching));
+    define_sheet(x, S_REJECTS, rejects, KP_NELEM(rejects));
     strv_free(kh, nk);
+    x->max_rows = LXW_ROW_MAX;
+    /* The sheets in this order; Rejects (written last) and the parts of
+     * a table too long for one sheet are added when their rows come. */
+    for (int i = S_SCORES; i <= S_COACHING; i++)
+        open_part(x, i);
     return x;
 }
 
@@ -327,7 +362,7 @@ void xlsx_person(struct kp_xlsx *x, const struct kp_record *r)
     if (!x)
         return;
     struct sheet *sh = &x->s[S_SCORES];
-    if (row_begin(sh)) {
+    if (row_begin(x, S_SCORES) == 0) {
         person_cells(x, sh, r);
         num(x, sh, 4, r->composite, x->score);
         if (r->band && *r->band) {
@@ -345,7 +380,7 @@ void xlsx_person(struct kp_xlsx *x, const struct kp_record *r)
         sh->row++;
     }
     sh = &x->s[S_KPIS];
-    if (row_begin(sh)) {
+    if (row_begin(x, S_KPIS) == 0) {
         person_cells(x, sh, r);
         for (size_t i = 0; i < x->meta->nkpis; i++) {
             num(x, sh, (lxw_col_t)(4 + 2 * i), r->kpis[i].value, x->kfmt[i]);
@@ -355,7 +390,7 @@ void xlsx_person(struct kp_xlsx *x, const struct kp_record *r)
     }
     sh = &x->s[S_COACHING];
     for (size_t i = 0; i < r->ncoach; i++) {
-        if (!row_begin(sh))
+        if (row_begin(x, S_COACHING) != 0)
             continue;
         text(x, sh, 0, r->id);
         text(x, sh, 1, r->coach[i].step);
@@ -372,7 +407,7 @@ void xlsx_group(struct kp_xlsx *x, const struct kp_record *r)
     struct sheet *sh = &x->s[S_TEAMS];
     const char *team = r->kind == KP_REC_ORG ? "*" : r->id;
     for (size_t i = 0; i < x->meta->nkpis; i++) {
-        if (!row_begin(sh))
+        if (row_begin(x, S_TEAMS) != 0)
             continue;
         const struct kp_kpival *v = &r->kpis[i];
         text(x, sh, 0, team);
@@ -383,7 +418,7 @@ void xlsx_group(struct kp_xlsx *x, const struct kp_record *r)
         text(x, sh, 5, kp_status_names[v->status]);
         sh->row++;
     }
-    if (row_begin(sh)) { /* the team composite, as teams.csv has it */
+    if (row_begin(x, S_TEAMS) == 0) { /* the team composite, as teams.csv has it */
         text(x, sh, 0, team);
         text(x, sh, 1, "composite");
         num(x, sh, 2, r->composite, x->score);
@@ -398,7 +433,7 @@ void xlsx_rejects(struct kp_xlsx *x, const struct kp_data *d)
         return;
     struct sheet *sh = &x->s[S_REJECTS];
     for (size_t i = 0; i < d->nrejects; i++) {
-        if (!row_begin(sh))
+        if (row_begin(x, S_REJECTS) != 0)
             continue;
         const struct kp_reject *r = &d->rejects[i];
         text(x, sh, 0, r->file);
@@ -409,28 +444,17 @@ void xlsx_rejects(struct kp_xlsx *x, const struct kp_data *d)
     }
 }
 
+void xlsx_set_max_rows(struct kp_xlsx *x, unsigned rows)
+{
+    x->max_rows = rows < 2 ? 2 : rows > LXW_ROW_MAX ? LXW_ROW_MAX : (lxw_row_t)rows;
+}
+
 int xlsx_finish(struct kp_xlsx *x)
 {
-    for (int i = 0; i < S_COUNT; i++) {
-        struct sheet *sh = &x->s[i];
-        if (!sh->ws)
-            continue;
-        if (sh->dropped) {
-            /* Excel's last row says where the rest is (the CSV has every row). */
-            char *note =
-                xasprintf("%ld more rows than a sheet holds: see the CSV table", sh->dropped);
-            check(x, worksheet_write_string(sh->ws, sh->row, 0, note, NULL));
-            free(note);
-            diag(KP_WARN, x->path, 0, 0,
-                 "results.xlsx: sheet %s is full; %ld rows are only in the CSV table",
-                 sheet_names[i], sh->dropped);
-        }
-        lxw_row_t last = sh->row > 1 ? sh->row - 1 : 1;
-        worksheet_freeze_panes(sh->ws, 1, 0);
-        check(x, worksheet_autofilter(sh->ws, 0, 0, last, (lxw_col_t)(sh->ncols - 1)));
-        for (lxw_col_t c = 0; c < sh->ncols; c++)
-            check(x, worksheet_set_column(sh->ws, c, c, sh->width[c], NULL));
-    }
+    if (!x->s[S_REJECTS].part)
+        open_part(x, S_REJECTS);
+    for (int i = 0; i < S_COUNT; i++)
+        close_part(x, &x->s[i]);
     lxw_error e = workbook_close(x->wb);
     x->wb = NULL;
     check(x, e);
@@ -444,8 +468,10 @@ int xlsx_finish(struct kp_xlsx *x)
 
 static void xlsx_free(struct kp_xlsx *x)
 {
-    for (int i = 0; i < S_COUNT; i++)
+    for (int i = 0; i < S_COUNT; i++) {
         free(x->s[i].width);
+        strv_free(x->s[i].header, x->s[i].ncols);
+    }
     free(x->kfmt);
     free(x->bandfmt);
     free(x->path);

@@ -4,7 +4,9 @@
  *
  * Sheets: Scores (scores.csv's columns), KPIs (one row per person, a value
  * and an attainment column per KPI), Teams (teams.csv), Coaching
- * (coaching.csv), Rejects (rejects.csv). Every sheet has a frozen, filtered
+ * (coaching.csv), Rejects (rejects.csv); a table longer than a sheet holds
+ * goes on in "Coaching 2", "Coaching 3" …, added where its rows reach the
+ * limit (so after the sheets already there). Every sheet has a frozen, filtered
  * header row and column widths fitted to its text. Numbers are numbers with
  * real formats (the KPI's [kpi.ID] format: percent, currency in [org]
  * currency, days, score, number; attainment as %); n/a is an empty cell,
@@ -46,6 +48,11 @@ int xlsx_finish(struct kp_xlsx *x);
 /* After xlsx_finish: rename into place; frees x. 0 or -1 (reported). */
 int xlsx_commit(struct kp_xlsx *x);
 void xlsx_abort(struct kp_xlsx *x); /* removes the temporary file; NULL is fine */
+
+/* Rows a sheet holds, header included (default and most: Excel's
+ * 1,048,576); a longer table goes on in "Coaching 2", "Coaching 3" … For the
+ * unit test. */
+void xlsx_set_max_rows(struct kp_xlsx *x, unsigned rows);
 
 /* Helpers, exposed for the unit test. */
 /* The Excel number format for a value of format f shown with decimals

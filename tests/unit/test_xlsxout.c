@@ -177,5 +177,67 @@ static void test_write(void **state)
     free(dir), free(dir2);
 }
 
-UNIT_MAIN(cmocka_unit_test(test_numfmt), cmocka_unit_test(test_text), cmocka_unit_test(test_width),
-          cmocka_unit_test(test_write))
+static char *unzip(const char *path, const char *entry)
+{
+    char *cmd = xasprintf("unzip -p '%s' %s", path, entry);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    struct kp_buf b = {0};
+    char chunk[4096];
+    size_t k;
+    while ((k = fread(chunk, 1, sizeof chunk, p)) > 0)
+        buf_add(&b, chunk, k);
+    assert_int_equal(pclose(p), 0);
+    free(cmd);
+    buf_addc(&b, 0);
+    return b.s;
+}
+
+/* A table longer than a sheet holds goes on in "Scores 2", "Scores 3" …,
+ * each with the header, no row lost; Rejects stays last. */
+static void test_spill(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture(&f);
+    char *dir = fresh_dir("xlsx-spill");
+    struct kp_xlsx *x = xlsx_open(dir, &f.cfg, &f.meta);
+    assert_non_null(x);
+    xlsx_set_max_rows(x, 3); /* the header and two rows */
+    for (int i = 1; i <= 5; i++) {
+        struct kp_record *r = record_new(&f.meta, KP_REC_PERSON);
+        r->id = xasprintf("R%d", i);
+        r->composite = 100 + i;
+        xlsx_person(x, r);
+        record_free(r);
+    }
+    assert_int_equal(xlsx_finish(x), 0);
+    assert_int_equal(xlsx_commit(x), 0);
+    char *path = path_join(dir, "results.xlsx");
+    char *wb = unzip(path, "xl/workbook.xml");
+    const char *order[] = {"\"Scores\"",   "\"KPIs\"",     "\"Teams\"",
+                           "\"Coaching\"", "\"Scores 2\"", "\"KPIs 2\"",
+                           "\"Scores 3\"", "\"KPIs 3\"",   "\"Rejects\""};
+    const char *at = wb;
+    for (size_t i = 0; i < KP_NELEM(order); i++) {
+        const char *q = strstr(at, order[i]);
+        if (!q)
+            fail_msg("sheet %s missing or out of order in %s", order[i], wb);
+        at = q;
+    }
+    free(wb);
+    /* sheet5 = "Scores 2": the header, R3 and R4; sheet7 = "Scores 3": R5. */
+    char *s5 = unzip(path, "xl/worksheets/sheet5.xml");
+    assert_non_null(strstr(s5, "<t>rep_id</t>"));
+    assert_non_null(strstr(s5, "<t>R3</t>"));
+    assert_non_null(strstr(s5, "<t>R4</t>"));
+    assert_null(strstr(s5, "<t>R5</t>"));
+    assert_non_null(strstr(s5, "<autoFilter ref=\"A1:L3\"/>"));
+    char *s7 = unzip(path, "xl/worksheets/sheet7.xml");
+    assert_non_null(strstr(s7, "<t>R5</t>"));
+    assert_non_null(strstr(s7, "<v>105</v>"));
+    free(s5), free(s7), free(path), free(dir);
+}
+
+UNIT_MAIN(cmocka_unit_test(test_spill), cmocka_unit_test(test_numfmt), cmocka_unit_test(test_text),
+          cmocka_unit_test(test_width), cmocka_unit_test(test_write))
