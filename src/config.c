@@ -93,7 +93,7 @@ static const struct rule schema[] = {
     {"review", "label"}, {"review", "from"}, {"review", "to"}, {"review", "history"},
     {"review", "as_of"}, {"review", "language"},
     {"output", "dir"}, {"output", "org_packet"}, {"output", "ascii_names"},
-    {"output", "rejects_max"},
+    {"output", "rejects_max"}, {"output", "xlsx"},
     {"org", "name"}, {"org", "currency"},
     {"scoring", "cap"}, {"scoring", "targets"}, {"scoring", "leaderboard"},
     {"scoring", "prorate"}, {"ramp", "*"},
@@ -621,6 +621,7 @@ static void read_review(struct loader *L)
 
     c->outdir = get_path(L, "output", "dir", "out");
     c->rejects_max = get_int(L, "output", "rejects_max", 100000, 0, 1000000000);
+    get_choice(L, "output", "xlsx", (const char *const[]){"yes", "no", NULL}, 0); /* xlsxout.c */
     const char *org = get(L, "org", "name");
     c->org_name = xstrdup(org ? org : "");
     const char *cur = get(L, "org", "currency");

@@ -18,7 +18,8 @@
 
 /* The tables compute writes (tables.c), hashed when present. */
 static const char *const table_names[] = {
-    "coaching.csv", "rejects.csv", "results.csv", "results.json", "scores.csv", "teams.csv",
+    "coaching.csv", "rejects.csv", "results.csv", "results.json", "results.xlsx", "scores.csv",
+    "teams.csv",
 };
 
 static int str_ptr_cmp(const void *a, const void *b)

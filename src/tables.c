@@ -7,6 +7,7 @@
 #include "record.h"
 #include "sys.h"
 #include "util.h"
+#include "xlsxout.h"
 
 #include <errno.h>
 #include <math.h>
@@ -29,6 +30,8 @@ static const char *const headers[T_COUNT] = {
 
 struct kp_tables {
     struct kp_out *out[T_COUNT];
+    struct kp_xlsx *xlsx; /* results.xlsx, NULL when [output] xlsx = no */
+    char *stale_xlsx;     /* [output] xlsx = no: an earlier run's results.xlsx to remove */
     const struct kp_meta *meta;
     struct kp_buf row;
     struct kp_buf pending; /* results.json: the previous record, written once the next arrives */
@@ -98,10 +101,17 @@ static void put(struct kp_tables *t, int which, const char *s)
 struct kp_tables *tables_open(const char *outdir, const struct kp_config *cfg,
                               const struct kp_meta *meta)
 {
-    (void)cfg;
     struct kp_tables *t = xcalloc(1, sizeof *t);
     t->meta = meta;
     t->outdir = xstrdup(outdir);
+    if (xlsx_wanted(cfg)) {
+        if (!(t->xlsx = xlsx_open(outdir, cfg, meta))) {
+            tables_abort(t);
+            return NULL;
+        }
+    } else {
+        t->stale_xlsx = path_join(outdir, "results.xlsx");
+    }
     for (int i = 0; i < T_COUNT; i++) {
         char *p = path_join(outdir, names[i]);
         t->out[i] = out_open(p);
@@ -183,6 +193,7 @@ void tables_person(struct kp_tables *t, const struct kp_record *r)
         csv_cell(&t->row, r->coach[i].text, 1);
         emit(t, T_COACHING);
     }
+    xlsx_person(t->xlsx, r);
     json_record(t, r);
 }
 
@@ -211,6 +222,7 @@ void tables_group(struct kp_tables *t, const struct kp_record *r)
     csv_num(&t->row, r->composite);
     buf_printf(&t->row, ",,,%s", isnan(r->composite) ? "na" : "ok");
     emit(t, T_TEAMS);
+    xlsx_group(t->xlsx, r);
     json_record(t, r);
 }
 
@@ -233,6 +245,7 @@ void tables_rejects(struct kp_tables *t, const struct kp_data *d)
         emit(t, T_REJECTS);
         free(why);
     }
+    xlsx_rejects(t->xlsx, d);
 }
 
 int tables_commit(struct kp_tables *t)
@@ -251,6 +264,11 @@ int tables_commit(struct kp_tables *t)
         tables_abort(t);
         return -1;
     }
+    if (t->xlsx && xlsx_finish(t->xlsx) != 0) { /* reported; freed */
+        t->xlsx = NULL;
+        tables_abort(t);
+        return -1;
+    }
     for (int i = 0; i < T_COUNT; i++) {
         if (rc == 0 && out_commit(t->out[i]) != 0)
             rc = -1;
@@ -258,6 +276,16 @@ int tables_commit(struct kp_tables *t)
             out_abort(t->out[i]);
         t->out[i] = NULL;
     }
+    if (rc == 0 && xlsx_commit(t->xlsx) != 0)
+        rc = -1;
+    else if (rc != 0)
+        xlsx_abort(t->xlsx);
+    if (rc == 0 && t->stale_xlsx && sys_remove(t->stale_xlsx) != 0) {
+        diag(KP_SYSERR, t->stale_xlsx, 0, 0, "cannot remove ([output] xlsx = no): %s",
+             strerror(errno));
+        rc = -1;
+    }
+    free(t->stale_xlsx);
     buf_free(&t->row);
     buf_free(&t->pending);
     free(t->outdir);
@@ -271,6 +299,8 @@ void tables_abort(struct kp_tables *t)
         return;
     for (int i = 0; i < T_COUNT; i++)
         out_abort(t->out[i]);
+    xlsx_abort(t->xlsx);
+    free(t->stale_xlsx);
     buf_free(&t->row);
     buf_free(&t->pending);
     free(t->outdir);

@@ -3,7 +3,8 @@
  * rejects.csv, results.json), and the CSV cell rules every CSV we write obeys:
  * UTF-8, RFC 4180 quoting, a header row, numbers in plain machine form, and a
  * text cell starting with = + - @ (or a tab or CR) prefixed with ' so a
- * spreadsheet never runs it.
+ * spreadsheet never runs it. The same rows go to results.xlsx (xlsxout.h)
+ * unless [output] xlsx = no.
  *
  * tables_open() creates every file under temporary names; tables_commit()
  * renames them all into place (or tables_abort() removes them). */

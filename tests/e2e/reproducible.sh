@@ -23,10 +23,10 @@ t_eq "two runs: manifest.json differs only in the time of the run" \
     '2 2' "$(wc -l <"$T/mdiff" | tr -d ' ') $(grep -c '^[<>] "time": "20[0-9-]*T[0-9:]*Z",$' "$T/mdiff")"
 t_ok "sha256sum -c SHA256SUMS passes" sh -c "cd '$T/a' && sha256sum -c --quiet SHA256SUMS"
 pdfs=$(cd "$T/a" && find reviews packets -name '*.pdf' | wc -l)
-t_eq "SHA256SUMS lists every document and the six tables" "$((pdfs + 6))" \
+t_eq "SHA256SUMS lists every document and the seven tables" "$((pdfs + 7))" \
     "$(wc -l <"$T/a/SHA256SUMS" | tr -d ' ')"
 t_nogrep "manifest.json is not in SHA256SUMS (it holds the time)" 'manifest' "$T/a/SHA256SUMS"
-for f in results.csv results.json scores.csv teams.csv coaching.csv rejects.csv; do
+for f in results.csv results.json results.xlsx scores.csv teams.csv coaching.csv rejects.csv; do
     t_grep "SHA256SUMS lists $f" "  $f\$" "$T/a/SHA256SUMS"
 done
 t_grep "manifest.json records each input's name, size, hash and rows" \
