@@ -13,7 +13,7 @@ enum opt_id {
     O_CONFIG = 256, O_OUT, O_ROSTER, O_METRICS, O_FROM, O_TO, O_JOBS, O_ONLY, O_SHARD,
     O_NO_CHARTS, O_QUIET, O_REPS, O_MONTHS, O_SEED, O_ZH, O_SEND, O_SMTP, O_RESEND,
     O_ARCH_TO, O_SUPERSEDE, O_HELP,
-    O_WAIT
+    O_WAIT, O_FOR
 };
 
 struct opt_spec {
@@ -46,6 +46,7 @@ static const struct opt_spec opts[] = {
     {O_ARCH_TO, "to", 0, "ARCHIVE_DIR", "the archive folder"},
     {O_SUPERSEDE, "supersede", 0, "REASON", "replace changed documents, keeping the old ones"},
     {O_WAIT, "wait", 0, NULL, "when another kpipress writes OUTDIR, wait for it (else: exit 2)"},
+    {O_FOR, "for", 0, "FROM..TO", "the window to plan, e.g. 2026-07..2026-09"},
     {O_HELP, "help", 'h', NULL, "this help"},
 };
 
@@ -78,6 +79,9 @@ static const struct cmd_spec cmds[] = {
      {O_QUIET, O_HELP}},
     {"sample", "", "write a synthetic roster.csv and metrics.csv in SPEC's layout",
      {O_OUT, O_REPS, O_MONTHS, O_SEED, O_ZH, O_QUIET, O_HELP}},
+    {"plan", "[REP_ID KPI]", "propose the next window's targets from history (docs/plan.md); "
+     "with REP_ID KPI: how that planned target was computed",
+     {O_CONFIG, O_OUT, O_ROSTER, O_METRICS, O_FOR, O_QUIET, O_HELP}},
 };
 
 static const struct cmd_spec *find_cmd(const char *name)
@@ -214,6 +218,7 @@ static int set_opt(const char *cmd, enum opt_id id, const char *arg, struct kp_o
     case O_SMTP: o->smtp = arg; break;
     case O_RESEND: push(&o->resend, &o->nresend, arg); break;
     case O_SUPERSEDE: o->supersede = arg; break;
+    case O_FOR: o->plan_for = arg; break;
     case O_HELP: break;
     }
     return 0;
@@ -279,6 +284,13 @@ int cli_parse(const char *name, int argc, char **argv, struct kp_opts *o)
         if (npos != 1)
             return usage_error(name, "wants the archive folder", NULL);
         o->verify_dir = argv[optind];
+    } else if (strcmp(name, "plan") == 0) {
+        if (npos != 0 && npos != 2)
+            return usage_error(name, "wants no argument, or REP_ID and KPI", NULL);
+        if (npos == 2)
+            o->plan_rep = argv[optind], o->plan_kpi = argv[optind + 1];
+        if (!o->plan_for)
+            return usage_error(name, "needs the window to plan: --for FROM..TO", NULL);
     } else if (npos > 0) {
         return usage_error(name, "unexpected argument", argv[optind]);
     }

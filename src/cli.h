@@ -29,6 +29,8 @@ struct kp_opts {
     const char *supersede;
     /* explain */
     const char *explain_rep, *explain_kpi;
+    /* plan: --for FROM..TO; REP_ID KPI to explain one planned target */
+    const char *plan_for, *plan_rep, *plan_kpi;
     /* verify */
     const char *verify_dir;
 };

@@ -580,6 +580,18 @@ static double prorated(const struct kp_compute *k, size_t p, double t)
     return isnan(t) || k->eshare[p] == W ? t : R12(t * k->eshare[p] / W);
 }
 
+double compute_prorate(const struct kp_compute *k, size_t person, double t)
+{
+    return prorated(k, person, t);
+}
+
+void compute_month_share(const struct kp_compute *k, size_t person, int m, double *emp,
+                         double *ramp)
+{
+    *emp = k->emp[person * (size_t)k->nm + (size_t)m];
+    *ramp = k->rampv[person * (size_t)k->nm + (size_t)m];
+}
+
 static int is_group_kpi(const struct kp_compute *k, size_t i)
 {
     return k->cfg->kpis[i].formula && expr_uses_group(k->cfg->kpis[i].formula);
@@ -611,6 +623,19 @@ static void score_own(struct kp_compute *k)
                     k->own_t[x] = NAN, k->own_src[x] = 0;
             }
         }
+}
+
+double compute_own_over(const struct kp_compute *k, size_t person, int kpi, int a, int b)
+{
+    struct src own = {k, (long)person, NULL};
+    if (is_group_kpi(k, (size_t)kpi) || a < 0 || b >= k->nm || a > b)
+        return NAN;
+    return eval_src(k, &own, k->cfg->kpis[kpi].formula, a, b);
+}
+
+int compute_is_manager(const struct kp_compute *k, size_t person)
+{
+    return k->mgr[person].cells != NULL;
 }
 
 /* A manager's target of an additive KPI: the sum over their tree (unless

@@ -120,4 +120,17 @@ struct kp_record *compute_group(struct kp_compute *k, size_t group);
  * source, ratio, weight, points and status. */
 void compute_explain(struct kp_compute *k, size_t person, int kpi, struct kp_buf *out);
 
+/* For `kpipress plan` (plan.c), the review's own rules, not copies of them.
+ * Months are indices into the data (0 = d->m0). */
+/* Person's own value of a KPI over their rows of months a..b (NaN: n/a). */
+double compute_own_over(const struct kp_compute *k, size_t person, int kpi, int a, int b);
+/* Month m's share employed ([scoring] prorate) and ramp share ([ramp]). */
+void compute_month_share(const struct kp_compute *k, size_t person, int m, double *emp,
+                         double *ramp);
+/* A full window target t of an additive KPI prorated to the part of the
+ * window employed: t × Σ (employed × ramp) / W, as the review does. */
+double compute_prorate(const struct kp_compute *k, size_t person, double t);
+/* 1 when someone's manager_id names the person (their target is the tree's). */
+int compute_is_manager(const struct kp_compute *k, size_t person);
+
 #endif

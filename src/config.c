@@ -117,6 +117,8 @@ static const struct rule schema[] = {
     {"mail", "html"}, {"mail", "pdf_password"}, {"mail", "retries"}, {"mail", "timeout"},
     {"mail", "backoff"}, {"mail", "ca_file"},
     {"archive", "dir"},
+    {"plan", "months"}, {"plan", "growth"}, {"plan", "growth.*"}, {"plan", "market.*"},
+    {"plan", "market_kpi"}, {"plan", "margin"}, {"plan", "round"},
     /* The CRM export (crm.c reads these; see docs/crm.md). */
     {"crm", "deals"}, {"crm", "owner"}, {"crm", "stage"}, {"crm", "amount"},
     {"crm", "created"}, {"crm", "engaged"}, {"crm", "closed"}, {"crm", "deal_id"},
@@ -741,6 +743,68 @@ static void read_ramp(struct loader *L)
     strv_free(keys, n);
 }
 
+/* ---- [plan] ---- */
+
+/* "5,000,000" (commas between groups of three digits) as 5000000. */
+static int plan_amount(const char *v, double *out)
+{
+    char buf[64];
+    size_t n = 0, digits = 0;
+    int commas = 0, ok = 1;
+    for (const char *s = v; *s && n + 1 < sizeof buf; s++) {
+        if (*s == ',') {
+            ok &= digits >= 1 && (commas ? digits == 3 : digits <= 3);
+            commas = 1, digits = 0;
+            continue;
+        }
+        if (*s == '.')
+            ok &= !commas || digits == 3, commas = 0;
+        digits = isdigit((unsigned char)*s) ? digits + 1 : 0;
+        buf[n++] = *s;
+    }
+    buf[n] = '\0';
+    ok &= !commas || digits == 3;
+    return ok && value_number(buf, out) == 0 ? 0 : -1;
+}
+
+static size_t read_plan_keys(struct loader *L, const char *prefix, struct kp_plan_key **out)
+{
+    char **keys;
+    size_t n = keys_with_prefix(L, "plan", prefix, &keys);
+    *out = xcalloc(n ? n : 1, sizeof **out);
+    for (size_t i = 0; i < n; i++) {
+        char key[256];
+        snprintf(key, sizeof key, "%s%s", prefix, keys[i]);
+        struct kp_plan_key *k = &(*out)[i];
+        k->name = keys[i], k->line = config_line(L->c, "plan", key);
+        if (strcmp(prefix, "growth.") == 0) {
+            k->value = get_number(L, "plan", key, 0, -1, 100);
+            check_share(L, "plan", key, k->value, 1);
+        } else if (plan_amount(get(L, "plan", key) ? get(L, "plan", key) : "", &k->value) != 0 ||
+                   k->value < 0) {
+            key_error(L, "plan", key, "\"%s\" is not an amount (5000000 or 5,000,000)",
+                      get(L, "plan", key) ? get(L, "plan", key) : "");
+        }
+    }
+    free(keys);
+    return n;
+}
+
+static void read_plan(struct loader *L)
+{
+    struct kp_plan_cfg *p = &L->c->plan;
+    p->months = (int)get_int(L, "plan", "months", 6, 1, 24);
+    p->growth = get_number(L, "plan", "growth", 0, -1, 100);
+    check_share(L, "plan", "growth", p->growth, 1);
+    p->margin = get_number(L, "plan", "margin", 0.15, 0, 1);
+    check_share(L, "plan", "margin", p->margin, 1);
+    p->round = get_number(L, "plan", "round", 1, 0, 1e12);
+    p->market_kpi = xstrdup(get(L, "plan", "market_kpi") ? get(L, "plan", "market_kpi") : "revenue");
+    p->market_kpi_line = config_line(L->c, "plan", "market_kpi");
+    p->ngrowths = read_plan_keys(L, "growth.", &p->growths);
+    p->nmarkets = read_plan_keys(L, "market.", &p->markets);
+}
+
 /* ---- [kpi.*] ---- */
 
 static void read_kpis(struct loader *L)
@@ -1178,6 +1242,7 @@ struct kp_config *config_load(const char *path)
         read_alerts(&L);
         read_commission(&L);
         read_theme(&L);
+        read_plan(&L);
         if (!L.errors)
             check_window(&L);
     }
@@ -1236,6 +1301,11 @@ void config_free(struct kp_config *c)
     free(c->alerts);
     expr_free(c->commission.basis);
     free(c->commission.basis_src), free(c->commission.tiers);
+    for (size_t i = 0; i < c->plan.ngrowths; i++)
+        free(c->plan.growths[i].name);
+    for (size_t i = 0; i < c->plan.nmarkets; i++)
+        free(c->plan.markets[i].name);
+    free(c->plan.growths), free(c->plan.markets), free(c->plan.market_kpi);
     ini_free(c->ini);
     free(c);
 }

@@ -100,6 +100,24 @@ struct kp_colmap {
     char *header; /* the file's header */
 };
 
+/* [plan]: a "growth.NAME" or "market.NAME" key (NAME a team, a KPI or
+ * TEAM.KPI; plan.c checks the names against the roster). */
+struct kp_plan_key {
+    char *name;
+    double value; /* growth: a fraction (0.15); market: an amount */
+    long line;
+};
+struct kp_plan_cfg {
+    int months;         /* run rate over the last N months (default 6) */
+    double growth;      /* the org's growth (default 0) */
+    double margin;      /* the adjustment band ± (default 0.15) */
+    double round;       /* full targets rounded to a multiple of this (default 1; 0 = no) */
+    char *market_kpi;   /* the KPI market.TEAM caps (default revenue) */
+    long market_kpi_line;
+    struct kp_plan_key *growths, *markets;
+    size_t ngrowths, nmarkets;
+};
+
 enum kp_target_src { KP_TS_PERSON, KP_TS_ROLE, KP_TS_DEFAULT };
 
 struct kp_config {
@@ -163,6 +181,7 @@ struct kp_config {
     struct kp_alert_rule *alerts;
     size_t nalerts;
     struct kp_commission commission;
+    struct kp_plan_cfg plan; /* [plan] (kpipress plan; docs/plan.md) */
 
     /* Sections this config does not interpret itself (theme, coaching, mail,
      * archive, crm …) stay readable through config_get(). */

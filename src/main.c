@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "diag.h"
 #include "pipeline.h"
+#include "plan.h"
 #include "sys.h"
 #include "util.h"
 
@@ -21,6 +22,7 @@ static const struct command commands[] = {
     {"run", pipeline_run},         {"check", pipeline_check},   {"compute", pipeline_compute},
     {"render", pipeline_render},   {"explain", pipeline_explain}, {"mail", pipeline_mail},
     {"archive", pipeline_archive}, {"verify", pipeline_verify}, {"sample", pipeline_sample},
+    {"plan", plan_main},
 };
 
 static void usage(FILE *f)
@@ -39,6 +41,7 @@ static void usage(FILE *f)
           "  archive  file the run's documents in an append-only archive\n"
           "  verify   check an archive is complete and unaltered\n"
           "  sample   write synthetic input data\n"
+          "  plan     propose the next window's targets from history\n"
           "\n"
           "kpipress COMMAND --help shows a command's options; kpipress --version the version.\n",
           f);

@@ -155,12 +155,15 @@ static int load_people(const struct kp_opts *o, struct kp_config *c, struct kp_i
 /* Config and inputs; NULL (reported, exit status 2) when either is unusable.
  * With a [crm] section the deals (and the team list, the CRM targets) are
  * read too; metrics.csv then only when [input] metrics or --metrics names it. */
-static struct kp_config *load_inputs(const struct kp_opts *o, struct kp_data *d)
+static struct kp_config *load_inputs_adjusted(const struct kp_opts *o, struct kp_data *d,
+                                             void (*adjust)(struct kp_config *c))
 {
     double t0 = seconds();
     struct kp_config *c = load_config(o);
     if (!c)
         return NULL;
+    if (adjust)
+        adjust(c);
     memset(d, 0, sizeof *d);
     if (hash_file_hex(c->path, d->config_sha256, NULL) != 0)
         d->config_sha256[0] = '\0';
@@ -190,6 +193,17 @@ static struct kp_config *load_inputs(const struct kp_opts *o, struct kp_data *d)
     if (timings())
         diag(KP_NOTE, NULL, 0, 0, "timing: read the config and inputs in %.2f s", seconds() - t0);
     return c;
+}
+
+static struct kp_config *load_inputs(const struct kp_opts *o, struct kp_data *d)
+{
+    return load_inputs_adjusted(o, d, NULL);
+}
+
+struct kp_config *pipeline_load(const struct kp_opts *o, struct kp_data *d,
+                                void (*adjust)(struct kp_config *c))
+{
+    return load_inputs_adjusted(o, d, adjust);
 }
 
 static const char *outdir_of(const struct kp_opts *o, const struct kp_config *c)

@@ -15,5 +15,12 @@ int pipeline_mail(const struct kp_opts *o);
 int pipeline_archive(const struct kp_opts *o);
 int pipeline_verify(const struct kp_opts *o);
 int pipeline_sample(const struct kp_opts *o);
+/* The config (adjust(c) runs before the inputs are read: kpipress plan widens
+ * the history) and the inputs, as every command reads them; NULL when unusable
+ * (reported). */
+struct kp_config;
+struct kp_data;
+struct kp_config *pipeline_load(const struct kp_opts *o, struct kp_data *d,
+                                void (*adjust)(struct kp_config *c));
 
 #endif
