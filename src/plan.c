@@ -79,15 +79,20 @@ static double R12(double x)
 }
 
 /* A number as the tables write it: whole numbers without a point, others
- * with up to 12 significant digits. */
+ * with 12 significant digits, 15 when it has them (a sum of targets). */
 static void num(struct kp_buf *b, double x)
 {
+    char s[32];
     if (isnan(x))
         return;
-    if (x == floor(x) && fabs(x) < 1e15)
+    if (x == floor(x) && fabs(x) < 1e15) {
         buf_printf(b, "%.0f", x == 0 ? 0 : x);
-    else
-        buf_printf(b, "%.12g", x);
+        return;
+    }
+    snprintf(s, sizeof s, "%.12g", x);
+    if (strtod(s, NULL) != x)
+        snprintf(s, sizeof s, "%.15g", x);
+    buf_adds(b, s);
 }
 
 static double round_to(double x, double unit, int down)
@@ -554,7 +559,8 @@ static void explain(const struct plan *pl, const struct prow *r, struct kp_buf *
         num(b, r->ly_base), buf_printf(b, " / %d = ", pl->N);
         num(b, r->season), buf_addc(b, '\n');
     } else if (isnan(r->ly_base)) {
-        buf_adds(b, "  seasonality: 1 (no history a year back, employed throughout)\n");
+        buf_adds(b, "  seasonality: 1 (the history does not reach a year back with every month "
+                    "employed at full ramp)\n");
     } else {
         buf_adds(b, "  seasonality: 1 (last year's window at the pace of its months before)\n");
     }

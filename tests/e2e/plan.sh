@@ -1,0 +1,94 @@
+# kpipress plan (docs/plan.md) on tests/golden/plan (every figure worked
+# out by hand in its README.md): the three tables and the explanations equal
+# the golden ones byte for byte, twice the same bytes, the planned
+# targets.csv fed back into a review of the window gives the planned
+# targets (people and teams), and the mistakes are errors with file:line.
+. "$TESTS_DIR/lib.sh"
+
+G="$SRC/tests/golden/plan"
+d="$T/plan"
+mkdir -p "$d"
+cp "$G/plan.ini" "$G/roster.csv" "$G/metrics.csv" "$d/"
+
+(cd "$d" && "$KP" plan -c plan.ini --for 2026-07..2026-09 -o "$T/p") >"$T/stdout" 2>"$T/stderr"
+t_eq "plan exits 0" 0 $?
+for f in targets.csv plan.csv milestones.csv; do
+    t_same "golden $f" "$G/expected/$f" "$T/p/$f"
+done
+sed "s|$T/p|OUT|g" "$T/stdout" >"$T/stdout.txt"
+t_same "golden stdout (the ceiling and the hire without history named)" "$G/expected/stdout.txt" \
+    "$T/stdout.txt"
+t_grep "E1's revenue: 472 (475 scaled to East's market ceiling)" '^E1,revenue,472$' \
+    "$T/p/targets.csv"
+t_nogrep "W3 has left: no row" '^W3,' "$T/p/targets.csv"
+t_grep "plan.csv says why W3 has none" \
+    '^person,West,W3,revenue,.*not employed \(or 0% ramp\) in the window: no target$' "$T/p/plan.csv"
+t_grep "East's revenue stays under the ceiling 900" '^team,East,,revenue,.*,899.1666666667,' \
+    "$T/p/plan.csv"
+
+while read -r rep kpi; do
+    (cd "$d" && "$KP" plan -c plan.ini --for 2026-07..2026-09 "$rep" "$kpi") \
+        >"$T/explain-$rep-$kpi.txt" 2>/dev/null
+    t_same "explain $rep $kpi" "$G/expected/explain-$rep-$kpi.txt" "$T/explain-$rep-$kpi.txt"
+done <"$G/explain.list"
+t_ok "explain writes nothing" test ! -e "$d/plan"
+
+# Same bytes twice.
+(cd "$d" && "$KP" plan -q -c plan.ini --for 2026-07..2026-09 -o "$T/again") >/dev/null 2>&1
+for f in targets.csv plan.csv milestones.csv; do
+    t_ok "$f: the same bytes twice" cmp "$T/p/$f" "$T/again/$f"
+done
+
+# Fed back: a review of 2026-07..09 with the planned targets.csv shows the
+# planned targets, for every person and team.
+cp "$T/p/targets.csv" "$d/targets.csv"
+printf '\n[input]\ntargets = targets.csv\n' >>"$d/plan.ini"
+for m in 2026-07 2026-08 2026-09; do
+    for p in E1 E2 W1; do echo "$m,$p,100,10,10,3"; done
+done >>"$d/metrics.csv"
+echo "2026-09,E3,10,1,10,3" >>"$d/metrics.csv"
+echo "2026-07,W2,10,1,10,3" >>"$d/metrics.csv"
+kp compute -c "$d/plan.ini" --from 2026-07 --to 2026-09 -o "$d/review"
+t_rc "the review of the planned window runs" 0
+awk -F, '$1 == "person" && $21 != "" { print $3 "," $4 "," $21 }' "$T/p/plan.csv" \
+    | sort >"$T/planned"
+awk -F, 'NR > 1 && ($5 == "revenue" || $5 == "visits") && $7 != "" { print $1 "," $5 "," $7 }' \
+    "$d/review/results.csv" | sort >"$T/reviewed"
+t_same "every review target equals the planned one" "$T/planned" "$T/reviewed"
+t_eq "10 planned targets" 10 "$(wc -l <"$T/planned")"
+awk -F, '$1 == "team" { print $2 "," $4 "," $21 } $1 == "org" { print "*," $4 "," $21 }' \
+    "$T/p/plan.csv" | sort >"$T/planned_teams"
+awk -F, 'NR > 1 && ($2 == "revenue" || $2 == "visits") { print $1 "," $2 "," $4 }' \
+    "$d/review/teams.csv" | sort >"$T/reviewed_teams"
+t_same "every team's and the org's review target equals the planned total" "$T/planned_teams" \
+    "$T/reviewed_teams"
+t_grep "E3 (announced hire): 415 × 0.5 / 3" '^E3,Ella Announced,East,ae,revenue,10,69.1666666667,' \
+    "$d/review/results.csv"
+t_grep "W2 (leaver): 518 × 2 / 3" '^W2,Wanda Leaving,West,ae,revenue,10,345.333333333,' \
+    "$d/review/results.csv"
+
+# Mistakes: exit 2, at their line, nothing written.
+cp "$G/plan.ini" "$d/bad.ini"
+sed -i 's/^growth.East .*/growth.Eats = 20%/' "$d/bad.ini"
+kp plan -c "$d/bad.ini" --for 2026-07..2026-09 -o "$T/bad"
+t_rc "a growth key naming nothing: exit 2" 2
+t_grep "… at its line" 'bad.ini:21: error: \[plan\] growth.eats: no team or KPI named "eats"' "$T/out"
+t_ok "nothing written" test ! -e "$T/bad"
+cp "$G/plan.ini" "$d/bad.ini"
+sed -i 's/^market.East .*/market.North = 900/' "$d/bad.ini"
+kp plan -c "$d/bad.ini" --for 2026-07..2026-09 -o "$T/bad"
+t_rc "a market ceiling for no team: exit 2" 2
+t_grep "… at its line" 'bad.ini:23: error: \[plan\] market.north: no team named "north"' "$T/out"
+cp "$G/plan.ini" "$d/bad.ini"
+sed -i 's/^margin .*/margin = 10%\nmarket_kpi = conversion/' "$d/bad.ini"
+kp plan -c "$d/bad.ini" --for 2026-07..2026-09 -o "$T/bad"
+t_rc "a market on a rate: exit 2" 2
+t_grep "… says why" 'error: \[plan\] market_kpi: "conversion" is not a KPI whose target adds up' \
+    "$T/out"
+kp plan -c "$d/plan.ini" --for 2026-09..2026-07 -o "$T/bad"
+t_rc "a backwards window: exit 2" 2
+t_grep "… says what it wants" '\-\-for wants FROM..TO as YYYY-MM..YYYY-MM' "$T/out"
+kp plan -c "$d/plan.ini" -o "$T/bad"
+t_rc "no --for: exit 2" 2
+t_ok "nothing written by any of them" test ! -e "$T/bad"
+t_done
