@@ -1,6 +1,8 @@
 /* ingest — see ingest.h. */
 #include "ingest.h"
 
+#include "compute.h"
+
 #include "config.h"
 #include "csvread.h"
 #include "diag.h"
@@ -22,8 +24,10 @@
 
 /* Column slots of each file: the columns ingest looks for, in this order. */
 enum { M_PERIOD, M_REP_ID, M_TEAM, M_NFIXED }; /* metrics: then cfg->cols; team optional */
-enum { T_REP_ID, T_KPI, T_TARGET, T_NCOLS }; /* targets */
-static const char *const target_cols[T_NCOLS] = {"rep_id", "kpi", "target"};
+/* targets; an adjustment (docs/plan.md) also has effective_from, reason, approved_by */
+enum { T_REP_ID, T_KPI, T_TARGET, T_EFFECTIVE, T_REASON, T_APPROVED, T_OVERRIDE, T_NCOLS };
+static const char *const target_cols[T_NCOLS] = {"rep_id", "kpi", "target", "effective_from",
+                                                 "reason", "approved_by", "override"};
 
 struct kp_ingest {
     const struct kp_config *cfg;
@@ -192,7 +196,7 @@ static int slot_required(const struct kp_ingest *in, size_t slot)
     case KP_IN_ROSTER:
         return slot == KP_R_REP_ID || slot == KP_R_NAME || slot == KP_R_TEAM || slot == KP_R_ROLE;
     case KP_IN_METRICS: return slot < M_TEAM;
-    case KP_IN_TARGETS: return 1;
+    case KP_IN_TARGETS: return slot < T_EFFECTIVE;
     }
     return 0;
 }
@@ -978,6 +982,69 @@ static char *known_kpis(const struct kp_config *c)
     return buf_steal(&b);
 }
 
+static const char *opt_field(const struct kp_ingest *in, const struct kp_csvrec *rec, int slot)
+{
+    return in->col[slot] >= 0 ? str_trim(rec->field[in->col[slot]]) : "";
+}
+
+/* A row with effective_from: an adjustment of the target an earlier row set
+ * for the same person and KPI. From its month on, the adjusted target holds
+ * (the window's full target is the months' mean); beyond [plan] margin it is
+ * refused unless override = yes. 0 = used. */
+static int adjustment(struct kp_ingest *in, const struct kp_csvrec *rec, int p, int k, double t)
+{
+    struct kp_data *d = in->d;
+    const struct kp_config *c = in->cfg;
+    size_t x = (size_t)p * c->nkpis + (size_t)k;
+    const char *es = opt_field(in, rec, T_EFFECTIVE), *why = opt_field(in, rec, T_REASON);
+    const char *who = opt_field(in, rec, T_APPROVED), *ov = opt_field(in, rec, T_OVERRIDE);
+    const char *id = d->people[p].rep_id, *kid = c->kpis[k].id;
+    kp_month e;
+    int override = str_ieq(ov, "yes");
+    char *v = NULL;
+    if (month_parse(es, &e) != 0)
+        reject(in, rec, 1, "bad effective_from \"%s\" (want YYYY-MM)", v = field_shown(es));
+    else if (!*why || !*who)
+        reject(in, rec, 1, "an adjustment of %s %s needs a reason and approved_by", id, kid);
+    else if (*ov && !override && !str_ieq(ov, "no"))
+        reject(in, rec, 1, "bad override \"%s\" (want yes or no)", v = field_shown(ov));
+    else if (!in->tline[x])
+        reject(in, rec, 1, "an adjustment of %s %s without an earlier row with its original "
+               "target (no effective_from)", id, kid);
+    else {
+        for (size_t i = 0; i < d->nadjustments; i++)
+            if (d->adjustments[i].person == (size_t)p && d->adjustments[i].kpi == k) {
+                reject(in, rec, 1, "a second adjustment of %s %s (first at line %ld)", id, kid,
+                       d->adjustments[i].line);
+                return -1;
+            }
+        double orig = d->ptarget[x], change = orig != 0 ? t / orig - 1 : INFINITY;
+        if (compute_round(fabs(change), KP_DIGITS) > compute_round(c->plan.margin, KP_DIGITS) &&
+            !override) {
+            reject(in, rec, 1, "the adjustment of %s %s from %.12g to %.12g (%+.1f%%) is beyond "
+                   "the ±%.12g%% margin ([plan] margin): refused; write override = yes to keep it",
+                   id, kid, orig, t, change * 100, c->plan.margin * 100);
+            return -1;
+        }
+        d->adjustments = xrealloc(d->adjustments, (d->nadjustments + 1) * sizeof *d->adjustments);
+        struct kp_adjustment *a = &d->adjustments[d->nadjustments++];
+        *a = (struct kp_adjustment){(size_t)p, k, orig, t, e, xstrdup(why), xstrdup(who),
+                                    override, rec->line};
+        /* The window's full target: each month's, the original before e. */
+        int W = c->to - c->from + 1;
+        int before = e <= c->from ? 0 : e > c->to ? W : e - c->from;
+        d->ptarget[x] = before == W ? orig : compute_round((orig * before + t * (W - before)) / W,
+                                                           KP_DIGITS);
+        diag(KP_NOTE, in->name, rec->line, 0,
+             "adjustment: %s %s %.12g -> %.12g from %s (%+.1f%%%s), reason \"%s\", approved by "
+             "%s", id, kid, orig, t, es, change * 100, override ? ", override" : "", why, who);
+        cur_input(in)->used++;
+        return 0;
+    }
+    free(v);
+    return -1;
+}
+
 static void targets_row(struct kp_ingest *in, const struct kp_csvrec *rec)
 {
     struct kp_data *d = in->d;
@@ -1000,6 +1067,8 @@ static void targets_row(struct kp_ingest *in, const struct kp_csvrec *rec)
     } else if (fabs(t) > MAX_MAGNITUDE) {
         reject(in, rec, 1, "implausible number \"%s\" in column target (over 1e15)",
                v = field_shown(ts));
+    } else if (*opt_field(in, rec, T_EFFECTIVE)) {
+        adjustment(in, rec, p, k, t);
     } else if (in->tline[(size_t)p * c->nkpis + (size_t)k]) {
         reject(in, rec, 1, "duplicate target for %s %s (first at line %ld)", v = field_shown(rs),
                c->kpis[k].id, in->tline[(size_t)p * c->nkpis + (size_t)k]);

@@ -215,6 +215,9 @@ void data_free(struct kp_data *d)
     free(d->val);
     free(d->line);
     free(d->ptarget);
+    for (size_t i = 0; i < d->nadjustments; i++)
+        free(d->adjustments[i].reason), free(d->adjustments[i].approved_by);
+    free(d->adjustments);
     free(d->mteam);
     for (size_t i = 0; i < d->nrejects; i++) {
         free(d->rejects[i].file);

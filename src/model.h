@@ -83,6 +83,17 @@ struct kp_input_file {
     int hashed;
 };
 
+/* A targets.csv row with effective_from: a target changed on the record. */
+struct kp_adjustment {
+    size_t person;
+    int kpi;
+    double original, adjusted;
+    kp_month effective_from;
+    char *reason, *approved_by;
+    int override; /* beyond [plan] margin, kept by override = yes */
+    long line;    /* in targets.csv */
+};
+
 struct kp_data {
     struct kp_person *people; /* sorted by (team, rep_id), byte order */
     size_t npeople;
@@ -100,6 +111,8 @@ struct kp_data {
                   * column gave that month, -1 = none (the roster team); NULL = no column */
     double *ptarget; /* [p * nkpis + k] from targets.csv; NaN = not set; NULL = no file */
     size_t nkpis;    /* the config's KPI count, the stride of ptarget */
+    struct kp_adjustment *adjustments; /* in file order; ptarget holds the window's blend */
+    size_t nadjustments;
     struct kp_reject *rejects; /* the first rejects_max (all when 0); the rest are counted */
     size_t nrejects, rejects_cap;
     long rejects_max;

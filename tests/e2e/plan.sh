@@ -67,6 +67,40 @@ t_grep "E3 (announced hire): 415 × 0.5 / 3" '^E3,Ella Announced,East,ae,revenue
 t_grep "W2 (leaver): 518 × 2 / 3" '^W2,Wanda Leaving,West,ae,revenue,10,345.333333333,' \
     "$d/review/results.csv"
 
+# Adjustments on the record: rows with effective_from, reason, approved_by.
+{
+    echo "rep_id,kpi,target,effective_from,reason,approved_by,override"
+    sed 1d "$T/p/targets.csv" | sed 's/$/,,,,/'
+    echo "E1,revenue,500,2026-08,New key account (Acme),Head of Sales,"
+    echo "W1,revenue,700,2026-09,Territory grows,Head of Sales,"
+    echo "W1,visits,70,2026-08,,Head of Sales,"
+    echo "E2,revenue,330,2026-08,Long leave in August,Head of Sales,no"
+} >"$d/targets.csv"
+kp compute -c "$d/plan.ini" --from 2026-07 --to 2026-09 -o "$d/adj"
+t_rc "refused adjustments: exit 1" 1
+t_grep "an adjustment is named with its reason and approver" \
+    'targets.csv:12: note: adjustment: E1 revenue 472 -> 500 from 2026-08 \(\+5.9%\), reason "New key account \(Acme\)", approved by Head of Sales' \
+    "$T/out"
+t_grep "E1: July at 472, August and September at 500: (472 + 2 × 500) / 3" \
+    '^E1,Eve Early,East,ae,revenue,300,490.666666667,' "$d/adj/results.csv"
+t_grep "beyond the margin: refused at its line" \
+    'targets.csv,13,the adjustment of W1 revenue from 621 to 700 \(\+12.7%\) is beyond the ±10% margin \(\[plan\] margin\): refused; write override = yes to keep it' \
+    "$d/adj/rejects.csv"
+t_grep "… and the original stands" '^W1,Will Seasonal,West,ae,revenue,300,621,' \
+    "$d/adj/results.csv"
+t_grep "an adjustment without a reason is refused" \
+    'targets.csv,14,an adjustment of W1 visits needs a reason and approved_by' "$d/adj/rejects.csv"
+t_grep "E2: -7.8% is within the margin: (358 + 2 × 330) / 3" \
+    '^E2,Ed Recent,East,ae,revenue,300,339.333333333,' "$d/adj/results.csv"
+sed -i 's/^W1,revenue,700,2026-09,Territory grows,Head of Sales,$/W1,revenue,700,2026-09,Territory grows,Head of Sales,yes/' \
+    "$d/targets.csv"
+kp check -c "$d/plan.ini" --from 2026-07 --to 2026-09
+t_grep "check prints an override" \
+    'targets.csv:13: note: adjustment: W1 revenue 621 -> 700 from 2026-09 \(\+12.7%, override\)' "$T/out"
+kp compute -c "$d/plan.ini" --from 2026-07 --to 2026-09 -o "$d/adj2"
+t_grep "override = yes keeps it: (2 × 621 + 700) / 3" \
+    '^W1,Will Seasonal,West,ae,revenue,300,647.333333333,' "$d/adj2/results.csv"
+
 # Mistakes: exit 2, at their line, nothing written.
 cp "$G/plan.ini" "$d/bad.ini"
 sed -i 's/^growth.East .*/growth.Eats = 20%/' "$d/bad.ini"
