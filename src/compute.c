@@ -258,6 +258,7 @@ struct group_arg {
     const struct kp_compute *k;
     const struct group *g;
     int a, b;
+    const struct src *s; /* the scope, for prev() and yoy() */
 };
 
 static double eval_src(const struct kp_compute *k, const struct src *s, const struct kp_expr *e,
@@ -315,6 +316,15 @@ static double group_fn(void *arg, enum kp_group_fn fn, int kpi)
 }
 
 /* The value of e over a source and months a..b (full precision). */
+/* prev(e): e over the as many months just before a..b; yoy(e): over a..b a
+ * year before; n/a when the months held do not reach. */
+static double shift_fn(void *arg, enum kp_shift how, const struct kp_expr *e)
+{
+    const struct group_arg *ga = arg;
+    int back = how == KP_SHIFT_YOY ? 12 : ga->b - ga->a + 1;
+    return ga->a - back < 0 ? NAN : eval_src(ga->k, ga->s, e, ga->a - back, ga->b - back);
+}
+
 static double eval_src(const struct kp_compute *k, const struct src *s, const struct kp_expr *e,
                        int a, int b)
 {
@@ -324,8 +334,8 @@ static double eval_src(const struct kp_compute *k, const struct src *s, const st
     struct kp_colagg agg[nc];
     size_t cols[nc];
     agg_range(s, a, b, agg, cols, expr_columns(e, cols, nc));
-    struct group_arg ga = {k, s->g, a, b};
-    struct kp_eval_ctx ctx = {agg, s->g && s->g->nmembers ? group_fn : NULL, &ga};
+    struct group_arg ga = {k, s->g, a, b, s};
+    struct kp_eval_ctx ctx = {agg, s->g && s->g->nmembers ? group_fn : NULL, &ga, shift_fn};
     return expr_eval(e, &ctx);
 }
 
@@ -1699,8 +1709,8 @@ void compute_explain(struct kp_compute *k, size_t p, int kpi, struct kp_buf *out
                          strstr(def->formula_src, "spread(") != NULL, out);
     struct kp_colagg agg[nc];
     agg_all(&s, k->w0, k->w1, agg);
-    struct group_arg ga = {k, s.g, k->w0, k->w1};
-    struct kp_eval_ctx ctx = {agg, s.g && s.g->nmembers ? group_fn_shown : NULL, &ga};
+    struct group_arg ga = {k, s.g, k->w0, k->w1, &s};
+    struct kp_eval_ctx ctx = {agg, s.g && s.g->nmembers ? group_fn_shown : NULL, &ga, shift_fn};
     buf_adds(out, "value: ");
     if (def->formula)
         expr_explain(def->formula, &ctx, (const char *const *)d->cols, out);

@@ -21,13 +21,15 @@
 #define MAX_HEIGHT  1000
 #define MAX_SUGGEST 64 /* names longer than this get no "did you mean" */
 
-enum op { OP_NUM, OP_NEG, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_ABS, OP_AGG, OP_GROUP };
+enum op { OP_NUM, OP_NEG, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_ABS, OP_AGG, OP_GROUP, OP_SHIFT };
 enum agg { AGG_SUM, AGG_AVG, AGG_MIN, AGG_MAX, AGG_FIRST, AGG_LAST, AGG_COUNT, NAGG };
 
 static const char *const agg_names[NAGG] = {"sum", "avg", "min", "max", "first", "last", "count"};
 static const char *const group_names[] = {
     [KP_GROUP_SPREAD] = "spread", [KP_GROUP_AT_TARGET] = "at_target"};
-static const char *const known_fns = "sum avg min max first last count abs spread at_target";
+static const char *const shift_names[] = {[KP_SHIFT_PREV] = "prev", [KP_SHIFT_YOY] = "yoy"};
+static const char *const known_fns =
+    "sum avg min max first last count abs spread at_target prev yoy";
 
 struct kp_expr {
     unsigned char op;
@@ -407,7 +409,8 @@ static int parse_call(struct parser *p, enum op op, int fn)
     return i;
 }
 
-static int parse_abs(struct parser *p)
+/* abs(expr), prev(expr), yoy(expr): op OP_ABS or OP_SHIFT with fn. */
+static int parse_abs(struct parser *p, enum op op, int fn)
 {
     size_t at = p->tstart;
     if (advance(p) < 0 || nest_in(p) < 0 || advance(p) < 0) /* "abs", '(' */
@@ -416,7 +419,10 @@ static int parse_abs(struct parser *p)
     if (a < 0 || expect_rp(p) < 0)
         return -1;
     p->depth--;
-    return node(p, OP_ABS, a, -1, at);
+    int i = node(p, op, a, -1, at);
+    if (i >= 0)
+        p->nodes[i].fn = (unsigned char)fn;
+    return i;
 }
 
 /* A name that is not followed by "(": a column without an aggregate, a typo… */
@@ -444,7 +450,8 @@ static int parse_ident(struct parser *p)
     int agg = find_name(s, n, agg_names, NAGG);
     int grp = find_name(s, n, group_names, KP_NELEM(group_names));
     int is_abs = n == 3 && memcmp(s, "abs", 3) == 0;
-    if ((agg >= 0 || grp >= 0 || is_abs) && !call) {
+    int shift = find_name(s, n, shift_names, KP_NELEM(shift_names));
+    if ((agg >= 0 || grp >= 0 || is_abs || shift >= 0) && !call) {
         char q[48];
         quote(q, sizeof q, s, n);
         return fail(p, save, "expected \"(\" after %s", q);
@@ -454,11 +461,14 @@ static int parse_ident(struct parser *p)
     if (grp >= 0)
         return parse_call(p, OP_GROUP, grp);
     if (is_abs)
-        return parse_abs(p);
+        return parse_abs(p, OP_ABS, 0);
+    if (shift >= 0)
+        return parse_abs(p, OP_SHIFT, shift);
     if (!call)
         return fail_bare_name(p);
-    static const char *const fns[] = {"sum",  "avg",   "min", "max",    "first",
-                                      "last", "count", "abs", "spread", "at_target"};
+    static const char *const fns[] = {"sum",    "avg",       "min",  "max", "first", "last",
+                                      "count",  "abs",       "spread", "at_target", "prev",
+                                      "yoy"};
     char q[48];
     quote(q, sizeof q, s, n);
     const char *near = suggest(s, n, fns, KP_NELEM(fns));
@@ -635,6 +645,9 @@ static double eval(const struct kp_expr *e, const struct kp_eval_ctx *ctx)
     switch (e->op) {
     case OP_NEG: r = -eval(e->a, ctx); break;
     case OP_ABS: r = fabs(eval(e->a, ctx)); break;
+    case OP_SHIFT:
+        r = ctx && ctx->shift ? ctx->shift(ctx->arg, (enum kp_shift)e->fn, e->a) : NAN;
+        break;
     case OP_ADD: r = eval(e->a, ctx) + eval(e->b, ctx); break;
     case OP_SUB: r = eval(e->a, ctx) - eval(e->b, ctx); break;
     case OP_MUL: r = eval(e->a, ctx) * eval(e->b, ctx); break;
@@ -812,6 +825,15 @@ static void explain(const struct kp_expr *e, const struct kp_eval_ctx *ctx, cons
     case OP_ABS:
         buf_adds(out, "abs");
         explain_sub(e->a, 1, ctx, cols, out);
+        break;
+    case OP_SHIFT: /* its parts are of another range: only the whole's value */
+        buf_adds(out, shift_names[e->fn]);
+        explain_sub(e->a, 1, NULL, cols, out);
+        if (ctx) {
+            buf_adds(out, "[=");
+            add_number(out, eval(e, ctx));
+            buf_addc(out, ']');
+        }
         break;
     case OP_ADD:
     case OP_SUB:

@@ -5,7 +5,9 @@
  *   unary   := '-' unary | primary
  *   primary := NUMBER ['%'] | '(' expr ')' | 'abs' '(' expr ')'
  *            | AGG '(' COLUMN ')' | GROUP '(' KPI ')'
+ *            | SHIFT '(' expr ')'
  *   AGG     := sum | avg | min | max | first | last | count
+ *   SHIFT   := prev | yoy
  *   GROUP   := spread | at_target
  *
  * Identifiers are case-sensitive ASCII [A-Za-z_][A-Za-z0-9_]*. A formula is
@@ -20,6 +22,9 @@
  *                    members (groups only; n/a for a person);
  *   at_target(k)     share (0..1) of the scope's members whose KPI k meets its
  *                    target (groups only).
+ *   prev(e)          e over the same number of months just before the range;
+ *   yoy(e)           e over the same months a year before; both n/a when
+ *                    the history held does not reach (the caller's shift).
  * NUMBER is decimal with an optional exponent (12, 0.5, .5, 1.5e3); a trailing
  * % divides by 100 (12.3% is the double nearest 0.123). Whitespace may appear
  * between any tokens. A result too large for a double is n/a as well.
@@ -30,6 +35,7 @@
 #include <stddef.h>
 
 struct kp_buf;
+struct kp_expr;
 
 /* Aggregates of one column over one scope and range. n = cells with a value.
  * For a group, first/last are the group's total in its earliest/latest month
@@ -40,12 +46,15 @@ struct kp_colagg {
 };
 
 enum kp_group_fn { KP_GROUP_SPREAD, KP_GROUP_AT_TARGET };
+enum kp_shift { KP_SHIFT_PREV, KP_SHIFT_YOY };
 
 struct kp_eval_ctx {
     const struct kp_colagg *agg; /* [ncols] of the parse */
     /* Value of a group function for KPI index kpi; NULL = not a group (n/a). */
     double (*group)(void *arg, enum kp_group_fn fn, int kpi);
     void *arg;
+    /* e over the shifted range (prev, yoy; arg as above); NULL = n/a. */
+    double (*shift)(void *arg, enum kp_shift how, const struct kp_expr *e);
 };
 
 struct kp_expr_err {

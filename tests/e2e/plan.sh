@@ -101,6 +101,38 @@ kp compute -c "$d/plan.ini" --from 2026-07 --to 2026-09 -o "$d/adj2"
 t_grep "override = yes keeps it: (2 × 621 + 700) / 3" \
     '^W1,Will Seasonal,West,ae,revenue,300,647.333333333,' "$d/adj2/results.csv"
 
+# prev() and yoy(): growth KPIs over the same history, with targets and
+# scoring like any KPI. Window 2026-04..06: E1 330 against 330 (Jan–Mar) and
+# 300 (Apr–Jun 2025); E2 300 against 0 + 50 (hired in February), no 2025;
+# W3 (left in May) 200 against 300 and 300.
+cp "$G/metrics.csv" "$d/metrics.csv"
+{
+    printf '[review]\nfrom = 2026-04\nto = 2026-06\nhistory = 12\n\n'
+    printf '[kpi.revenue]\nformula = sum(revenue)\n\n'
+    printf '[kpi.rev_qoq]\nformula = sum(revenue) / prev(sum(revenue)) - 1\ntarget = 10%%\n\n'
+    printf '[kpi.rev_yoy]\nformula = sum(revenue) / yoy(sum(revenue)) - 1\ntarget = 10%%\n\n'
+    printf '[role.ae]\nweight.revenue = 50\nweight.rev_qoq = 25\nweight.rev_yoy = 25\n'
+} >"$d/growth.ini"
+kp compute -c "$d/growth.ini" -o "$d/growth"
+t_rc "growth KPIs: exit 0" 0
+t_grep "E1 quarter on quarter: 330 / 330 - 1 = 0" '^E1,Eve Early,East,ae,rev_qoq,0,0.1,0,0,25,ok' \
+    "$d/growth/results.csv"
+t_grep "E1 year on year: 330 / 300 - 1 = 0.1, at target" \
+    '^E1,Eve Early,East,ae,rev_yoy,0.1,0.1,1,100,25,ok' "$d/growth/results.csv"
+t_grep "E2: 300 / 50 - 1 = 5 (capped at 150 points)" '^E2,Ed Recent,East,ae,rev_qoq,5,0.1,1.5,150,' \
+    "$d/growth/results.csv"
+t_grep "E2: no rows a year back: n/a" '^E2,Ed Recent,East,ae,rev_yoy,,0.1,,,25,na' \
+    "$d/growth/results.csv"
+t_grep "W3: 200 / 300 - 1" '^W3,Walt Gone,West,ae,rev_yoy,-0.333333333333,' "$d/growth/results.csv"
+kp explain -c "$d/growth.ini" E1 rev_yoy
+t_grep "explain shows the year-back value" \
+    'value: sum\(revenue\)\[=330\] / yoy\(sum\(revenue\)\)\[=300\] - 1 = 0.1' "$T/out"
+sed -i 's/^history = 12/history = 3/' "$d/growth.ini"
+kp compute -c "$d/growth.ini" -o "$d/growth3"
+t_grep "history of 3 months: yoy n/a" '^E1,Eve Early,East,ae,rev_yoy,,0.1,,,25,na' \
+    "$d/growth3/results.csv"
+t_grep "… prev still there" '^E1,Eve Early,East,ae,rev_qoq,0,0.1,0,0,25,ok' "$d/growth3/results.csv"
+
 # Mistakes: exit 2, at their line, nothing written.
 cp "$G/plan.ini" "$d/bad.ini"
 sed -i 's/^growth.East .*/growth.Eats = 20%/' "$d/bad.ini"

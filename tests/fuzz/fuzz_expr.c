@@ -57,7 +57,7 @@ static void use(const struct kp_expr *e, const char *src, uint64_t h)
         agg[i].n = (long)(h % 4);
     }
     double gv = pick(&h);
-    struct kp_eval_ctx ctx = {agg, group, &gv};
+    struct kp_eval_ctx ctx = {agg, group, &gv, NULL};
     double v0 = expr_eval(e, NULL), v1 = expr_eval(e, &ctx);
     FUZZ_CHECK(!isinf(v0) && !isinf(v1), "\"%s\" evaluates to %g / %g", src, v0, v1);
     struct kp_buf out = {0};

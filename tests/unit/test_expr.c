@@ -124,7 +124,7 @@ static void test_aggregates(void **state)
         a[i] = none();
     /* csat over 4 months, one missing: 4.0, -, 5.0, 3.0 */
     a[KP_COL_CSAT] = agg(12, 3, 5, 4, 3, 3);
-    struct kp_eval_ctx ctx = {a, NULL, NULL};
+    struct kp_eval_ctx ctx = {a, NULL, NULL, NULL};
     assert_true(ev("sum(csat)", &ctx) == 12);
     assert_true(ev("avg(csat)", &ctx) == 4);
     assert_true(ev("min(csat)", &ctx) == 3);
@@ -156,7 +156,7 @@ static void test_na_rules(void **state)
     a[KP_COL_WON] = agg(6, 1, 3, 2, 3, 3);
     a[KP_COL_LOST] = agg(0, 0, 0, 0, 0, 3);          /* zero, present */
     a[KP_COL_FORECAST] = agg(-5, -5, -5, -5, -5, 1); /* negative */
-    struct kp_eval_ctx ctx = {a, NULL, NULL};
+    struct kp_eval_ctx ctx = {a, NULL, NULL, NULL};
     assert_true(isnan(ev("sum(won) / sum(lost)", &ctx)));          /* by zero */
     assert_true(isnan(ev("sum(won) / sum(opportunities)", &ctx))); /* by n/a */
     assert_true(isnan(ev("1 / 0", NULL)));                         /* constant zero parses */
@@ -188,7 +188,7 @@ static void test_missing_months(void **state)
         a[i] = none();
     a[KP_COL_REVENUE] = agg(400, 100, 300, 100, 300, 2);
     a[KP_COL_QUOTA] = agg(800, 200, 200, 200, 200, 4);
-    struct kp_eval_ctx ctx = {a, NULL, NULL};
+    struct kp_eval_ctx ctx = {a, NULL, NULL, NULL};
     assert_true(ev("sum(revenue) / sum(quota)", &ctx) == 0.5);
     assert_true(ev("avg(revenue)", &ctx) == 200); /* not 100: missing is not zero */
     assert_true(ev("count(revenue) / count(quota)", &ctx) == 0.5);
@@ -207,8 +207,8 @@ static void test_group_functions(void **state)
     (void)state;
     int calls = 0;
     struct kp_colagg a[KP_NCANON] = {{0}};
-    struct kp_eval_ctx person = {a, NULL, &calls};
-    struct kp_eval_ctx team = {a, group_cb, &calls};
+    struct kp_eval_ctx person = {a, NULL, &calls, NULL};
+    struct kp_eval_ctx team = {a, group_cb, &calls, NULL};
     assert_true(isnan(ev("spread(attainment)", &person)));
     assert_true(isnan(ev("at_target(csat)", &person)));
     assert_true(isnan(ev("spread(attainment)", NULL)));
@@ -244,7 +244,7 @@ static void test_errors(void **state)
     assert_error("()", 2, "unexpected \")\"");
     assert_error("median(revenue)", 1,
                  "unknown function \"median\" (known: sum avg min max first last count abs "
-                 "spread at_target)");
+                 "spread at_target prev yoy)");
     assert_error("SUM(revenue)", 1, "unknown function \"SUM\" (did you mean \"sum\"?)");
     assert_error("2 * summ (won)", 5, "unknown function \"summ\" (did you mean \"sum\"?)");
     assert_error("sum(1)", 5, "sum() takes a column name");
@@ -452,7 +452,7 @@ static void test_soup(void **state)
     for (size_t i = 0; i < KP_NCANON; i++)
         a[i] = agg(3, 1, 2, 1, 2, 2);
     int calls = 0;
-    struct kp_eval_ctx ctx = {a, group_cb, &calls};
+    struct kp_eval_ctx ctx = {a, group_cb, &calls, NULL};
     int parsed = 0;
     for (int iter = 0; iter < 3000; iter++) {
         struct kp_buf b = {0};
@@ -628,7 +628,7 @@ static void test_explain(void **state)
     a[KP_COL_REVENUE] = agg(1250000, 0, 0, 0, 0, 3);
     a[KP_COL_QUOTA] = agg(1000000, 0, 0, 0, 0, 3);
     a[KP_COL_CSAT] = agg(13, 4, 5, 4, 5, 3);
-    struct kp_eval_ctx ctx = {a, NULL, NULL};
+    struct kp_eval_ctx ctx = {a, NULL, NULL, NULL};
     assert_explain("sum(revenue)/sum(quota)", &ctx,
                    "sum(revenue)[=1250000] / sum(quota)[=1000000]");
     assert_explain("avg(csat) - count(nps) * 2 + sum(nps)", &ctx,
@@ -656,7 +656,7 @@ static void test_spec_kpis(void **state)
     a[KP_COL_NPS] = none();                 /* never measured */
     a[KP_COL_FORECAST] = agg(275000, 90000, 95000, 90000, 95000, 3);
     a[KP_COL_CYCLE_DAYS] = agg(90, 20, 40, 30, 40, 3);
-    struct kp_eval_ctx ctx = {a, NULL, NULL};
+    struct kp_eval_ctx ctx = {a, NULL, NULL, NULL};
     static const struct {
         const char *formula;
         double want;

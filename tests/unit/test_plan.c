@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "expr.h"
 #include "plan.h"
 #include "sys.h"
 #include "util.h"
@@ -113,5 +114,41 @@ static void test_errors(void **state)
     expect_error("[plan]\nceiling = 3\n", "ceiling");
 }
 
+/* prev() and yoy() (expr.c): parsed, shown back, evaluated through the
+ * caller's shift (here: prev = 50, yoy = 300 for any expression). */
+static double shift_stub(void *arg, enum kp_shift how, const struct kp_expr *e)
+{
+    (void)arg, (void)e;
+    return how == KP_SHIFT_PREV ? 50 : 300;
+}
+
+static void test_prev_yoy(void **state)
+{
+    (void)state;
+    const char *cols[] = {"revenue"};
+    struct kp_expr_err err;
+    struct kp_expr *e = expr_parse("sum(revenue) / prev(sum(revenue)) - 1", cols, 1, NULL, 0, &err);
+    assert_non_null(e);
+    struct kp_colagg agg = {330, 110, 110, 110, 110, 3};
+    struct kp_eval_ctx ctx = {&agg, NULL, NULL, shift_stub};
+    assert_true(expr_eval(e, &ctx) == 330.0 / 50 - 1);
+    struct kp_eval_ctx none = {&agg, NULL, NULL, NULL};
+    assert_true(isnan(expr_eval(e, &none))); /* no history: n/a */
+    struct kp_buf b = {0};
+    expr_explain(e, &ctx, cols, &b);
+    assert_string_equal(b.s, "sum(revenue)[=330] / prev(sum(revenue))[=50] - 1");
+    buf_free(&b);
+    expr_free(e);
+    e = expr_parse("sum(revenue) / yoy(sum(revenue)) - 1", cols, 1, NULL, 0, &err);
+    assert_non_null(e);
+    assert_true(fabs(expr_eval(e, &ctx) - 0.1) < 1e-15);
+    expr_free(e);
+    assert_null(expr_parse("prev sum(revenue)", cols, 1, NULL, 0, &err));
+    assert_non_null(strstr(err.msg, "expected \"(\" after \"prev\""));
+    assert_null(expr_parse("prevv(sum(revenue))", cols, 1, NULL, 0, &err));
+    assert_non_null(strstr(err.msg, "did you mean \"prev\""));
+}
+
 UNIT_MAIN(cmocka_unit_test(test_window), cmocka_unit_test(test_defaults),
-          cmocka_unit_test(test_keys), cmocka_unit_test(test_errors))
+          cmocka_unit_test(test_keys), cmocka_unit_test(test_errors),
+          cmocka_unit_test(test_prev_yoy))
