@@ -1718,6 +1718,18 @@ void compute_explain(struct kp_compute *k, size_t p, int kpi, struct kp_buf *out
     buf_printf(out, "target: %s (%s)\n", isnan(v->target) ? "none" : num(v->target).s,
                target_src_name(v->target_src));
     explain_candidates(k, p, kpi, out);
+    for (size_t i = 0; i < d->nadjustments; i++) { /* targets.csv effective_from rows */
+        const struct kp_adjustment *a = &d->adjustments[i];
+        char ef[8];
+        if (a->person != p || a->kpi != kpi)
+            continue;
+        month_format(a->effective_from, ef);
+        buf_printf(out, "  adjusted (targets.csv line %ld): %s -> %s from %s%s, reason \"%s\", "
+                   "approved by %s; the window's person target is the months' mean: %s\n",
+                   a->line, num(a->original).s, num(a->adjusted).s, ef,
+                   a->override ? " (override: beyond the margin)" : "", a->reason,
+                   a->approved_by, num(d->ptarget[p * c->nkpis + (size_t)kpi]).s);
+    }
     explain_employment(k, p, kpi, out);
     if (v->target_src == 't')
         explain_sum_target(k, p, kpi, &s, out);

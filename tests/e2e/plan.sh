@@ -98,6 +98,10 @@ kp check -c "$d/plan.ini" --from 2026-07 --to 2026-09
 t_grep "check prints an override" \
     'targets.csv:13: note: adjustment: W1 revenue 621 -> 700 from 2026-09 \(\+12.7%, override\)' "$T/out"
 kp compute -c "$d/plan.ini" --from 2026-07 --to 2026-09 -o "$d/adj2"
+kp explain -c "$d/plan.ini" --from 2026-07 --to 2026-09 E1 revenue
+t_grep "explain shows the adjustment with its reason" \
+    'adjusted \(targets.csv line 12\): 472 -> 500 from 2026-08, reason "New key account \(Acme\)", approved by Head of Sales; the window.s person target is the months. mean: 490.666666667' \
+    "$T/out"
 t_grep "override = yes keeps it: (2 × 621 + 700) / 3" \
     '^W1,Will Seasonal,West,ae,revenue,300,647.333333333,' "$d/adj2/results.csv"
 
