@@ -716,16 +716,6 @@ static void progress(struct render *R, int final)
         fprintf(stderr, "kpipress: rendering %zu/%zu documents (%.1f/s)\n", done, R->expected, rate);
 }
 
-/* For the crash tests: KPIPRESS_TEST_KILL_AFTER=N kills this process
- * (SIGKILL, as the kernel or an operator would) once N documents are
- * written; the workers finish the document they are on and exit. */
-static void test_kill(const struct render *R)
-{
-    const char *n = sys_env("KPIPRESS_TEST_KILL_AFTER");
-    if (n && *n && R->ok >= (size_t)strtoul(n, NULL, 10))
-        raise(SIGKILL);
-}
-
 /* The documents a job was to write (for a job whose worker died). */
 static void job_lost(struct render *R, const struct job *j, const char *why)
 {
@@ -789,7 +779,7 @@ static void job_done(void *arg, size_t job, int status, const char *result)
                 d->pages = pages, d->bytes = bytes;
                 R->written[which] = 1;
                 R->ok++, R->pages += (size_t)pages, R->bytes += bytes;
-                test_kill(R);
+                sys_test_kill("documents", (long)R->ok);
             }
         }
         p += strcspn(p, " ");
