@@ -153,32 +153,6 @@ static int known_key(const char *sec, const char *key)
     return 0;
 }
 
-/* Levenshtein distance, small strings only (suggestions). */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 40 || lb > 40)
-        return 99;
-    size_t row[41];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t prev = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cur = row[j];
-            size_t best = prev + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            prev = cur;
-        }
-    }
-    return row[lb];
-}
-
 static const char *suggest_key(const char *sec, const char *key)
 {
     const char *best = NULL;
@@ -186,7 +160,7 @@ static const char *suggest_key(const char *sec, const char *key)
     for (size_t i = 0; i < KP_NELEM(schema); i++) {
         if (!pattern_match(schema[i].sec, sec) || strchr(schema[i].key, '*'))
             continue;
-        size_t d = edit_distance(schema[i].key, key);
+        size_t d = text_distance(schema[i].key, strlen(schema[i].key), key, strlen(key));
         if (d < bd)
             bd = d, best = schema[i].key;
     }
@@ -810,7 +784,7 @@ static void no_kpi_error(struct loader *L, const char *sec, const char *key, con
     const char *best = NULL;
     size_t bd = 3;
     for (size_t i = 0; i < L->c->nkpis; i++) {
-        size_t d = edit_distance(L->c->kpis[i].id, id);
+        size_t d = text_distance(L->c->kpis[i].id, strlen(L->c->kpis[i].id), id, strlen(id));
         if (d < bd)
             bd = d, best = L->c->kpis[i].id;
     }

@@ -53,56 +53,15 @@ void field_date(long days, char out[16])
     snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
 }
 
-#define NEAR_MAX 64 /* code points compared; longer names get no suggestion */
-
-/* name as lower-cased code points; -1 when too long or not UTF-8. */
-static long code_points(const char *s, int32_t *out)
-{
-    const char *e = s + strlen(s);
-    long n = 0;
-    while (s < e) {
-        int32_t c = utf8_next(&s, e);
-        if (c < 0 || n == NEAR_MAX)
-            return -1;
-        out[n++] = c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-    }
-    return n;
-}
-
-static long cp_distance(const int32_t *a, long la, const int32_t *b, long lb)
-{
-    long row[NEAR_MAX + 1];
-    for (long j = 0; j <= lb; j++)
-        row[j] = j;
-    for (long i = 1; i <= la; i++) {
-        long prev = row[0];
-        row[0] = i;
-        for (long j = 1; j <= lb; j++) {
-            long cur = row[j], best = prev + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            prev = cur;
-        }
-    }
-    return row[lb];
-}
-
 const char *field_nearest(const char *name, char *const *cands, size_t n)
 {
-    int32_t a[NEAR_MAX], b[NEAR_MAX];
-    long la = code_points(name, a);
-    if (la <= 0)
+    size_t la = utf8_count(name);
+    if (la == 0 || la > KP_NEAR_MAX)
         return NULL;
-    long limit = la >= 6 ? 3 : 2, bd = limit + 1;
+    size_t limit = la >= 6 ? 3 : 2, bd = limit + 1;
     const char *best = NULL;
     for (size_t i = 0; i < n; i++) {
-        long lb = code_points(cands[i], b);
-        if (lb <= 0)
-            continue;
-        long d = cp_distance(a, la, b, lb);
+        size_t d = text_distance(name, strlen(name), cands[i], strlen(cands[i]));
         if (d < bd && d < la)
             bd = d, best = cands[i];
     }
