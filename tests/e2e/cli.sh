@@ -25,7 +25,7 @@ t_rc "run without -c: exit 2" 2
 t_grep "run without -c says what is missing" 'needs a config: -c CONFIG' "$T/out"
 kp run -c x.ini --bogus
 t_rc "unknown option: exit 2" 2
-t_grep "unknown option is named" 'unknown option --bogus' "$T/out"
+t_grep "unknown option is named, with the command that does not take it" 'unknown option --bogus: kpipress run does not take it' "$T/out"
 kp run -c x.ini -j 0
 t_rc "-j 0: exit 2" 2
 t_grep "-j 0 explained" 'jobs wants a whole number from 1' "$T/out"
@@ -33,4 +33,91 @@ kp run -c x.ini --shard 5/4
 t_rc "--shard 5/4: exit 2" 2
 kp sample
 t_rc "sample without -o: exit 2" 2
+
+# Issue #19 item 5: a conventional command line.
+CFG=$SRC/samples/acme/review.ini
+kp run -c
+t_rc "run -c without a value: exit 2" 2
+t_grep "run -c says the value is missing" '^kpipress run: option -c needs a value: -c CONFIG$' "$T/out"
+t_nogrep "run -c is not an unknown option" 'unknown option' "$T/out"
+kp run --config
+t_grep "run --config says the value is missing" 'option --config needs a value' "$T/out"
+kp run --config=
+t_grep "run --config= says the value is missing" 'option --config needs a value' "$T/out"
+kp run -c -q
+t_grep "run -c -q: -q is not taken for the config" 'option -c needs a value' "$T/out"
+kp run --quiet=yes -c x.ini
+t_rc "a value for a flag: exit 2" 2
+t_grep "a value for a flag is named" 'option --quiet takes no value' "$T/out"
+kp run -c x.ini --onyl R0003
+t_rc "misspelt option: exit 2" 2
+t_grep "misspelt option: the nearest is suggested" 'unknown option --onyl: kpipress run does not take it; did you mean --only\?' "$T/out"
+kp check -c x.ini --send
+t_grep "an option of another command: that command is named" 'unknown option --send: kpipress check does not take it \(kpipress mail does\)' "$T/out"
+kp rnu
+t_grep "misspelt command: the nearest is suggested" 'unknown command "rnu"; did you mean run\?' "$T/out"
+
+kp explain -c "$CFG" R0003 conversion
+t_rc "explain with the options first: exit 0" 0
+cp "$T/out" "$T/explain1"
+kp explain R0003 conversion -c "$CFG"
+t_rc "explain with the options after the arguments: exit 0" 0
+t_same "explain: options after the arguments give the same output" "$T/explain1" "$T/out"
+kp explain R0003 -c "$CFG" conversion
+t_same "explain: options between the arguments give the same output" "$T/explain1" "$T/out"
+kp -c "$CFG" explain R0003 conversion
+t_same "explain: options before the command give the same output" "$T/explain1" "$T/out"
+kp explain R0003 bogus -c "$CFG"
+t_rc "explain of an unknown KPI: exit 2 (as its help says)" 2
+t_grep "explain names the unknown KPI" 'no KPI "bogus" in the config' "$T/out"
+kp explain -c "$CFG" -- R0003 conversion
+t_same "-- ends the options" "$T/explain1" "$T/out"
+kp verify "$T/v" -- -q
+t_rc "after --, -q is an argument: exit 2" 2
+t_grep "after --, -q is an argument" 'wants the archive folder' "$T/out"
+
+for c in run check compute render explain mail archive verify sample; do
+    kp "$c" --help
+    cp "$T/out" "$T/h1"
+    kp help "$c"
+    t_rc "help $c exits 0" 0
+    t_same "help $c = $c --help" "$T/h1" "$T/out"
+    t_grep "$c --help has its exit statuses" '^exit status:$' "$T/out"
+    kp "$c" --version
+    t_grep "$c --version prints the version" '^kpipress [0-9]+\.[0-9]+\.[0-9]+$' "$T/out"
+    kp "$c" -V
+    t_rc "$c -V exits 0" 0
+done
+kp help
+t_rc "help alone exits 0" 0
+t_same "help alone = --help" "$T/help" "$T/out"
+kp help frobnicate
+t_rc "help of an unknown command: exit 2" 2
+
+# Each command's help lists what the command really returns.
+kp verify --help
+t_grep "verify: 0 intact" '^  0  the archive is intact$' "$T/out"
+t_grep "verify: 1 damaged" '^  1  the archive is damaged' "$T/out"
+t_grep "verify: 2 not an archive" '^  2  usage error, or ARCHIVE_DIR is not a folder or not a kpipress archive$' "$T/out"
+t_nogrep "verify: no rejects.csv" 'rejects' "$T/out"
+kp explain --help
+t_nogrep "explain: no status 1" '^  1 ' "$T/out"
+kp sample --help
+t_nogrep "sample: no status 1" '^  1 ' "$T/out"
+mkdir "$T/notarc"
+kp verify "$T/notarc"
+t_rc "verify of a folder that is no archive: exit 2" 2
+kp verify "$T/nothere"
+t_rc "verify of no folder: exit 2" 2
+kp run -q -c "$CFG" -o "$T/o" --no-charts
+t_rc "run exits 0" 0
+kp archive --to "$T/arc" -o "$T/o"
+t_rc "archive exits 0" 0
+kp verify "$T/arc"
+t_rc "verify of an intact archive: exit 0" 0
+rm "$(find "$T/arc" -name R0003.pdf)"
+kp verify "$T/arc"
+t_rc "verify of a damaged archive: exit 1" 1
+kp sample -o "$T/s" --reps 3 --months 3 -q
+t_rc "sample exits 0" 0
 t_done
