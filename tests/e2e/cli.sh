@@ -120,4 +120,36 @@ kp verify "$T/arc"
 t_rc "verify of a damaged archive: exit 1" 1
 kp sample -o "$T/s" --reps 3 --months 3 -q
 t_rc "sample exits 0" 0
+# Colour for error: and warning: on a terminal only, and not with NO_COLOR.
+mkdir "$T/bad"
+cp "$SRC/samples/acme/"* "$T/bad/"
+echo "R0003,2026-13,1,2,3" >>"$T/bad/metrics.csv"
+cat >"$T/onpty.py" <<'EOF'
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+out = b""
+while True:
+    try:
+        d = os.read(fd, 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+_, st = os.waitpid(pid, 0)
+sys.stdout.buffer.write(out.replace(b"\x1b", b"ESC"))
+sys.exit(os.waitstatus_to_exitcode(st))
+EOF
+env -u NO_COLOR TERM=xterm python3 "$T/onpty.py" "$KP" check -c "$T/bad/review.ini" >"$T/tty" 2>&1
+t_grep "on a terminal, error: is red" 'metrics.csv:[0-9]+: ESC\[1;31merror:ESC\[0m wrong number of fields' "$T/tty"
+t_grep "on a terminal, warning: is coloured" '^kpipress: ESC\[1;35mwarning:ESC\[0m 1 row was rejected' "$T/tty"
+t_nogrep "on a terminal, note: is not coloured" 'ESC\[[0-9;]*mnote' "$T/tty"
+NO_COLOR=1 TERM=xterm python3 "$T/onpty.py" "$KP" check -c "$T/bad/review.ini" >"$T/tty" 2>&1
+t_grep "NO_COLOR: the same messages" 'metrics.csv:[0-9]+: error: wrong number of fields' "$T/tty"
+t_nogrep "NO_COLOR: no colour" 'ESC' "$T/tty"
+env -u NO_COLOR TERM=xterm "$KP" check -c "$T/bad/review.ini" >"$T/out" 2>&1
+t_grep "not a terminal: the plain message" 'metrics.csv:[0-9]+: error: wrong number of fields' "$T/out"
+t_nogrep "not a terminal: no colour" "$(printf '\033')" "$T/out"
 t_done
