@@ -152,4 +152,18 @@ t_nogrep "NO_COLOR: no colour" 'ESC' "$T/tty"
 env -u NO_COLOR TERM=xterm "$KP" check -c "$T/bad/review.ini" >"$T/out" 2>&1
 t_grep "not a terminal: the plain message" 'metrics.csv:[0-9]+: error: wrong number of fields' "$T/out"
 t_nogrep "not a terminal: no colour" "$(printf '\033')" "$T/out"
+# run ends with where its outputs are, how many, and the rejected rows.
+kp run -c "$T/bad/review.ini" -o "$T/bo" --no-charts
+t_rc "run with a rejected row: exit 1" 1
+t_grep "run's summary: reviews, packets and tables, where and how many" \
+    "^kpipress: note: in $T/bo: 34 reviews in reviews/, 4 packets in packets/, 7 tables \\(coaching.csv, rejects.csv, results.csv, results.json, results.xlsx, scores.csv, teams.csv\\)\$" "$T/out"
+t_grep "run's summary: the rejected rows and rejects.csv" "^kpipress: warning: 1 row was rejected: see $T/bo/rejects.csv\$" "$T/out"
+t_eq "the summary is said once" 1 "$(grep -c 'reviews in reviews/' "$T/out")"
+t_eq "the summary is the last line" "in $T/bo:" "$(tail -1 "$T/out" | cut -d' ' -f3-4)"
+t_pdf "$T/bo/reviews/East/R0003.pdf"
+t_pdf "$T/bo/packets/East.pdf"
+pdftotext "$T/bo/reviews/East/R0003.pdf" "$T/r3.txt"
+t_grep "the review is R0003's" 'Janet Johnson' "$T/r3.txt"
+kp run -c "$CFG" -o "$T/bo2" --no-charts --only R0003
+t_grep "run --only: the packets not made are counted" "in $T/bo2: 1 review in reviews/, 0 of 4 packets in packets/" "$T/out"
 t_done
