@@ -166,4 +166,28 @@ pdftotext "$T/bo/reviews/East/R0003.pdf" "$T/r3.txt"
 t_grep "the review is R0003's" 'Janet Johnson' "$T/r3.txt"
 kp run -c "$CFG" -o "$T/bo2" --no-charts --only R0003
 t_grep "run --only: the packets not made are counted" "in $T/bo2: 1 review in reviews/, 0 of 4 packets in packets/" "$T/out"
+# The man page: renders without a warning, and has every command's options
+# (from the command table, through --help) in that command's subsection.
+MAN=$SRC/kpipress.1
+groff -k -man -Tutf8 -ww -z "$MAN" >"$T/groff" 2>&1
+t_eq "groff renders kpipress.1 without warnings" "" "$(cat "$T/groff")"
+for s in NAME SYNOPSIS DESCRIPTION COMMANDS "EXIT STATUS" FILES ENVIRONMENT EXAMPLES; do
+    t_grep "the man page has $s" "^\\.SH $s\$" "$MAN"
+done
+for v in KPIPRESS_DATADIR SOURCE_DATE_EPOCH NO_COLOR KPIPRESS_TIMINGS; do
+    t_grep "ENVIRONMENT names $v" "^\\.B $v\$" "$MAN"
+done
+for c in $(sed -n 's/^  \([a-z]*\)  .*/\1/p' "$T/help"); do
+    awk -v c="$c" '$0 == ".SS " c { on = 1; next } /^\.S[SH] / { on = 0 } on' "$MAN" >"$T/sec"
+    t_grep "the man page has a subsection for $c" 'kpipress' "$T/sec"
+    "$KP" help "$c" | sed -n 's/^  \(-[A-Za-z], \)\{0,1\} *--\([a-z-]*\).*/\2/p' >"$T/opts"
+    missing=""
+    for o in $(cat "$T/opts"); do
+        grep -q -F -- "\\-\\-$(echo "$o" | sed 's/-/\\-/g')" "$T/sec" || missing="$missing --$o"
+    done
+    t_eq "every option of $c is in its man subsection" "" "$missing"
+    "$KP" help "$c" | sed -n 's/^  \([0-3]\)  .*/\1/p' | tr '\n' ' ' >"$T/st1"
+    sed -n '/^Exit status:/,$p' "$T/sec" | sed -n '/^\.B [0-3]$/s/^\.B //p' | tr '\n' ' ' >"$T/st2"
+    t_same "the man page has $c's exit statuses" "$T/st1" "$T/st2"
+done
 t_done
