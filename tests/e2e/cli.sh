@@ -120,6 +120,11 @@ kp verify "$T/arc"
 t_rc "verify of a damaged archive: exit 1" 1
 kp sample -o "$T/s" --reps 3 --months 3 -q
 t_rc "sample exits 0" 0
+mkdir "$T/empty"
+kp archive -o "$T/empty" --to "$T/arc2"
+t_rc "archive of a folder without a run: exit 2 (as its help says)" 2
+kp render -c "$CFG" -o "$T/empty" --no-charts
+t_rc "render of a folder without tables: exit 2 (as its help says)" 2
 # Colour for error: and warning: on a terminal only, and not with NO_COLOR.
 mkdir "$T/bad"
 cp "$SRC/samples/acme/"* "$T/bad/"
