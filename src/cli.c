@@ -1,5 +1,7 @@
-/* cli — see cli.h. Options are one table; each command names the options it
- * takes, so help and parsing never disagree. */
+/* cli — see cli.h. Options are one table, commands another; each command
+ * names the options it takes and the function that runs it, so dispatch,
+ * usage, help, parsing and the man page check (tests/e2e/cli.sh) never
+ * disagree. */
 #include "cli.h"
 
 #include "pipeline.h"
