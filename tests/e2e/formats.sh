@@ -83,4 +83,27 @@ t_grep "an unknown date format: its names listed" \
     'bad.ini:2: error: \[input\] date_format: "MM-YYYY" is not a date format: write ISO, M/D/YYYY, D/M/YYYY, YYYY年M月D日 or excel' \
     "$T/out"
 
+# Large amounts on the revenue axis: 万 in a Chinese review, k in an English
+# one, in the same packet of the huadong sample (R0004 writes Chinese, R0003
+# English); the tick at 0 has no unit; chart.h's machine mark never shows.
+cp -R "$SRC/samples/huadong" "$T/hd"
+kp run -q -c "$T/hd/review.ini" -o "$T/hd/out" --only R0003 --only R0004
+t_rc "huadong, two reviews: exit 0" 0
+zh_pdf=$(find "$T/hd/out/reviews" -name R0004.pdf)
+en_pdf=$(find "$T/hd/out/reviews" -name R0003.pdf)
+t_pdf "$zh_pdf"
+t_pdf "$en_pdf"
+pdftotext -layout -f 1 -l 1 "$zh_pdf" "$T/zh.txt" 2>/dev/null
+pdftotext -layout -f 1 -l 1 "$en_pdf" "$T/en.txt" 2>/dev/null
+t_grep "the Chinese review is Chinese" '月度销售额与指标' "$T/zh.txt"
+t_grep "Chinese axis: 14万 at the top" '^ *14万 ' "$T/zh.txt"
+t_grep "Chinese axis: 2万 at the bottom" '^ *2万 ' "$T/zh.txt"
+t_nogrep "Chinese axis: no k" '[0-9]k ' "$T/zh.txt"
+t_nogrep "Chinese axis: no 0万" '(^|[^0-9])0万' "$T/zh.txt"
+t_grep "English axis: 120k" '^ *120k ' "$T/en.txt"
+t_nogrep "English axis: no 万" '万' "$T/en.txt"
+t_nogrep "English axis: no 0k" '(^|[^0-9.])0k' "$T/en.txt"
+cat "$T/zh.txt" "$T/en.txt" >"$T/both.txt"
+t_nogrep "no machine mark in either" '[0-9]#' "$T/both.txt"
+
 t_done
