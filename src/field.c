@@ -410,7 +410,7 @@ int field_date_parse(const char *s, unsigned mask, long *days)
     return rc;
 }
 
-/* The month forms of mask without the day: "2026-5", "5/2026", "2026年5月". */
+/* The month forms of mask without the day: "2026/05", "5/2026", "2026年5月". */
 static int month_only(const char *p, unsigned mask, int *month)
 {
     const char *q = p;
@@ -419,16 +419,17 @@ static int month_only(const char *p, unsigned mask, int *month)
         q = p;
         y = (int)digits(&q, 4, 4);
         char sep = *q;
-        if (y >= 0 && (sep == '-' || sep == '/' || sep == '.') && (q++, (m = (int)digits(&q, 1, 2)) >= 0) &&
-            !*q)
+        /* two digits: "2026-1" may be "2026-12" cut short */
+        if (y >= 0 && (sep == '-' || sep == '/' || sep == '.') &&
+            (q++, (m = (int)digits(&q, 2, 2)) >= 0) && !*q)
             goto found;
     }
     if (mask & (KP_DATE_MDY | KP_DATE_DMY)) {
         q = p;
         m = (int)digits(&q, 1, 2);
         char sep = *q;
-        if (m >= 0 && (sep == '-' || sep == '/' || sep == '.') && (q++, (y = (int)digits(&q, 4, 4)) >= 0) &&
-            !*q)
+        if (m >= 0 && (sep == '-' || sep == '/' || sep == '.') &&
+            (q++, (y = (int)digits(&q, 4, 4)) >= 0) && !*q)
             goto found;
     }
     if (mask & KP_DATE_CJK) {

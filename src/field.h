@@ -49,7 +49,8 @@ int field_date_parse(const char *s, unsigned mask, long *days);
 /* "M/D/YYYY or an Excel serial number" (a new string). */
 char *field_date_want(unsigned mask);
 /* A month (the metrics' period): YYYY-MM always; then per format of mask
- * its month without the day (ISO: YYYY-M, YYYY/M, YYYY.M; M/D/YYYY and
+ * its month without the day (ISO: YYYY/MM, YYYY.MM, two digits, as "2026-1"
+ * may be "2026-12" cut short; M/D/YYYY and
  * D/M/YYYY: M/YYYY, M-YYYY, M.YYYY; YYYY年M月D日: YYYY年M月), or any day of
  * the month in a format of mask (2026-05-31, 5/1/2026, an Excel serial):
  * the month it falls in. Spaces around are ignored. 0 (*month = year * 12 +

@@ -38,9 +38,9 @@ bad_metrics bad_number '2026-06,R2,"12,3x",1,1,1,1,1,1,1,,,,,1,1' \
 bad_metrics bad_period '2026-13,R2,1,1,1,1,1,1,1,1,,,,,1,1' \
     '"bad period ""2026-13"" \(want YYYY-MM or a day of the month \(YYYY-MM-DD\)\)"' \
     'bad period "2026-13" \(want YYYY-MM or a day of the month \(YYYY-MM-DD\)\)'
-bad_metrics short_period '26-05,R2,1,1,1,1,1,1,1,1,,,,,1,1' \
-    '"bad period ""26-05"" \(want YYYY-MM or a day of the month \(YYYY-MM-DD\)\)"' \
-    'bad period "26-05" \(want YYYY-MM or a day of the month \(YYYY-MM-DD\)\)'
+bad_metrics short_period '2026-1,R2,1,1,1,1,1,1,1,1,,,,,1,1' \
+    '"bad period ""2026-1"" \(want YYYY-MM or a day of the month \(YYYY-MM-DD\)\)"' \
+    'bad period "2026-1" \(want YYYY-MM or a day of the month \(YYYY-MM-DD\)\)'
 bad_metrics column_count '2026-06,R3,1,1,1' \
     '"wrong number of fields: 5, expected 16"' 'wrong number of fields: 5, expected 16'
 

@@ -179,7 +179,7 @@ static void test_months(void **state)
     assert_string_equal(month("2026-05", KP_DATE_MDY), "2026-05");
     assert_string_equal(month(" 2026-05 ", KP_DATE_CJK), "2026-05");
     /* each format's month without the day */
-    assert_string_equal(month("2026-5", KP_DATE_ISO), "2026-05");
+    assert_string_equal(month("2026-5", KP_DATE_ISO), "bad"); /* "2026-12" cut short? */
     assert_string_equal(month("2026/05", KP_DATE_ISO), "2026-05");
     assert_string_equal(month("5/2026", KP_DATE_MDY), "2026-05");
     assert_string_equal(month("05.2026", KP_DATE_DMY), "2026-05");

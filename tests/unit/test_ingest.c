@@ -270,7 +270,7 @@ static const char roster_ok[] = "rep_id,name,team,role\nR001,Ann,A,ae\nR002,Ben,
 static const char metrics_bad[] = MHDR "2026-04,R001,\"$1,234.50\",2000" T12   /* 2 */
                                        "2026-05,R001,-50,2000" T12             /* 3 */
                                        "2026-13,R001,1,1" T12                  /* 4 */
-                                       "26-04,R001,1,1" T12                    /* 5 */
+                                       "2026-1,R001,1,1" T12                   /* 5 */
                                        "2026-04,R999,1,1" T12                  /* 6 */
                                        "2026-04,R001,1,1" T12                  /* 7 */
                                        "2026-06,R002,\"12,3x\",1" T12          /* 8 */
@@ -291,7 +291,7 @@ static void test_metrics(void **state)
     assert_int_equal(r.end[1], 0);
     assert_int_equal(r.rc, 0);
     assert_rejects(d, "metrics.csv:4:1:bad period \"2026-13\" (want YYYY-MM or a day of the month (YYYY-MM-DD))\n"
-                      "metrics.csv:5:1:bad period \"26-04\" (want YYYY-MM or a day of the month (YYYY-MM-DD))\n"
+                      "metrics.csv:5:1:bad period \"2026-1\" (want YYYY-MM or a day of the month (YYYY-MM-DD))\n"
                       "metrics.csv:6:1:unknown rep_id \"R999\" (not in roster.csv)\n"
                       "metrics.csv:7:1:duplicate row for R001 in 2026-04 (first at line 2)\n"
                       "metrics.csv:8:1:bad number \"12,3x\" in column revenue\n"
@@ -302,7 +302,7 @@ static void test_metrics(void **state)
                       "1e15)\n");
     assert_string_equal(r.msgs.s,
                         "kpipress: metrics.csv:4: error: bad period \"2026-13\" (want YYYY-MM or a day of the month (YYYY-MM-DD))\n"
-                        "kpipress: metrics.csv:5: error: bad period \"26-04\" (want YYYY-MM or a day of the month (YYYY-MM-DD))\n"
+                        "kpipress: metrics.csv:5: error: bad period \"2026-1\" (want YYYY-MM or a day of the month (YYYY-MM-DD))\n"
                         "kpipress: metrics.csv:6: error: unknown rep_id \"R999\" (not in "
                         "roster.csv)\n"
                         "kpipress: metrics.csv:7: error: duplicate row for R001 in 2026-04 (first "
