@@ -287,7 +287,7 @@ void lang_amount(const struct kp_lang *l, struct kp_buf *out, double v, double o
             u = &l->abbr[i];
     double x = u ? v / u->div : v;
     int d = 0; /* the decimals x needs (a tick at 0.25M: 2), at most 3 */
-    while (d < 3 && fabs(x * pow(10, d) - nearbyint(x * pow(10, d))) > 1e-6 * fmax(1, fabs(x * pow(10, d))))
+    for (double s = x; d < 3 && fabs(s - nearbyint(s)) > 1e-6 * fmax(1, fabs(s)); s = x * pow(10, d))
         d++;
     lang_number(l, out, x, d);
     if (u && x != 0)

@@ -290,8 +290,10 @@ static void test_metrics(void **state)
     struct kp_data *d = &r.d;
     assert_int_equal(r.end[1], 0);
     assert_int_equal(r.rc, 0);
-    assert_rejects(d, "metrics.csv:4:1:bad period \"2026-13\" (want YYYY-MM or a day of the month (YYYY-MM-DD))\n"
-                      "metrics.csv:5:1:bad period \"2026-1\" (want YYYY-MM or a day of the month (YYYY-MM-DD))\n"
+    assert_rejects(d, "metrics.csv:4:1:bad period \"2026-13\" (want YYYY-MM or a day of the "
+                      "month (YYYY-MM-DD))\n"
+                      "metrics.csv:5:1:bad period \"2026-1\" (want YYYY-MM or a day of the "
+                      "month (YYYY-MM-DD))\n"
                       "metrics.csv:6:1:unknown rep_id \"R999\" (not in roster.csv)\n"
                       "metrics.csv:7:1:duplicate row for R001 in 2026-04 (first at line 2)\n"
                       "metrics.csv:8:1:bad number \"12,3x\" in column revenue\n"
@@ -301,8 +303,10 @@ static void test_metrics(void **state)
                       "metrics.csv:11:1:implausible number \"1e16\" in column revenue (over "
                       "1e15)\n");
     assert_string_equal(r.msgs.s,
-                        "kpipress: metrics.csv:4: error: bad period \"2026-13\" (want YYYY-MM or a day of the month (YYYY-MM-DD))\n"
-                        "kpipress: metrics.csv:5: error: bad period \"2026-1\" (want YYYY-MM or a day of the month (YYYY-MM-DD))\n"
+                        "kpipress: metrics.csv:4: error: bad period \"2026-13\" (want YYYY-MM "
+                        "or a day of the month (YYYY-MM-DD))\n"
+                        "kpipress: metrics.csv:5: error: bad period \"2026-1\" (want YYYY-MM "
+                        "or a day of the month (YYYY-MM-DD))\n"
                         "kpipress: metrics.csv:6: error: unknown rep_id \"R999\" (not in "
                         "roster.csv)\n"
                         "kpipress: metrics.csv:7: error: duplicate row for R001 in 2026-04 (first "

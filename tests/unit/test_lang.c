@@ -212,7 +212,8 @@ static void test_bad_abbreviations(void **state)
     diag_capture(&msgs);
     assert_null(lang_load(dir, "en"));
     diag_capture(NULL);
-    assert_non_null(strstr(msgs.s, "locale.ini:2: error: [number] abbreviate_from = lots: not a number"));
+    assert_non_null(
+        strstr(msgs.s, "locale.ini:2: error: [number] abbreviate_from = lots: not a number"));
     buf_free(&msgs);
     free(dir), free(en_dir);
     diag_reset();
