@@ -88,7 +88,7 @@ static const struct rule schema[] = {
     {"config", "include"},
     {"input", "roster"}, {"input", "metrics"}, {"input", "targets"}, {"input", "encoding"},
     {"input", "delimiter"}, {"input", "decimal"}, {"input", "extra"}, {"input", "keep"},
-    {"input", "plan"},
+    {"input", "plan"}, {"input", "date_format"},
     {"columns", "*"},
     {"review", "label"}, {"review", "from"}, {"review", "to"}, {"review", "history"},
     {"review", "as_of"}, {"review", "language"},
@@ -468,6 +468,11 @@ static void read_input(struct loader *L)
     c->delimiter = (char)delimiter_of(L);
     static const char *const decimals[] = {".", ",", NULL};
     c->decimal_comma = get_choice(L, "input", "decimal", decimals, 0) == 1;
+    char *derr = NULL; /* the dates of roster and metrics: field.h's one rule, as [crm]'s */
+    const char *df = get(L, "input", "date_format");
+    if (field_date_formats(df ? df : "ISO", &c->date_formats, &derr) != 0)
+        key_error(L, "input", "date_format", "%s", derr);
+    free(derr);
 
     /* Metric columns: canonical, then [input] extra. */
     char **extra = NULL;

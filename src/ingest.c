@@ -477,12 +477,30 @@ static int find_role(const struct kp_config *c, const char *s)
     return r;
 }
 
+/* [input] date_format (field.h's rule; ISO when the config has none). */
+static unsigned date_formats(const struct kp_ingest *in)
+{
+    return in->cfg->date_formats ? in->cfg->date_formats : KP_DATE_ISO;
+}
+
+/* A date cell as stored: YYYY-MM-DD whatever the format it was written in
+ * (checked by roster_check), or NULL when empty. */
+static char *iso_date(const struct kp_ingest *in, const char *s)
+{
+    long days;
+    if (field_date_parse(s, date_formats(in), &days) != 0)
+        return NULL;
+    char out[16];
+    field_date(days, out);
+    return xstrdup(out);
+}
+
 /* The roster's checks; 0 = the row is good (role and locale returned). */
 static int roster_check(struct kp_ingest *in, const struct kp_csvrec *rec, const char **f,
                         int *role, char **locale)
 {
     const struct kp_config *c = in->cfg;
-    char *v = NULL;
+    char *v = NULL, *want = NULL;
     long days = 0, end = 0;
     int dup = htab_get(in, f[KP_R_REP_ID]);
     *role = -1;
@@ -503,17 +521,18 @@ static int roster_check(struct kp_ingest *in, const struct kp_csvrec *rec, const
     } else if (field_locale(f[KP_R_LOCALE], locale) != 0)
         reject(in, rec, 1, "bad locale \"%s\" (want a language code such as en or zh)",
                v = field_shown(f[KP_R_LOCALE]));
-    else if (*f[KP_R_HIRE_DATE] && date_parse(f[KP_R_HIRE_DATE], &days) != 0)
-        reject(in, rec, 1, "bad hire_date \"%s\" (want YYYY-MM-DD)",
-               v = field_shown(f[KP_R_HIRE_DATE]));
-    else if (*f[KP_R_END_DATE] && date_parse(f[KP_R_END_DATE], &end) != 0)
-        reject(in, rec, 1, "bad end_date \"%s\" (want YYYY-MM-DD)",
-               v = field_shown(f[KP_R_END_DATE]));
+    else if (field_date_parse(f[KP_R_HIRE_DATE], date_formats(in), &days) < 0)
+        reject(in, rec, 1, "bad hire_date \"%s\" (want %s)", v = field_shown(f[KP_R_HIRE_DATE]),
+               want = field_date_want(date_formats(in)));
+    else if (field_date_parse(f[KP_R_END_DATE], date_formats(in), &end) < 0)
+        reject(in, rec, 1, "bad end_date \"%s\" (want %s)", v = field_shown(f[KP_R_END_DATE]),
+               want = field_date_want(date_formats(in)));
     else if (*f[KP_R_END_DATE] && *f[KP_R_HIRE_DATE] && end < days)
         reject(in, rec, 1, "end_date %s is before hire_date %s", v = field_shown(f[KP_R_END_DATE]),
                f[KP_R_HIRE_DATE]);
     else
         return 0;
+    free(want);
     free(v);
     free(*locale);
     *locale = NULL;
@@ -549,8 +568,8 @@ static void roster_row(struct kp_ingest *in, const struct kp_csvrec *rec)
     p->role = role >= 0 ? xstrdup(c->roles[role].id) : field_clean(f[KP_R_ROLE]);
     p->email = field_opt(f[KP_R_EMAIL]);
     p->manager_id = field_opt(f[KP_R_MANAGER_ID]);
-    p->hire_date = field_opt(f[KP_R_HIRE_DATE]);
-    p->end_date = field_opt(f[KP_R_END_DATE]);
+    p->hire_date = iso_date(in, f[KP_R_HIRE_DATE]);
+    p->end_date = iso_date(in, f[KP_R_END_DATE]);
     p->locale = locale;
     p->role_idx = role;
     p->mgr = -1;
@@ -921,8 +940,10 @@ static void metrics_row(struct kp_ingest *in, const struct kp_csvrec *rec)
     kp_month m;
     int p = -1;
     char a[8], b[8];
-    if (month_parse(ps, &m) != 0) {
-        reject(in, rec, 1, "bad period \"%s\" (want YYYY-MM)", v = field_shown(ps));
+    if (field_month(ps, date_formats(in), &m) != 0) {
+        char *want = field_month_want(date_formats(in));
+        reject(in, rec, 1, "bad period \"%s\" (want %s)", v = field_shown(ps), want);
+        free(want);
     } else if (m < d->m0 || m >= d->m0 + d->nmonths) {
         month_format(m, a);
         month_format(d->m0, b);
