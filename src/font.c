@@ -301,6 +301,10 @@ static void subset_setup(hb_subset_input_t *in, const uint32_t *cps, size_t n)
     hb_set_t *u = hb_subset_input_unicode_set(in);
     for (size_t i = 0; i < n; i++)
         hb_set_add(u, cps[i]);
+    /* No hinting (cvt, fpgm, prep and the glyphs' instructions): PDF viewers
+     * draw the outlines unhinted, and Noto's instructions were a third of
+     * an English review (39.5 KB -> 29.4 KB at the median). */
+    hb_subset_input_set_flags(in, HB_SUBSET_FLAGS_NO_HINTING);
     hb_set_t *drop = hb_subset_input_set(in, HB_SUBSET_SETS_DROP_TABLE_TAG);
     for (size_t i = 0; i < KP_NELEM(drop_tags); i++)
         hb_set_add(drop, hb_tag_from_string(drop_tags[i], 4));
