@@ -16,6 +16,7 @@
 #include "model.h"
 #include "sys.h"
 #include "util.h"
+#include "xlsxread.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -473,7 +474,7 @@ struct kp_crm {
     enum kp_crm_file which;
     char *name;
     size_t input;
-    struct kp_csvread *csv;
+    struct kp_tabread *csv; /* CSV or .xlsx (xlsxread.h) */
     int have_header, failed;
     size_t nheader;
     struct kp_rowlog log; /* this file's rejected rows */
@@ -1007,7 +1008,7 @@ static void reject(struct kp_crm *k, const struct kp_csvrec *rec, int counts, co
     va_start(ap, fmt);
     char *msg = xvasprintf(fmt, ap);
     va_end(ap);
-    field_reject(k->d, &k->log, k->name, k->input, rec->line, rec->raw, counts, fmt, msg);
+    field_reject(k->d, &k->log, k->name, k->input, rec, counts, fmt, msg);
     free(msg);
 }
 
@@ -1023,7 +1024,7 @@ static void file_fatal(struct kp_crm *k, long line, const char *fmt, ...)
     free(msg);
     k->failed = 1;
     if (k->csv)
-        csvread_stop(k->csv);
+        tabread_stop(k->csv);
 }
 
 /* "Agent, Manager, Office" */
@@ -1079,7 +1080,7 @@ static void missing_column(struct kp_crm *k, const struct kp_csvrec *rec, const 
     strv_free(hdr, rec->nfield);
     k->failed = 1;
     if (k->csv)
-        csvread_stop(k->csv);
+        tabread_stop(k->csv);
 }
 
 static void header(struct kp_crm *k, const struct kp_csvrec *rec)
@@ -1173,7 +1174,8 @@ void crm_begin(struct kp_crm *k, enum kp_crm_file which, const char *name)
         return;
     }
     char *err = NULL;
-    k->csv = csvread_new(k->encoding, k->cfg->delimiter, on_record, k, &err);
+    k->csv = tabread_new(k->name, k->encoding, k->cfg->delimiter, k->cfg->sheet,
+                          on_record, k, &err);
     if (!k->csv) {
         file_fatal(k, 0, "%s", err);
         free(err);
@@ -1183,7 +1185,7 @@ void crm_begin(struct kp_crm *k, enum kp_crm_file which, const char *name)
 void crm_feed(struct kp_crm *k, const void *bytes, size_t n)
 {
     if (k->csv && !k->failed)
-        csvread_feed(k->csv, bytes, n);
+        tabread_feed(k->csv, bytes, n);
 }
 
 static void place_values(struct kp_crm *k);
@@ -1192,8 +1194,9 @@ static void note_open_stages(struct kp_crm *k);
 
 int crm_end(struct kp_crm *k)
 {
-    if (k->csv && !k->failed)
-        csvread_end(k->csv);
+    const char *unread = k->csv && !k->failed ? tabread_end(k->csv) : NULL;
+    if (unread)
+        file_fatal(k, 0, "%s", unread);
     if (!k->failed && !k->have_header)
         file_fatal(k, 0, "the file is empty (no header row)");
     field_summary(&k->log, k->name);
@@ -1203,7 +1206,7 @@ int crm_end(struct kp_crm *k)
              "not an error)",
              k->log.outside, k->log.outside == 1 ? "deal was" : "deals were");
     if (k->csv)
-        csvread_free(k->csv);
+        tabread_free(k->csv);
     k->csv = NULL;
     if (k->failed)
         return -1;
@@ -2125,7 +2128,7 @@ void crm_free(struct kp_crm *k)
     strv_free(k->teams, k->nteams);
     smap_free(&k->owner), smap_free(&k->team), smap_free(&k->ids);
     if (k->csv)
-        csvread_free(k->csv);
+        tabread_free(k->csv);
     free(k->encoding), free(k->leaders_team), free(k->name), free(k->team_name), free(k->f);
     free(k->first), free(k->last), free(k->num), free(k->has_num), free(k->match);
     free(k);

@@ -8,6 +8,7 @@
 #include "field.h"
 #include "model.h"
 #include "util.h"
+#include "xlsxread.h"
 
 #include <limits.h>
 #include <math.h>
@@ -32,7 +33,7 @@ struct kp_ingest {
     enum kp_input which;
     char *name;
     size_t input; /* its entry in d->inputs */
-    struct kp_csvread *csv;
+    struct kp_tabread *csv; /* CSV or .xlsx (xlsxread.h) */
     int have_header, failed, skip;
     size_t nheader;
     char **hdr; /* trimmed header texts */
@@ -116,7 +117,7 @@ static void reject(struct kp_ingest *in, const struct kp_csvrec *rec, int counts
     va_start(ap, fmt);
     char *msg = xvasprintf(fmt, ap);
     va_end(ap);
-    field_reject(in->d, &in->log, in->name, in->input, rec->line, rec->raw, counts, fmt, msg);
+    field_reject(in->d, &in->log, in->name, in->input, rec, counts, fmt, msg);
     free(msg);
 }
 
@@ -133,7 +134,7 @@ static void file_fatal(struct kp_ingest *in, long line, const char *fmt, ...)
     free(msg);
     in->failed = 1;
     if (in->csv)
-        csvread_stop(in->csv);
+        tabread_stop(in->csv);
 }
 
 /* ---- rep_id table (while the roster is read) ---- */
@@ -356,7 +357,7 @@ static void check_named(struct kp_ingest *in)
         in->failed = 1;
     }
     if (in->failed && in->csv)
-        csvread_stop(in->csv);
+        tabread_stop(in->csv);
 }
 
 static void check_required(struct kp_ingest *in, long line)
@@ -1066,7 +1067,7 @@ struct kp_ingest *ingest_new(const struct kp_config *cfg, struct kp_data *d)
 static void file_reset(struct kp_ingest *in)
 {
     if (in->csv)
-        csvread_free(in->csv);
+        tabread_free(in->csv);
     in->csv = NULL;
     strv_free(in->hdr, in->nheader);
     in->hdr = NULL;
@@ -1130,7 +1131,8 @@ void ingest_begin(struct kp_ingest *in, enum kp_input which, const char *name)
     if (in->skip)
         return;
     char *err = NULL;
-    in->csv = csvread_new(in->cfg->encoding, in->cfg->delimiter, on_record, in, &err);
+    in->csv = tabread_new(in->name, in->cfg->encoding, in->cfg->delimiter, in->cfg->sheet,
+                          on_record, in, &err);
     if (!in->csv) {
         file_fatal(in, 0, "%s", err);
         free(err);
@@ -1140,13 +1142,14 @@ void ingest_begin(struct kp_ingest *in, enum kp_input which, const char *name)
 void ingest_feed(struct kp_ingest *in, const void *bytes, size_t n)
 {
     if (in->csv && !in->failed && !in->skip)
-        csvread_feed(in->csv, bytes, n);
+        tabread_feed(in->csv, bytes, n);
 }
 
 int ingest_end(struct kp_ingest *in)
 {
-    if (in->csv && !in->failed && !in->skip)
-        csvread_end(in->csv);
+    const char *unread = in->csv && !in->failed && !in->skip ? tabread_end(in->csv) : NULL;
+    if (unread)
+        file_fatal(in, 0, "%s", unread);
     if (!in->failed && !in->skip && !in->have_header)
         file_fatal(in, 0, "the file is empty (no header row)");
     field_summary(&in->log, in->name);
