@@ -1027,6 +1027,13 @@ static void file_fatal(struct kp_crm *k, long line, const char *fmt, ...)
         tabread_stop(k->csv);
 }
 
+/* The date formats a row's cells are read with: a date cell of an .xlsx
+ * sheet arrives as YYYY-MM-DD (xlsxread.h), whatever date_format says. */
+static unsigned datefmt(const struct kp_crm *k, const struct kp_csvrec *rec)
+{
+    return k->datefmt | (rec->sheet ? KP_DATE_ISO : 0u);
+}
+
 /* "Agent, Manager, Office" */
 static char *found_columns(const struct kp_csvrec *rec)
 {
@@ -1308,12 +1315,12 @@ static int team_check(struct kp_crm *k, const struct kp_csvrec *rec, const char 
     } else if (field_locale(f[TS_LOCALE], locale) != 0)
         reject(k, rec, 1, "bad locale \"%s\" (want a language code such as en or zh)",
                v = field_shown(f[TS_LOCALE]));
-    else if (crm_date(f[TS_HIRE], k->datefmt, hire) < 0) {
+    else if (crm_date(f[TS_HIRE], datefmt(k, rec), hire) < 0) {
         char *want = crm_date_want(k->datefmt);
         reject(k, rec, 1, "bad date \"%s\" in column %s (want %s)", v = field_shown(f[TS_HIRE]),
                slot_name(k, KP_CRM_TEAM, TS_HIRE), want);
         free(want);
-    } else if (crm_date(f[TS_END], k->datefmt, &end) < 0 || (end >= 0 && end < *hire)) {
+    } else if (crm_date(f[TS_END], datefmt(k, rec), &end) < 0 || (end >= 0 && end < *hire)) {
         char *want = crm_date_want(k->datefmt);
         if (end >= 0)
             reject(k, rec, 1, "end date \"%s\" (column %s) is before the hire date",
@@ -1359,7 +1366,7 @@ static void team_row(struct kp_crm *k, const struct kp_csvrec *rec)
         t->hire = xasprintf("%04d-%02d-%02d", y, m, d);
     }
     long end;
-    if (*f[TS_END] && crm_date(f[TS_END], k->datefmt, &end) == 0 && end >= 0) {
+    if (*f[TS_END] && crm_date(f[TS_END], datefmt(k, rec), &end) == 0 && end >= 0) {
         int y, m, d;
         date_split(end, &y, &m, &d);
         t->end = xasprintf("%04d-%02d-%02d", y, m, d);
@@ -1634,7 +1641,7 @@ static int deal_dates(struct kp_crm *k, const struct kp_csvrec *rec)
         k->has_day[s] = 0;
         if (!slot_set(k, KP_CRM_DEALS, (size_t)s))
             continue;
-        int rc = crm_date(k->f[s], k->datefmt, &k->day[s]);
+        int rc = crm_date(k->f[s], datefmt(k, rec), &k->day[s]);
         if (rc < 0) {
             char *v = field_shown(k->f[s]), *want = crm_date_want(k->datefmt);
             reject(k, rec, 1, "bad date \"%s\" in column %s (want %s%s)", v,
