@@ -197,7 +197,23 @@ static char *sheet_cell(const char *file, const struct kp_csvrec *rec, const cha
         xlsx_cell_name(col, rec->line, cell, sizeof cell);
     else
         snprintf(cell, sizeof cell, "%ld:%ld", rec->line, rec->line);
-    return xasprintf("%s:%s!%s", file, rec->sheet, cell);
+    /* A sheet name with spaces or punctuation is quoted as Excel writes it:
+     * 'Q2 data'!C17, a quote doubled. */
+    int plain = 1;
+    for (const unsigned char *p = (const unsigned char *)rec->sheet; *p; p++)
+        plain &= *p >= 0x80 || *p == '_' || (*p >= '0' && *p <= '9') ||
+                 ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z');
+    if (plain && *rec->sheet)
+        return xasprintf("%s:%s!%s", file, rec->sheet, cell);
+    struct kp_buf b = {0};
+    buf_printf(&b, "%s:'", file);
+    for (const char *p = rec->sheet; *p; p++) {
+        if (*p == '\'')
+            buf_addc(&b, '\'');
+        buf_addc(&b, *p);
+    }
+    buf_printf(&b, "'!%s", cell);
+    return buf_steal(&b);
 }
 
 void field_reject(struct kp_data *d, struct kp_rowlog *log, const char *file, size_t input,

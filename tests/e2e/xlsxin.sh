@@ -193,6 +193,22 @@ t_rc "a missing sheet: exit 2" 2
 t_grep "a missing sheet is named, with the sheets there are" \
     'roster\.xlsx: error: no sheet named "Missing" \(\[input\] sheet; the sheets: "说明", "名单"\)' "$T/out"
 
+# a sheet name with a space and a quote is cited as Excel writes it
+xl "$T/acme/roster.csv" "$T/cells/quoted.xlsx" "Q2 bob's"
+xl "$T/acme/metrics.csv" "$T/cells/quoted-m.xlsx" "Q2 bob's"
+cat >"$T/cells/quoted.ini" <<EOF
+[config]
+include = $SRC/samples/acme/review.ini
+[input]
+roster  = quoted.xlsx
+metrics = quoted-m.xlsx
+sheet   = Q2 bob's
+EOF
+kp compute -c "$T/cells/quoted.ini" -o "$T/cells/out3"
+t_rc "sheet Q2 bob's: compute exits 1 (rejected rows)" 1
+t_grep "a sheet name with a space is quoted in the cell reference" \
+    "quoted\.xlsx:'Q2 bob''s'!G5: error: bad hire_date \"soon\"" "$T/out"
+
 # ---- files that are not workbooks, and a zip bomb
 mkdir -p "$T/bad"
 cp "$T/acme/metrics.xlsx" "$T/bad/metrics.xlsx"
