@@ -493,8 +493,6 @@ static void end_cell(struct kp_xlsxread *r)
     const char *v = r->text.s ? r->text.s : "";
     size_t len = r->text.len;
     long col = r->col;
-    char ref[24];
-    xlsx_cell_name(col > 0 ? col : 1, r->row, ref, sizeof ref);
     if (col <= 0) {
         row_error(r, 0, "a cell beyond column XFD");
         return;
@@ -698,11 +696,6 @@ const char *xlsxread_end(struct kp_xlsxread *r)
     return e;
 }
 
-static void strv_freen(char **v, size_t n)
-{
-    strv_free(v, n);
-}
-
 void xlsxread_free(struct kp_xlsxread *r)
 {
     if (!r)
@@ -715,13 +708,13 @@ void xlsxread_free(struct kp_xlsxread *r)
     free(r->err);
     buf_free(&r->file);
     buf_free(&r->text);
-    strv_freen(r->sname, r->nsheet);
-    strv_freen(r->srid, r->nsheet);
-    strv_freen(r->rid, r->nrel);
-    strv_freen(r->rtarget, r->nrel);
-    strv_freen(r->rtype, r->nrel);
-    strv_freen(r->sst, r->nsst);
-    strv_freen(r->fmtcode, r->nfmt);
+    strv_free(r->sname, r->nsheet);
+    strv_free(r->srid, r->nsheet);
+    strv_free(r->rid, r->nrel);
+    strv_free(r->rtarget, r->nrel);
+    strv_free(r->rtype, r->nrel);
+    strv_free(r->sst, r->nsst);
+    strv_free(r->fmtcode, r->nfmt);
     free(r->fmtid);
     free(r->xfkind);
     free(r);
