@@ -87,8 +87,8 @@ struct rule {
 static const struct rule schema[] = {
     {"config", "include"},
     {"input", "roster"}, {"input", "metrics"}, {"input", "targets"}, {"input", "encoding"},
-    {"input", "delimiter"}, {"input", "decimal"}, {"input", "extra"}, {"input", "keep"},
-    {"input", "plan"}, {"input", "date_format"},
+    {"input", "delimiter"}, {"input", "decimal"}, {"input", "sheet"}, {"input", "extra"},
+    {"input", "keep"}, {"input", "plan"}, {"input", "date_format"},
     {"columns", "*"},
     {"review", "label"}, {"review", "from"}, {"review", "to"}, {"review", "history"},
     {"review", "as_of"}, {"review", "language"},
@@ -466,6 +466,8 @@ static void read_input(struct loader *L)
         c->encoding = xstrdup(enc);
     }
     c->delimiter = (char)delimiter_of(L);
+    const char *sheet = get(L, "input", "sheet");
+    c->sheet = sheet && *sheet ? xstrdup(sheet) : NULL;
     static const char *const decimals[] = {".", ",", NULL};
     c->decimal_comma = get_choice(L, "input", "decimal", decimals, 0) == 1;
     char *derr = NULL; /* the dates of roster and metrics: field.h's one rule, as [crm]'s */
@@ -1181,7 +1183,7 @@ void config_free(struct kp_config *c)
     if (!c)
         return;
     free(c->path), free(c->dir), free(c->roster), free(c->metrics), free(c->targets);
-    free(c->encoding), free(c->label), free(c->language), free(c->outdir);
+    free(c->encoding), free(c->sheet), free(c->label), free(c->language), free(c->outdir);
     free(c->org_name), free(c->currency), free(c->logo);
     strv_free(c->keep_cols, c->nkeep_cols);
     free(c->plan_col);

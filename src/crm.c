@@ -16,6 +16,7 @@
 #include "model.h"
 #include "sys.h"
 #include "util.h"
+#include "xlsxread.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -266,7 +267,7 @@ struct kp_crm {
     enum kp_crm_file which;
     char *name;
     size_t input;
-    struct kp_csvread *csv;
+    struct kp_tabread *csv; /* CSV or .xlsx (xlsxread.h) */
     int have_header, failed;
     size_t nheader;
     struct kp_rowlog log; /* this file's rejected rows */
@@ -800,7 +801,7 @@ static void reject(struct kp_crm *k, const struct kp_csvrec *rec, int counts, co
     va_start(ap, fmt);
     char *msg = xvasprintf(fmt, ap);
     va_end(ap);
-    field_reject(k->d, &k->log, k->name, k->input, rec->line, rec->raw, counts, fmt, msg);
+    field_reject(k->d, &k->log, k->name, k->input, rec, counts, fmt, msg);
     free(msg);
 }
 
@@ -816,7 +817,14 @@ static void file_fatal(struct kp_crm *k, long line, const char *fmt, ...)
     free(msg);
     k->failed = 1;
     if (k->csv)
-        csvread_stop(k->csv);
+        tabread_stop(k->csv);
+}
+
+/* The date formats a row's cells are read with: a date cell of an .xlsx
+ * sheet arrives as YYYY-MM-DD (xlsxread.h), whatever date_format says. */
+static unsigned datefmt(const struct kp_crm *k, const struct kp_csvrec *rec)
+{
+    return field_cell_formats(k->datefmt, rec);
 }
 
 /* "Agent, Manager, Office" */
@@ -872,7 +880,7 @@ static void missing_column(struct kp_crm *k, const struct kp_csvrec *rec, const 
     strv_free(hdr, rec->nfield);
     k->failed = 1;
     if (k->csv)
-        csvread_stop(k->csv);
+        tabread_stop(k->csv);
 }
 
 static void header(struct kp_crm *k, const struct kp_csvrec *rec)
@@ -966,7 +974,8 @@ void crm_begin(struct kp_crm *k, enum kp_crm_file which, const char *name)
         return;
     }
     char *err = NULL;
-    k->csv = csvread_new(k->encoding, k->cfg->delimiter, on_record, k, &err);
+    k->csv = tabread_new(k->name, k->encoding, k->cfg->delimiter, k->cfg->sheet,
+                          on_record, k, &err);
     if (!k->csv) {
         file_fatal(k, 0, "%s", err);
         free(err);
@@ -976,7 +985,7 @@ void crm_begin(struct kp_crm *k, enum kp_crm_file which, const char *name)
 void crm_feed(struct kp_crm *k, const void *bytes, size_t n)
 {
     if (k->csv && !k->failed)
-        csvread_feed(k->csv, bytes, n);
+        tabread_feed(k->csv, bytes, n);
 }
 
 static void place_values(struct kp_crm *k);
@@ -985,8 +994,9 @@ static void note_open_stages(struct kp_crm *k);
 
 int crm_end(struct kp_crm *k)
 {
-    if (k->csv && !k->failed)
-        csvread_end(k->csv);
+    const char *unread = k->csv && !k->failed ? tabread_end(k->csv) : NULL;
+    if (unread)
+        file_fatal(k, 0, "%s", unread);
     if (!k->failed && !k->have_header)
         file_fatal(k, 0, "the file is empty (no header row)");
     field_summary(&k->log, k->name);
@@ -996,7 +1006,7 @@ int crm_end(struct kp_crm *k)
              "not an error)",
              k->log.outside, k->log.outside == 1 ? "deal was" : "deals were");
     if (k->csv)
-        csvread_free(k->csv);
+        tabread_free(k->csv);
     k->csv = NULL;
     if (k->failed)
         return -1;
@@ -1098,12 +1108,12 @@ static int team_check(struct kp_crm *k, const struct kp_csvrec *rec, const char 
     } else if (field_locale(f[TS_LOCALE], locale) != 0)
         reject(k, rec, 1, "bad locale \"%s\" (want a language code such as en or zh)",
                v = field_shown(f[TS_LOCALE]));
-    else if (field_date_parse(f[TS_HIRE], k->datefmt, hire) < 0) {
+    else if (field_date_parse(f[TS_HIRE], datefmt(k, rec), hire) < 0) {
         char *want = field_date_want(k->datefmt);
         reject(k, rec, 1, "bad date \"%s\" in column %s (want %s)", v = field_shown(f[TS_HIRE]),
                slot_name(k, KP_CRM_TEAM, TS_HIRE), want);
         free(want);
-    } else if (field_date_parse(f[TS_END], k->datefmt, &end) < 0 || (end >= 0 && end < *hire)) {
+    } else if (field_date_parse(f[TS_END], datefmt(k, rec), &end) < 0 || (end >= 0 && end < *hire)) {
         char *want = field_date_want(k->datefmt);
         if (end >= 0)
             reject(k, rec, 1, "end date \"%s\" (column %s) is before the hire date",
@@ -1149,7 +1159,7 @@ static void team_row(struct kp_crm *k, const struct kp_csvrec *rec)
         t->hire = xasprintf("%04d-%02d-%02d", y, m, d);
     }
     long end;
-    if (*f[TS_END] && field_date_parse(f[TS_END], k->datefmt, &end) == 0 && end >= 0) {
+    if (*f[TS_END] && field_date_parse(f[TS_END], datefmt(k, rec), &end) == 0 && end >= 0) {
         int y, m, d;
         date_split(end, &y, &m, &d);
         t->end = xasprintf("%04d-%02d-%02d", y, m, d);
@@ -1424,7 +1434,7 @@ static int deal_dates(struct kp_crm *k, const struct kp_csvrec *rec)
         k->has_day[s] = 0;
         if (!slot_set(k, KP_CRM_DEALS, (size_t)s))
             continue;
-        int rc = field_date_parse(k->f[s], k->datefmt, &k->day[s]);
+        int rc = field_date_parse(k->f[s], datefmt(k, rec), &k->day[s]);
         if (rc < 0) {
             char *v = field_shown(k->f[s]), *want = field_date_want(k->datefmt);
             reject(k, rec, 1, "bad date \"%s\" in column %s (want %s%s)", v,
@@ -1918,7 +1928,7 @@ void crm_free(struct kp_crm *k)
     strv_free(k->teams, k->nteams);
     smap_free(&k->owner), smap_free(&k->team), smap_free(&k->ids);
     if (k->csv)
-        csvread_free(k->csv);
+        tabread_free(k->csv);
     free(k->encoding), free(k->leaders_team), free(k->name), free(k->team_name), free(k->f);
     free(k->first), free(k->last), free(k->num), free(k->has_num), free(k->match);
     free(k);

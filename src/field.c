@@ -1,9 +1,11 @@
 /* field — see field.h. */
 #include "field.h"
 
+#include "csvread.h"
 #include "diag.h"
 #include "model.h"
 #include "util.h"
+#include "xlsxread.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -135,16 +137,57 @@ static void count_kind(struct kp_data *d, size_t input, const char *fmt, int cou
     d->kinds[d->nkinds++] = (struct kp_reject_kind){input, fmt, kind_text(fmt), counts, 1, line};
 }
 
-void field_reject(struct kp_data *d, struct kp_rowlog *log, const char *file, size_t input,
-                  long line, const char *raw, int counts, const char *kind, const char *msg)
+/* file:Sheet1!C17 for a row of a worksheet (see field_reject); NULL for CSV. */
+static char *sheet_cell(const char *file, const struct kp_csvrec *rec, const char *msg)
 {
-    data_reject(d, file, line, raw, counts, "%s", msg);
+    if (!rec->sheet)
+        return NULL;
+    long col = rec->col;
+    for (size_t i = 0; !col && i < rec->nfield; i++) {
+        if (!*rec->field[i])
+            continue;
+        char *v = field_shown(rec->field[i]), *q = xasprintf("\"%s\"", v);
+        if (strstr(msg, q))
+            col = (long)i + 1;
+        free(q), free(v);
+    }
+    char cell[24];
+    if (col > 0)
+        xlsx_cell_name(col, rec->line, cell, sizeof cell);
+    else
+        snprintf(cell, sizeof cell, "%ld:%ld", rec->line, rec->line);
+    /* A sheet name with spaces or punctuation is quoted as Excel writes it:
+     * 'Q2 data'!C17, a quote doubled. */
+    int plain = 1;
+    for (const unsigned char *p = (const unsigned char *)rec->sheet; *p; p++)
+        plain &= *p >= 0x80 || *p == '_' || (*p >= '0' && *p <= '9') ||
+                 ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z');
+    if (plain && *rec->sheet)
+        return xasprintf("%s:%s!%s", file, rec->sheet, cell);
+    struct kp_buf b = {0};
+    buf_printf(&b, "%s:'", file);
+    for (const char *p = rec->sheet; *p; p++) {
+        if (*p == '\'')
+            buf_addc(&b, '\'');
+        buf_addc(&b, *p);
+    }
+    buf_printf(&b, "'!%s", cell);
+    return buf_steal(&b);
+}
+
+void field_reject(struct kp_data *d, struct kp_rowlog *log, const char *file, size_t input,
+                  const struct kp_csvrec *rec, int counts, const char *kind, const char *msg)
+{
+    long line = rec->line;
+    data_reject(d, file, line, rec->raw, counts, "%s", msg);
     d->inputs[input].rejected++;
     count_kind(d, input, kind, counts, line);
     if (!counts) {
         log->outside++;
     } else if (log->shown < SHOW_REJECTS) {
-        diag(KP_ERROR, file, line, 0, "%s", msg);
+        char *cell = sheet_cell(file, rec, msg);
+        diag(KP_ERROR, cell ? cell : file, cell ? 0 : line, 0, "%s", msg);
+        free(cell);
         log->shown++;
     } else {
         diag_raise(KP_ERROR);
@@ -349,6 +392,11 @@ static int date_excel(const char *p, long *days)
     long epoch = v < 60 ? date_from_ymd(1899, 12, 31) : date_from_ymd(1899, 12, 30);
     *days = epoch + v;
     return 0;
+}
+
+unsigned field_cell_formats(unsigned mask, const struct kp_csvrec *rec)
+{
+    return mask | (rec && rec->sheet ? (unsigned)KP_DATE_ISO : 0u);
 }
 
 int field_date_parse(const char *s, unsigned mask, long *days)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 struct kp_data;
+struct kp_csvrec;
 
 /* A cell as stored: line breaks (Alt+Enter in a spreadsheet) become spaces,
  * invalid UTF-8 and other control characters U+FFFD. A new string. */
@@ -46,6 +47,9 @@ int field_date_formats(const char *spec, unsigned *mask, char **err);
  * as written). Spaces around are ignored. 0 (*days = days since 1970-01-01),
  * 1 when empty, -1 when not a date of those formats (or not a real day). */
 int field_date_parse(const char *s, unsigned mask, long *days);
+/* The formats a cell of rec may be in: mask, and ISO for a workbook's cells
+ * (xlsxread.c writes a date cell as YYYY-MM-DD whatever date_format says). */
+unsigned field_cell_formats(unsigned mask, const struct kp_csvrec *rec);
 /* "M/D/YYYY or an Excel serial number" (a new string). */
 char *field_date_want(unsigned mask);
 /* A month (the metrics' period): YYYY-MM always; then per format of mask
@@ -74,9 +78,12 @@ struct kp_rowlog {
  * the rest counted), counted on d->inputs[input] and by kind in d->kinds
  * (kind: the reason's printf format, a string literal, details left out in
  * the closing summary), and printed when it is one of the file's first ten
- * real rejections. */
+ * real rejections. The row is rec (its line and raw text); a row of an .xlsx
+ * sheet is cited by its cell, file.xlsx:Sheet1!C17: the cell the reader
+ * could not use, else the first whose value the reason quotes, else the
+ * whole row (Sheet1!17:17). */
 void field_reject(struct kp_data *d, struct kp_rowlog *log, const char *file, size_t input,
-                  long line, const char *raw, int counts, const char *kind, const char *msg);
+                  const struct kp_csvrec *rec, int counts, const char *kind, const char *msg);
 /* At the end of a file: how many more rows were rejected than printed. The
  * informational ones are the caller's to word (they differ by file). */
 void field_summary(const struct kp_rowlog *log, const char *file);
