@@ -119,6 +119,18 @@ t_grep "the CSV run still cites file:line" 'roster\.csv:5: error: bad hire_date 
     "$T/acme/stderr-csv"
 t_grep "the roster's rows are all accounted for" 'roster\.xlsx: note: 34 rows: 33 used' \
     "$T/acme/stderr-xlsx"
+# A workbook's date cells are dates, whatever [input] date_format says for
+# dates typed as text.
+cat >"$T/acme/mdy.ini" <<EOF
+[config]
+include = $T/acme/xlsx.ini
+[input]
+date_format = M/D/YYYY
+EOF
+kp compute -c "$T/acme/mdy.ini" -o "$T/acme/out-mdy"
+t_rc "acme xlsx, date_format = M/D/YYYY: compute exits 1 (the same rejected rows)" 1
+t_same "acme xlsx, date_format = M/D/YYYY: scores.csv as with ISO" "$T/acme/out-xlsx/scores.csv" \
+    "$T/acme/out-mdy/scores.csv"
 
 # ---- huadong: Chinese headers and text, money as numbers
 mkdir -p "$T/hd"
