@@ -13,7 +13,7 @@ DATADIR  = $(PREFIX)/share/kpipress
 MANDIR   = $(PREFIX)/share/man/man1
 
 CC      ?= cc
-PKGS     = harfbuzz harfbuzz-subset libcurl libcrypto jansson expat libpng libqpdf fontconfig xlsxwriter
+PKGS     = harfbuzz harfbuzz-subset libcurl libcrypto jansson expat libpng libqpdf fontconfig xlsxwriter libzip
 WARN     = -Wall -Wextra -Wpedantic -Werror
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) \

@@ -7,9 +7,9 @@ set -u
 
 build="gcc make pkg-config libhpdf-dev libcsv-dev libiniparser-dev libharfbuzz-dev libfontconfig-dev \
 libcurl4-openssl-dev libssl-dev libjansson-dev libexpat1-dev libpng-dev libqpdf-dev libunistring-dev \
-libxlsxwriter-dev gnuplot-nox"
+libxlsxwriter-dev libzip-dev gnuplot-nox"
 test="libcmocka-dev poppler-utils qpdf python3 python3-aiosmtpd python3-openpyxl unzip parallel jq openssl \
-fonts-dejavu-core"
+fonts-dejavu-core groff-base"
 bench="python3-reportlab python3-matplotlib fonts-wqy-microhei bc"
 fuzz="clang libclang-rt-14-dev"
 leak="valgrind"

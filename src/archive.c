@@ -623,7 +623,7 @@ static int write_docs(const struct job *J)
             return -1;
         if (it->what != SAME && copy_doc(J, it) != 0)
             return -1;
-        sys_test_kill("archive-after-document");
+        sys_test_kill("archive-after-document", 0);
     }
     return each_folder(J, 1);
 }
@@ -734,10 +734,10 @@ static int commit(struct job *J)
     int rc = sys_mkdirs(hdir);
     rc = rc || sys_write_atomic(hp, m.s, m.len) || sys_fsync_dir(hdir);
     if (rc == 0)
-        sys_test_kill("archive-after-history");
+        sys_test_kill("archive-after-history", 0);
     rc = rc || sys_write_atomic(mp, m.s, m.len) || sys_fsync_dir(J->pdir);
     if (rc == 0)
-        sys_test_kill("archive-after-manifest");
+        sys_test_kill("archive-after-manifest", 0);
     char *sums = sums_text(J->pdir, &J->P, sha);
     rc = rc || sys_write_atomic(sp, sums, strlen(sums)) || sys_fsync_dir(J->pdir);
     rc = rc || sys_fsync_dir(J->to);

@@ -715,10 +715,11 @@ static int monthly_ok(const struct kp_chart_monthly *in)
     return in && in->n >= 1 && in->n <= 120 && in->nhist >= 0 && in->nhist <= in->n && in->a;
 }
 
-/* Divisor and suffix so tick labels read 1.2M, 350k. */
-static double money_scale(double maxv, const char **suffix)
+/* The divisor gnuplot's amounts are plotted in (the vg's yscale), so that
+ * its ticks fall on round numbers of thousands, millions, billions; the
+ * consumer words them (KP_CHART_AMOUNT_MARK). */
+static double money_scale(double maxv)
 {
-    *suffix = maxv >= 1e9 ? "B" : maxv >= 1e6 ? "M" : maxv >= 1e4 ? "k" : "";
     return maxv >= 1e9 ? 1e9 : maxv >= 1e6 ? 1e6 : maxv >= 1e4 ? 1e3 : 1;
 }
 
@@ -748,13 +749,12 @@ static void monthly_axes(struct job *j, const struct kp_chart_monthly *in, char 
 static void revenue_job(struct job *j, const struct kp_chart_monthly *in)
 {
     const struct kp_chart_style *st = j->st;
-    const char *suffix;
-    j->yscale = money_scale(fmax(max_finite(in->a, in->n, 0), max_finite(in->b, in->n, 0)), &suffix);
+    j->yscale = money_scale(fmax(max_finite(in->a, in->n, 0), max_finite(in->b, in->n, 0)));
     monthly_rows(j, in);
     char xt[80];
     monthly_axes(j, in, xt, sizeof xt);
     cmd(j, "set yrange [0:*]");
-    cmd(j, "set format y '%%g%s'", suffix);
+    cmd(j, "set format y '%%g%c'", KP_CHART_AMOUNT_MARK);
     cmd(j, "set boxwidth 0.7 absolute");
     struct kp_buf p = {0};
     buf_printf(&p, "plot $KPD using 1:(NaN):%s with points", xt);

@@ -73,6 +73,13 @@ enum kp_chart_series {
     KP_SER_WINDOW           /* shaded band: the review window */
 };
 
+/* The revenue chart's y tick labels are amounts in the machine form "<n>#"
+ * (gnuplot's %g, then this mark): n times the vg's yscale is the amount.
+ * Like the months ("2026-04"), the consumer words them in the document's
+ * language (figure.c, lang_amount: 140k, 14万); the mark keeps room for the
+ * unit in gnuplot's margin. */
+#define KP_CHART_AMOUNT_MARK '#'
+
 /* Colours 0xRRGGBB and sizes in points; chart_style_default fills a calm,
  * professional palette that a theme may override field by field. */
 struct kp_chart_style {

@@ -1,10 +1,11 @@
 /* cli — the command line: the options every command may take, parsed from a
- * table, and each command's --help text. main.c dispatches; the commands live
+ * table, and each command's --help text. main.c calls cli_main; the commands live
  * in pipeline.c (run, check, compute, render), sample.c, mail.c, archive.c. */
 #ifndef KP_CLI_H
 #define KP_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct kp_opts {
     const char *cmd;
@@ -35,12 +36,28 @@ struct kp_opts {
     const char *verify_dir;
 };
 
-/* Option letters a command accepts are declared in its spec string (see
- * cli.c). Parses argv (after the command name); prints a usage error and
- * returns 2, or 1 when --help was printed (exit 0), or 0 to go on. */
+/* The commands: one table in cli.c (name, arguments, summary, the function
+ * that runs it, the options it takes, its exit statuses) drives dispatch,
+ * the general usage, each command's --help and which options parse. */
+struct kp_command {
+    const char *name;
+    int (*run)(const struct kp_opts *o); /* returns the exit status */
+};
+const struct kp_command *cli_command(const char *name); /* NULL: unknown */
+
+/* The whole command line: kpipress [options] COMMAND [options] [ARGS];
+ * options anywhere (GNU permutation), `--` ends them; `help [COMMAND]`,
+ * --help, --version / -V anywhere. Returns -1 to go on with *cmd and *o
+ * filled (cli_free afterwards), else the exit status to end with (what was
+ * asked for printed, or a usage error on stderr). */
+int cli_main(int argc, char **argv, const struct kp_command **cmd, struct kp_opts *o);
+
+/* Parses argv (argv[0] = the command name); prints a usage error and
+ * returns 2, or 1 when --help or --version was printed (exit 0), or 0 to go on. */
 int cli_parse(const char *cmd, int argc, char **argv, struct kp_opts *o);
 void cli_free(struct kp_opts *o);
-/* Print COMMAND's help to stdout. */
+/* Print COMMAND's help to stdout; the general usage with NULL. */
 void cli_help(const char *cmd);
+void cli_usage(FILE *f);
 
 #endif

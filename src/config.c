@@ -87,8 +87,8 @@ struct rule {
 static const struct rule schema[] = {
     {"config", "include"},
     {"input", "roster"}, {"input", "metrics"}, {"input", "targets"}, {"input", "encoding"},
-    {"input", "delimiter"}, {"input", "decimal"}, {"input", "extra"}, {"input", "keep"},
-    {"input", "plan"},
+    {"input", "delimiter"}, {"input", "decimal"}, {"input", "sheet"}, {"input", "extra"},
+    {"input", "keep"}, {"input", "plan"}, {"input", "date_format"},
     {"columns", "*"},
     {"review", "label"}, {"review", "from"}, {"review", "to"}, {"review", "history"},
     {"review", "as_of"}, {"review", "language"},
@@ -155,32 +155,6 @@ static int known_key(const char *sec, const char *key)
     return 0;
 }
 
-/* Levenshtein distance, small strings only (suggestions). */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 40 || lb > 40)
-        return 99;
-    size_t row[41];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t prev = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cur = row[j];
-            size_t best = prev + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            prev = cur;
-        }
-    }
-    return row[lb];
-}
-
 static const char *suggest_key(const char *sec, const char *key)
 {
     const char *best = NULL;
@@ -188,7 +162,7 @@ static const char *suggest_key(const char *sec, const char *key)
     for (size_t i = 0; i < KP_NELEM(schema); i++) {
         if (!pattern_match(schema[i].sec, sec) || strchr(schema[i].key, '*'))
             continue;
-        size_t d = edit_distance(schema[i].key, key);
+        size_t d = text_distance(schema[i].key, strlen(schema[i].key), key, strlen(key));
         if (d < bd)
             bd = d, best = schema[i].key;
     }
@@ -494,8 +468,15 @@ static void read_input(struct loader *L)
         c->encoding = xstrdup(enc);
     }
     c->delimiter = (char)delimiter_of(L);
+    const char *sheet = get(L, "input", "sheet");
+    c->sheet = sheet && *sheet ? xstrdup(sheet) : NULL;
     static const char *const decimals[] = {".", ",", NULL};
     c->decimal_comma = get_choice(L, "input", "decimal", decimals, 0) == 1;
+    char *derr = NULL; /* the dates of roster and metrics: field.h's one rule, as [crm]'s */
+    const char *df = get(L, "input", "date_format");
+    if (field_date_formats(df ? df : "ISO", &c->date_formats, &derr) != 0)
+        key_error(L, "input", "date_format", "%s", derr);
+    free(derr);
 
     /* Metric columns: canonical, then [input] extra. */
     char **extra = NULL;
@@ -874,7 +855,7 @@ static void no_kpi_error(struct loader *L, const char *sec, const char *key, con
     const char *best = NULL;
     size_t bd = 3;
     for (size_t i = 0; i < L->c->nkpis; i++) {
-        size_t d = edit_distance(L->c->kpis[i].id, id);
+        size_t d = text_distance(L->c->kpis[i].id, strlen(L->c->kpis[i].id), id, strlen(id));
         if (d < bd)
             bd = d, best = L->c->kpis[i].id;
     }
@@ -1267,7 +1248,7 @@ void config_free(struct kp_config *c)
     if (!c)
         return;
     free(c->path), free(c->dir), free(c->roster), free(c->metrics), free(c->targets);
-    free(c->encoding), free(c->label), free(c->language), free(c->outdir);
+    free(c->encoding), free(c->sheet), free(c->label), free(c->language), free(c->outdir);
     free(c->org_name), free(c->currency), free(c->logo);
     strv_free(c->keep_cols, c->nkeep_cols);
     free(c->plan_col);

@@ -128,7 +128,9 @@ struct kp_config {
     char *roster, *metrics, *targets; /* resolved paths; targets may be NULL */
     char *encoding;                   /* NULL = UTF-8 */
     char delimiter;                   /* 0 = detect */
+    char *sheet;                      /* .xlsx inputs: NULL = the first sheet */
     int decimal_comma;                /* [input] decimal = , (1,5 = one and a half) */
+    unsigned date_formats;            /* [input] date_format: KP_DATE_* (field.h) */
     char **keep_cols;                 /* extra roster columns to keep (e.g. password) */
     size_t nkeep_cols;
     /* [columns] */

@@ -16,6 +16,7 @@
 #include "model.h"
 #include "sys.h"
 #include "util.h"
+#include "xlsxread.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -117,213 +118,6 @@ char *crm_rep_id(const char *key)
 
 /* ------------------------------------------------------------------ */
 /* Dates                                                               */
-
-static const struct {
-    const char *name;
-    unsigned bit;
-} date_names[] = {
-    {"ISO", KP_DATE_ISO},     {"YYYY-MM-DD", KP_DATE_ISO},   {"YYYY/M/D", KP_DATE_ISO},
-    {"YMD", KP_DATE_ISO},     {"M/D/YYYY", KP_DATE_MDY},     {"MM/DD/YYYY", KP_DATE_MDY},
-    {"MDY", KP_DATE_MDY},     {"D/M/YYYY", KP_DATE_DMY},     {"DD/MM/YYYY", KP_DATE_DMY},
-    {"DMY", KP_DATE_DMY},     {"YYYY年M月D日", KP_DATE_CJK}, {"CJK", KP_DATE_CJK},
-    {"excel", KP_DATE_EXCEL},
-};
-
-int crm_date_formats(const char *spec, unsigned *mask, char **err)
-{
-    char **v;
-    size_t n = str_split(spec, ',', &v);
-    *mask = 0;
-    *err = NULL;
-    for (size_t i = 0; i < n && !*err; i++) {
-        size_t j = 0;
-        while (j < KP_NELEM(date_names) && !str_ieq(date_names[j].name, v[i]))
-            j++;
-        if (j == KP_NELEM(date_names))
-            *err = xasprintf("\"%s\" is not a date format: write ISO, M/D/YYYY, D/M/YYYY, "
-                             "YYYY年M月D日 or excel (several: separated by commas)",
-                             v[i]);
-        else
-            *mask |= date_names[j].bit;
-    }
-    strv_free(v, n);
-    if (!*err && n == 0)
-        *err = xstrdup("no date format given");
-    if (!*err && (*mask & KP_DATE_MDY) && (*mask & KP_DATE_DMY))
-        *err = xstrdup("M/D/YYYY and D/M/YYYY cannot both be accepted: 03/04/2017 would be a "
-                       "guess");
-    return *err ? -1 : 0;
-}
-
-char *crm_date_want(unsigned mask)
-{
-    static const char *const names[] = {"YYYY-MM-DD", "M/D/YYYY", "D/M/YYYY", "YYYY年M月D日",
-                                        "an Excel serial number"};
-    struct kp_buf b = {0};
-    int n = 0, total = 0;
-    for (int i = 0; i < 5; i++)
-        total += (mask >> i) & 1;
-    for (int i = 0; i < 5; i++)
-        if (mask & (1u << i)) {
-            n++;
-            buf_printf(&b, "%s%s", n == 1 ? "" : n == total ? " or " : ", ", names[i]);
-        }
-    return buf_steal(&b);
-}
-
-/* 1 to maxd digits at *p: the number, *p advanced; -1 if none. (long:
- * an Excel time fraction has up to 12 digits.) */
-static long digits(const char **p, int mind, int maxd)
-{
-    long v = 0;
-    int n = 0;
-    while (n < maxd && **p >= '0' && **p <= '9')
-        v = v * 10 + (*(*p)++ - '0'), n++;
-    if (n < mind || (**p >= '0' && **p <= '9'))
-        return -1;
-    return v;
-}
-
-static int lit(const char **p, const char *s)
-{
-    size_t n = strlen(s);
-    if (strncmp(*p, s, n) != 0)
-        return 0;
-    *p += n;
-    return 1;
-}
-
-static void skip_spaces(const char **p)
-{
-    while (**p == ' ')
-        (*p)++;
-}
-
-/* Z, +08, +0800 or +08:00 after a time, then the end. */
-static int zone_rest(const char *p)
-{
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        p++;
-        const char *q = p;
-        if (digits(&p, 2, 4) < 0 || p - q == 3)
-            return 0;
-        if (p - q == 2 && *p == ':' && (p++, digits(&p, 2, 2) < 0))
-            return 0;
-    }
-    skip_spaces(&p);
-    return *p == '\0';
-}
-
-/* What may follow a date: a time of day and a zone, which are ignored. */
-static int time_rest(const char *p)
-{
-    skip_spaces(&p);
-    if (!*p)
-        return 1;
-    if (*p == 'T' || *p == 't')
-        p++;
-    skip_spaces(&p);
-    if (digits(&p, 1, 2) < 0 || *p++ != ':' || digits(&p, 2, 2) < 0)
-        return 0;
-    if (*p == ':' && (p++, digits(&p, 2, 2) < 0))
-        return 0;
-    if (*p == '.' && (p++, digits(&p, 1, 9) < 0))
-        return 0;
-    skip_spaces(&p);
-    if (str_has_prefix(p, "AM") || str_has_prefix(p, "PM") || str_has_prefix(p, "am") ||
-        str_has_prefix(p, "pm"))
-        p += 2;
-    skip_spaces(&p);
-    return zone_rest(p);
-}
-
-static int make_day(int y, int m, int d, long *days)
-{
-    if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1 || d > month_days(y * 12 + m - 1))
-        return -1;
-    *days = date_from_ymd(y, m, d);
-    return 0;
-}
-
-/* Three numbers separated by one of - / . (the same twice). */
-static int three(const char **p, int first_len, int *a, int *b, int *c)
-{
-    char sep;
-    if ((*a = digits(p, first_len == 4 ? 4 : 1, first_len)) < 0)
-        return -1;
-    sep = **p;
-    if (sep != '-' && sep != '/' && sep != '.')
-        return -1;
-    (*p)++;
-    if ((*b = digits(p, 1, 2)) < 0 || *(*p)++ != sep)
-        return -1;
-    *c = digits(p, first_len == 4 ? 1 : 4, first_len == 4 ? 2 : 4);
-    return *c < 0 ? -1 : 0;
-}
-
-static int date_ymd(const char *p, long *days)
-{
-    int y, m, d;
-    return three(&p, 4, &y, &m, &d) == 0 && time_rest(p) ? make_day(y, m, d, days) : -1;
-}
-
-static int date_md(const char *p, int month_first, long *days)
-{
-    int a, b, y;
-    if (three(&p, 2, &a, &b, &y) != 0 || !time_rest(p))
-        return -1;
-    return month_first ? make_day(y, a, b, days) : make_day(y, b, a, days);
-}
-
-/* A number, then a literal, spaces allowed around both. */
-static int num_then(const char **p, int mind, int maxd, const char *unit)
-{
-    skip_spaces(p);
-    int v = digits(p, mind, maxd);
-    skip_spaces(p);
-    return v >= 0 && lit(p, unit) ? v : -1;
-}
-
-static int date_cjk(const char *p, long *days)
-{
-    int y = num_then(&p, 4, 4, "\xE5\xB9\xB4");              /* 年 */
-    int m = y < 0 ? -1 : num_then(&p, 1, 2, "\xE6\x9C\x88"); /* 月 */
-    int d = m < 0 ? -1 : num_then(&p, 1, 2, "\xE6\x97\xA5"); /* 日 */
-    return d >= 0 && time_rest(p) ? make_day(y, m, d, days) : -1;
-}
-
-/* Excel's 1900 date system: 1 = 1900-01-01; 60 is the 29 February 1900
- * that Excel invented (Lotus 1-2-3's bug), so 61 = 1900-03-01. A fraction
- * is the time of day. */
-static int date_excel(const char *p, long *days)
-{
-    long v = digits(&p, 1, 7);
-    if (v < 1 || (*p == '.' && (p++, digits(&p, 1, 12) < 0)) || *p || v == 60 || v > 2958465)
-        return -1;
-    long epoch = v < 60 ? date_from_ymd(1899, 12, 31) : date_from_ymd(1899, 12, 30);
-    *days = epoch + v;
-    return 0;
-}
-
-int crm_date(const char *s, unsigned mask, long *days)
-{
-    char *t = xstrdup(s), *p = str_trim(t);
-    int rc = *p ? -1 : 1;
-    if ((mask & KP_DATE_ISO) && rc < 0)
-        rc = date_ymd(p, days);
-    if ((mask & KP_DATE_MDY) && rc < 0)
-        rc = date_md(p, 1, days);
-    if ((mask & KP_DATE_DMY) && rc < 0)
-        rc = date_md(p, 0, days);
-    if ((mask & KP_DATE_CJK) && rc < 0)
-        rc = date_cjk(p, days);
-    if ((mask & KP_DATE_EXCEL) && rc < 0)
-        rc = date_excel(p, days);
-    free(t);
-    return rc;
-}
 
 static kp_month month_of_day(long day)
 {
@@ -473,7 +267,7 @@ struct kp_crm {
     enum kp_crm_file which;
     char *name;
     size_t input;
-    struct kp_csvread *csv;
+    struct kp_tabread *csv; /* CSV or .xlsx (xlsxread.h) */
     int have_header, failed;
     size_t nheader;
     struct kp_rowlog log; /* this file's rejected rows */
@@ -698,7 +492,7 @@ static int read_options(struct kp_crm *k)
     int bad = 0;
     char *err = NULL;
     const char *v = crm_get(k, "date_format");
-    if (crm_date_formats(v ? v : "ISO", &k->datefmt, &err) != 0) {
+    if (field_date_formats(v ? v : "ISO", &k->datefmt, &err) != 0) {
         bad = key_err(k, "crm", "date_format", "%s", err);
         free(err);
     }
@@ -1007,7 +801,7 @@ static void reject(struct kp_crm *k, const struct kp_csvrec *rec, int counts, co
     va_start(ap, fmt);
     char *msg = xvasprintf(fmt, ap);
     va_end(ap);
-    field_reject(k->d, &k->log, k->name, k->input, rec->line, rec->raw, counts, fmt, msg);
+    field_reject(k->d, &k->log, k->name, k->input, rec, counts, fmt, msg);
     free(msg);
 }
 
@@ -1023,7 +817,14 @@ static void file_fatal(struct kp_crm *k, long line, const char *fmt, ...)
     free(msg);
     k->failed = 1;
     if (k->csv)
-        csvread_stop(k->csv);
+        tabread_stop(k->csv);
+}
+
+/* The date formats a row's cells are read with: a date cell of an .xlsx
+ * sheet arrives as YYYY-MM-DD (xlsxread.h), whatever date_format says. */
+static unsigned datefmt(const struct kp_crm *k, const struct kp_csvrec *rec)
+{
+    return field_cell_formats(k->datefmt, rec);
 }
 
 /* "Agent, Manager, Office" */
@@ -1079,7 +880,7 @@ static void missing_column(struct kp_crm *k, const struct kp_csvrec *rec, const 
     strv_free(hdr, rec->nfield);
     k->failed = 1;
     if (k->csv)
-        csvread_stop(k->csv);
+        tabread_stop(k->csv);
 }
 
 static void header(struct kp_crm *k, const struct kp_csvrec *rec)
@@ -1173,7 +974,8 @@ void crm_begin(struct kp_crm *k, enum kp_crm_file which, const char *name)
         return;
     }
     char *err = NULL;
-    k->csv = csvread_new(k->encoding, k->cfg->delimiter, on_record, k, &err);
+    k->csv = tabread_new(k->name, k->encoding, k->cfg->delimiter, k->cfg->sheet,
+                          on_record, k, &err);
     if (!k->csv) {
         file_fatal(k, 0, "%s", err);
         free(err);
@@ -1183,7 +985,7 @@ void crm_begin(struct kp_crm *k, enum kp_crm_file which, const char *name)
 void crm_feed(struct kp_crm *k, const void *bytes, size_t n)
 {
     if (k->csv && !k->failed)
-        csvread_feed(k->csv, bytes, n);
+        tabread_feed(k->csv, bytes, n);
 }
 
 static void place_values(struct kp_crm *k);
@@ -1192,8 +994,9 @@ static void note_open_stages(struct kp_crm *k);
 
 int crm_end(struct kp_crm *k)
 {
-    if (k->csv && !k->failed)
-        csvread_end(k->csv);
+    const char *unread = k->csv && !k->failed ? tabread_end(k->csv) : NULL;
+    if (unread)
+        file_fatal(k, 0, "%s", unread);
     if (!k->failed && !k->have_header)
         file_fatal(k, 0, "the file is empty (no header row)");
     field_summary(&k->log, k->name);
@@ -1203,7 +1006,7 @@ int crm_end(struct kp_crm *k)
              "not an error)",
              k->log.outside, k->log.outside == 1 ? "deal was" : "deals were");
     if (k->csv)
-        csvread_free(k->csv);
+        tabread_free(k->csv);
     k->csv = NULL;
     if (k->failed)
         return -1;
@@ -1305,13 +1108,13 @@ static int team_check(struct kp_crm *k, const struct kp_csvrec *rec, const char 
     } else if (field_locale(f[TS_LOCALE], locale) != 0)
         reject(k, rec, 1, "bad locale \"%s\" (want a language code such as en or zh)",
                v = field_shown(f[TS_LOCALE]));
-    else if (crm_date(f[TS_HIRE], k->datefmt, hire) < 0) {
-        char *want = crm_date_want(k->datefmt);
+    else if (field_date_parse(f[TS_HIRE], datefmt(k, rec), hire) < 0) {
+        char *want = field_date_want(k->datefmt);
         reject(k, rec, 1, "bad date \"%s\" in column %s (want %s)", v = field_shown(f[TS_HIRE]),
                slot_name(k, KP_CRM_TEAM, TS_HIRE), want);
         free(want);
-    } else if (crm_date(f[TS_END], k->datefmt, &end) < 0 || (end >= 0 && end < *hire)) {
-        char *want = crm_date_want(k->datefmt);
+    } else if (field_date_parse(f[TS_END], datefmt(k, rec), &end) < 0 || (end >= 0 && end < *hire)) {
+        char *want = field_date_want(k->datefmt);
         if (end >= 0)
             reject(k, rec, 1, "end date \"%s\" (column %s) is before the hire date",
                    v = field_shown(f[TS_END]), slot_name(k, KP_CRM_TEAM, TS_END));
@@ -1356,7 +1159,7 @@ static void team_row(struct kp_crm *k, const struct kp_csvrec *rec)
         t->hire = xasprintf("%04d-%02d-%02d", y, m, d);
     }
     long end;
-    if (*f[TS_END] && crm_date(f[TS_END], k->datefmt, &end) == 0 && end >= 0) {
+    if (*f[TS_END] && field_date_parse(f[TS_END], datefmt(k, rec), &end) == 0 && end >= 0) {
         int y, m, d;
         date_split(end, &y, &m, &d);
         t->end = xasprintf("%04d-%02d-%02d", y, m, d);
@@ -1631,9 +1434,9 @@ static int deal_dates(struct kp_crm *k, const struct kp_csvrec *rec)
         k->has_day[s] = 0;
         if (!slot_set(k, KP_CRM_DEALS, (size_t)s))
             continue;
-        int rc = crm_date(k->f[s], k->datefmt, &k->day[s]);
+        int rc = field_date_parse(k->f[s], datefmt(k, rec), &k->day[s]);
         if (rc < 0) {
-            char *v = field_shown(k->f[s]), *want = crm_date_want(k->datefmt);
+            char *v = field_shown(k->f[s]), *want = field_date_want(k->datefmt);
             reject(k, rec, 1, "bad date \"%s\" in column %s (want %s%s)", v,
                    slot_name(k, KP_CRM_DEALS, (size_t)s), want, serial_hint(k, k->f[s]));
             free(v), free(want);
@@ -2125,7 +1928,7 @@ void crm_free(struct kp_crm *k)
     strv_free(k->teams, k->nteams);
     smap_free(&k->owner), smap_free(&k->team), smap_free(&k->ids);
     if (k->csv)
-        csvread_free(k->csv);
+        tabread_free(k->csv);
     free(k->encoding), free(k->leaders_team), free(k->name), free(k->team_name), free(k->f);
     free(k->first), free(k->last), free(k->num), free(k->has_num), free(k->match);
     free(k);

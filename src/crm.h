@@ -62,26 +62,6 @@ void crm_free(struct kp_crm *k);
 
 /* ---- building blocks (exposed for tests) ---- */
 
-/* Date formats, a mask of: */
-enum {
-    KP_DATE_ISO = 1,   /* YYYY-MM-DD (also YYYY/M/D, YYYY.M.D) */
-    KP_DATE_MDY = 2,   /* M/D/YYYY (also M-D-YYYY, M.D.YYYY) */
-    KP_DATE_DMY = 4,   /* D/M/YYYY (also D-M-YYYY, D.M.YYYY) */
-    KP_DATE_CJK = 8,   /* YYYY年M月D日 */
-    KP_DATE_EXCEL = 16 /* an Excel serial day number (1900 system), e.g. 46082 */
-};
-/* "M/D/YYYY, excel" -> mask. Names (any case): ISO, YYYY-MM-DD, M/D/YYYY,
- * MDY, D/M/YYYY, DMY, YYYY年M月D日, CJK, excel. M/D/YYYY and D/M/YYYY
- * together are refused (03/04/2017 would be a guess). 0, or -1 with *err a
- * new sentence. */
-int crm_date_formats(const char *spec, unsigned *mask, char **err);
-/* A date in one of the formats of mask, optionally followed by a time
- * ("14:30", "2:30 PM", "T14:30:00Z", "+08:00": ignored, the date is the date
- * as written). Spaces around are ignored. 0 (*days = days since 1970-01-01),
- * 1 when empty, -1 when not a date of those formats (or not a real day). */
-int crm_date(const char *s, unsigned mask, long *days);
-/* "M/D/YYYY or an Excel serial number" (a new string). */
-char *crm_date_want(unsigned mask);
 /* The matching key of a name or stage: spaces (any kind) collapsed and
  * trimmed, letters case-folded (ASCII, Latin-1, Latin Extended-A, Greek,
  * Cyrillic, full-width); stage=1 also treats _ - . as spaces. New string. */

@@ -44,6 +44,9 @@ struct kp_csvrec {
                         * as "\n", not validated): at most KP_CSV_MAX_RAW bytes,
                         * then "…" */
     const char *error; /* NULL, or why the record cannot be used */
+    const char *sheet; /* NULL (CSV), or the .xlsx worksheet the row is on
+                        * (xlsxread.h): messages cite its cells, Sheet1!C17 */
+    long col;          /* with error and sheet: the cell's column (1 = A), or 0 */
 };
 
 /* Called once per record, in file order. */

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int worst = KP_NOTE;
 static long counts[KP_SYSERR + 1];
@@ -25,6 +26,27 @@ static const char *level_name(enum kp_level l)
     return "error";
 }
 
+/* Colour for "error:" and "warning:" on stderr: only on a terminal, and not
+ * with NO_COLOR set (no-color.org) or TERM=dumb. Decided once. */
+static int use_colour(void)
+{
+    static int on = -1;
+    if (on < 0) {
+        const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+        on = !(nc && *nc) && !(term && strcmp(term, "dumb") == 0) && isatty(fileno(stderr));
+    }
+    return on;
+}
+
+static const char *level_colour(enum kp_level l)
+{
+    switch (l) {
+    case KP_NOTE: return NULL;
+    case KP_WARN: return "\033[1;35m";
+    default: return "\033[1;31m";
+    }
+}
+
 void diag(enum kp_level lvl, const char *file, long line, long col, const char *fmt, ...)
 {
     struct kp_buf b = {0};
@@ -37,6 +59,7 @@ void diag(enum kp_level lvl, const char *file, long line, long col, const char *
             buf_printf(&b, ":%ld", col);
         buf_adds(&b, ": ");
     }
+    size_t at = b.len; /* where the level starts: coloured on a terminal */
     buf_printf(&b, "%s: ", level_name(lvl));
     va_list ap;
     va_start(ap, fmt);
@@ -52,6 +75,9 @@ void diag(enum kp_level lvl, const char *file, long line, long col, const char *
     counts[lvl]++;
     if (capture)
         buf_adds(capture, b.s);
+    else if (!(quiet && lvl == KP_NOTE) && use_colour() && level_colour(lvl))
+        fprintf(stderr, "%.*s%s%s:\033[0m%s", (int)at, b.s, level_colour(lvl), level_name(lvl),
+                b.s + at + strlen(level_name(lvl)) + 1);
     else if (!(quiet && lvl == KP_NOTE))
         fputs(b.s, stderr);
     if (logf)

@@ -7,7 +7,9 @@
  *   KP_ERROR          -> 1  (a row or a review was rejected; the batch went on)
  *   KP_FATAL          -> 2  (usage, config or environment: nothing written)
  *   KP_SYSERR         -> 3  (I/O failure, out of disk)
- * Messages are one line: control characters in the text are replaced. */
+ * Messages are one line: control characters in the text are replaced. On a
+ * terminal, "error:" and "warning:" are coloured (not with NO_COLOR set, nor
+ * TERM=dumb, nor when stderr is a file or a pipe, nor in the log). */
 #ifndef KP_DIAG_H
 #define KP_DIAG_H
 

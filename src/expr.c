@@ -236,41 +236,6 @@ static const char *tok_text(const struct parser *p, char *buf, size_t n)
 
 /* ---- names and suggestions ------------------------------------------------ */
 
-static int lower(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-/* Edit distance with adjacent transpositions (optimal string alignment),
- * ASCII case-insensitive; both lengths at most MAX_SUGGEST. */
-static size_t edit_distance(const char *a, size_t na, const char *b, size_t nb)
-{
-    size_t r0[MAX_SUGGEST + 1], r1[MAX_SUGGEST + 1], r2[MAX_SUGGEST + 1];
-    size_t *prev2 = r0, *prev = r1, *cur = r2;
-    for (size_t j = 0; j <= nb; j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= na; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= nb; j++) {
-            int ai = lower(a[i - 1]), bj = lower(b[j - 1]);
-            size_t best = prev[j - 1] + (ai != bj);
-            if (prev[j] + 1 < best)
-                best = prev[j] + 1;
-            if (cur[j - 1] + 1 < best)
-                best = cur[j - 1] + 1;
-            if (i > 1 && j > 1 && ai == lower(b[j - 2]) && lower(a[i - 2]) == bj &&
-                prev2[j - 2] + 1 < best)
-                best = prev2[j - 2] + 1;
-            cur[j] = best;
-        }
-        size_t *t = prev2;
-        prev2 = prev;
-        prev = cur;
-        cur = t;
-    }
-    return prev[nb];
-}
-
 /* The closest of names to s[0..n): at most 1 edit away for names of up to 4
  * letters, 2 for longer ones; NULL if none. */
 static const char *suggest(const char *s, size_t n, const char *const *names, size_t nnames)
@@ -283,7 +248,7 @@ static const char *suggest(const char *s, size_t n, const char *const *names, si
         size_t len = strlen(names[i]);
         if (len > MAX_SUGGEST || (len > n ? len - n : n - len) >= bestd)
             continue;
-        size_t d = edit_distance(s, n, names[i], len);
+        size_t d = text_distance(s, n, names[i], len);
         if (d < bestd) {
             bestd = d;
             best = names[i];

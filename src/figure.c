@@ -6,7 +6,8 @@
  * our code sets the legend (from vg_key, in the legend band), the names at
  * vg_slot positions, and the title above. Month tick labels ("2026-04", the
  * only text gnuplot prints that is not a number) are set as the language's
- * short month names. */
+ * short month names, and amount ticks ("140#", chart.h) as the language
+ * abbreviates amounts (lang_amount: 140k, 14万). */
 #include "figure.h"
 
 #include "chart.h"
@@ -216,6 +217,7 @@ struct replay {
     struct kp_vg_fit f;
     int depth, skipped; /* clips pushed on the page, clips ignored (too deep) */
     int flat_months;    /* set turned month ticks level: our names are short */
+    double amounts_of;  /* the largest amount tick: their unit (lang_amount) */
 };
 
 static double px(const struct replay *R, double ux)
@@ -293,6 +295,45 @@ static char *month_label(const struct kp_lang *lang, const char *s)
     return buf_steal(&b);
 }
 
+/* "140#" (chart.h, KP_CHART_AMOUNT_MARK) -> 1 and *v = 140 x the vg's
+ * yscale; else 0. */
+static int amount_tick(const struct kp_vg *vg, const char *s, double *v)
+{
+    size_t n = strlen(s);
+    if (n < 2 || n > 40 || s[n - 1] != KP_CHART_AMOUNT_MARK)
+        return 0;
+    char buf[48], *end;
+    memcpy(buf, s, n - 1);
+    buf[n - 1] = '\0';
+    double x = strtod(buf, &end);
+    if (*end || end == buf || !isfinite(x))
+        return 0;
+    *v = x * vg_plot(vg)->yscale;
+    return 1;
+}
+
+/* An amount tick as the language writes it, in the axis's unit; else NULL. */
+static char *amount_label(const struct replay *R, const struct kp_vg *vg, const char *s)
+{
+    double v;
+    if (!amount_tick(vg, s, &v))
+        return NULL;
+    struct kp_buf b = {0};
+    lang_amount(R->lang, &b, v, R->amounts_of);
+    return buf_steal(&b);
+}
+
+static double largest_amount(const struct kp_vg *vg)
+{
+    double of = 0, v;
+    for (size_t i = 0; i < vg_count(vg); i++) {
+        const struct kp_vg_item *it = vg_item(vg, i);
+        if (it->kind == KP_VG_TEXT && amount_tick(vg, vg_text(vg, it), &v))
+            of = fmax(of, fabs(v));
+    }
+    return of;
+}
+
 static enum kp_anchor anchor_of(enum kp_vg_anchor a)
 {
     return a == KP_VG_MIDDLE ? KP_MIDDLE : a == KP_VG_END ? KP_END : KP_START;
@@ -304,7 +345,7 @@ static void replay_text(struct replay *R, const struct kp_vg *vg, const struct k
     if (!c)
         return;
     const char *s = vg_text(vg, it);
-    char *month = month_label(R->lang, s);
+    char *month = month_label(R->lang, s), *amount = month ? NULL : amount_label(R, vg, s);
     struct kp_textstyle ts = {it->size * R->f.s, 0, c, it->rot};
     double x = px(R, it->x), y = py(R, it->y);
     enum kp_anchor a = anchor_of(it->anchor);
@@ -314,8 +355,9 @@ static void replay_text(struct replay *R, const struct kp_vg *vg, const struct k
         ts.angle = 0, a = KP_MIDDLE;
         y -= ts.size * 0.75;
     }
-    pdf_text(R->doc, &ts, x, y, a, month ? month : s);
+    pdf_text(R->doc, &ts, x, y, a, month ? month : amount ? amount : s);
     free(month);
+    free(amount);
 }
 
 /* Do the month ticks, as short names, fit side by side without turning? */
@@ -361,6 +403,7 @@ static void replay_unclip(struct replay *R)
 static void replay(struct replay *R, const struct kp_vg *vg)
 {
     R->flat_months = months_fit_level(R, vg);
+    R->amounts_of = largest_amount(vg);
     for (size_t i = 0; i < vg_count(vg); i++) {
         const struct kp_vg_item *it = vg_item(vg, i);
         switch (it->kind) {
@@ -636,7 +679,7 @@ static void finish(struct kp_figures *fg, struct kp_pdf *doc, const struct kp_la
                 label(lang, title_key ? title_key : title_keys[type]));
     h -= TITLE_H;
     if (rc == KP_CHART_OK) {
-        struct replay R = {doc, lang, {1, 0, 0}, 0, 0, 0};
+        struct replay R = {doc, lang, {1, 0, 0}, 0, 0, 0, 0};
         vg_fit(vg, x, y, w, h, &R.f);
         replay(&R, vg);
         draw_legend(&R, fg, type, vg);

@@ -10,6 +10,7 @@
 #include "field.h"
 #include "model.h"
 #include "util.h"
+#include "xlsxread.h"
 
 #include <limits.h>
 #include <math.h>
@@ -36,7 +37,7 @@ struct kp_ingest {
     enum kp_input which;
     char *name;
     size_t input; /* its entry in d->inputs */
-    struct kp_csvread *csv;
+    struct kp_tabread *csv; /* CSV or .xlsx (xlsxread.h) */
     int have_header, failed, skip;
     size_t nheader;
     char **hdr; /* trimmed header texts */
@@ -120,7 +121,7 @@ static void reject(struct kp_ingest *in, const struct kp_csvrec *rec, int counts
     va_start(ap, fmt);
     char *msg = xvasprintf(fmt, ap);
     va_end(ap);
-    field_reject(in->d, &in->log, in->name, in->input, rec->line, rec->raw, counts, fmt, msg);
+    field_reject(in->d, &in->log, in->name, in->input, rec, counts, fmt, msg);
     free(msg);
 }
 
@@ -137,7 +138,7 @@ static void file_fatal(struct kp_ingest *in, long line, const char *fmt, ...)
     free(msg);
     in->failed = 1;
     if (in->csv)
-        csvread_stop(in->csv);
+        tabread_stop(in->csv);
 }
 
 /* ---- rep_id table (while the roster is read) ---- */
@@ -360,7 +361,7 @@ static void check_named(struct kp_ingest *in)
         in->failed = 1;
     }
     if (in->failed && in->csv)
-        csvread_stop(in->csv);
+        tabread_stop(in->csv);
 }
 
 static void check_required(struct kp_ingest *in, long line)
@@ -481,12 +482,30 @@ static int find_role(const struct kp_config *c, const char *s)
     return r;
 }
 
+/* [input] date_format (field.h's rule; ISO when the config has none). */
+static unsigned date_formats(const struct kp_ingest *in, const struct kp_csvrec *rec)
+{
+    return field_cell_formats(in->cfg->date_formats ? in->cfg->date_formats : KP_DATE_ISO, rec);
+}
+
+/* A date cell as stored: YYYY-MM-DD whatever the format it was written in
+ * (checked by roster_check), or NULL when empty. */
+static char *iso_date(const struct kp_ingest *in, const struct kp_csvrec *rec, const char *s)
+{
+    long days;
+    if (field_date_parse(s, date_formats(in, rec), &days) != 0)
+        return NULL;
+    char out[16];
+    field_date(days, out);
+    return xstrdup(out);
+}
+
 /* The roster's checks; 0 = the row is good (role and locale returned). */
 static int roster_check(struct kp_ingest *in, const struct kp_csvrec *rec, const char **f,
                         int *role, char **locale)
 {
     const struct kp_config *c = in->cfg;
-    char *v = NULL;
+    char *v = NULL, *want = NULL;
     long days = 0, end = 0;
     int dup = htab_get(in, f[KP_R_REP_ID]);
     *role = -1;
@@ -507,17 +526,18 @@ static int roster_check(struct kp_ingest *in, const struct kp_csvrec *rec, const
     } else if (field_locale(f[KP_R_LOCALE], locale) != 0)
         reject(in, rec, 1, "bad locale \"%s\" (want a language code such as en or zh)",
                v = field_shown(f[KP_R_LOCALE]));
-    else if (*f[KP_R_HIRE_DATE] && date_parse(f[KP_R_HIRE_DATE], &days) != 0)
-        reject(in, rec, 1, "bad hire_date \"%s\" (want YYYY-MM-DD)",
-               v = field_shown(f[KP_R_HIRE_DATE]));
-    else if (*f[KP_R_END_DATE] && date_parse(f[KP_R_END_DATE], &end) != 0)
-        reject(in, rec, 1, "bad end_date \"%s\" (want YYYY-MM-DD)",
-               v = field_shown(f[KP_R_END_DATE]));
+    else if (field_date_parse(f[KP_R_HIRE_DATE], date_formats(in, rec), &days) < 0)
+        reject(in, rec, 1, "bad hire_date \"%s\" (want %s)", v = field_shown(f[KP_R_HIRE_DATE]),
+               want = field_date_want(date_formats(in, rec)));
+    else if (field_date_parse(f[KP_R_END_DATE], date_formats(in, rec), &end) < 0)
+        reject(in, rec, 1, "bad end_date \"%s\" (want %s)", v = field_shown(f[KP_R_END_DATE]),
+               want = field_date_want(date_formats(in, rec)));
     else if (*f[KP_R_END_DATE] && *f[KP_R_HIRE_DATE] && end < days)
         reject(in, rec, 1, "end_date %s is before hire_date %s", v = field_shown(f[KP_R_END_DATE]),
                f[KP_R_HIRE_DATE]);
     else
         return 0;
+    free(want);
     free(v);
     free(*locale);
     *locale = NULL;
@@ -553,8 +573,8 @@ static void roster_row(struct kp_ingest *in, const struct kp_csvrec *rec)
     p->role = role >= 0 ? xstrdup(c->roles[role].id) : field_clean(f[KP_R_ROLE]);
     p->email = field_opt(f[KP_R_EMAIL]);
     p->manager_id = field_opt(f[KP_R_MANAGER_ID]);
-    p->hire_date = field_opt(f[KP_R_HIRE_DATE]);
-    p->end_date = field_opt(f[KP_R_END_DATE]);
+    p->hire_date = iso_date(in, rec, f[KP_R_HIRE_DATE]);
+    p->end_date = iso_date(in, rec, f[KP_R_END_DATE]);
     p->locale = locale;
     p->role_idx = role;
     p->mgr = -1;
@@ -925,8 +945,10 @@ static void metrics_row(struct kp_ingest *in, const struct kp_csvrec *rec)
     kp_month m;
     int p = -1;
     char a[8], b[8];
-    if (month_parse(ps, &m) != 0) {
-        reject(in, rec, 1, "bad period \"%s\" (want YYYY-MM)", v = field_shown(ps));
+    if (field_month(ps, date_formats(in, rec), &m) != 0) {
+        char *want = field_month_want(date_formats(in, rec));
+        reject(in, rec, 1, "bad period \"%s\" (want %s)", v = field_shown(ps), want);
+        free(want);
     } else if (m < d->m0 || m >= d->m0 + d->nmonths) {
         month_format(m, a);
         month_format(d->m0, b);
@@ -1135,7 +1157,7 @@ struct kp_ingest *ingest_new(const struct kp_config *cfg, struct kp_data *d)
 static void file_reset(struct kp_ingest *in)
 {
     if (in->csv)
-        csvread_free(in->csv);
+        tabread_free(in->csv);
     in->csv = NULL;
     strv_free(in->hdr, in->nheader);
     in->hdr = NULL;
@@ -1199,7 +1221,8 @@ void ingest_begin(struct kp_ingest *in, enum kp_input which, const char *name)
     if (in->skip)
         return;
     char *err = NULL;
-    in->csv = csvread_new(in->cfg->encoding, in->cfg->delimiter, on_record, in, &err);
+    in->csv = tabread_new(in->name, in->cfg->encoding, in->cfg->delimiter, in->cfg->sheet,
+                          on_record, in, &err);
     if (!in->csv) {
         file_fatal(in, 0, "%s", err);
         free(err);
@@ -1209,13 +1232,14 @@ void ingest_begin(struct kp_ingest *in, enum kp_input which, const char *name)
 void ingest_feed(struct kp_ingest *in, const void *bytes, size_t n)
 {
     if (in->csv && !in->failed && !in->skip)
-        csvread_feed(in->csv, bytes, n);
+        tabread_feed(in->csv, bytes, n);
 }
 
 int ingest_end(struct kp_ingest *in)
 {
-    if (in->csv && !in->failed && !in->skip)
-        csvread_end(in->csv);
+    const char *unread = in->csv && !in->failed && !in->skip ? tabread_end(in->csv) : NULL;
+    if (unread)
+        file_fatal(in, 0, "%s", unread);
     if (!in->failed && !in->skip && !in->have_header)
         file_fatal(in, 0, "the file is empty (no header row)");
     field_summary(&in->log, in->name);

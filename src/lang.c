@@ -18,6 +18,12 @@ struct kp_lang {
     const char *pct, *money, *money_neg, *days, *date_long, *month_fmt;
     char **months, **short_months;
     size_t nmonths, nshort;
+    double abbr_from;        /* [number] abbreviate_from */
+    struct abbr {            /* [number] abbreviations, the largest first */
+        double div;
+        char *suffix;
+    } *abbr;
+    size_t nabbr;
     const char **keys; /* lang_keys() answer */
 };
 
@@ -82,6 +88,42 @@ static int validate(struct kp_lang *l, const char *dir)
     return bad;
 }
 
+/* [number] abbreviations = 1000000 M, 1000 k (the largest first) and
+ * abbreviate_from = 10000: an error at the line when not so. */
+static int read_abbreviations(struct kp_lang *l)
+{
+    const struct kp_ini_entry *e = ini_find(l->locale, "number", "abbreviations");
+    const struct kp_ini_entry *f = ini_find(l->locale, "number", "abbreviate_from");
+    char *end;
+    const char *from = loc(l, "number", "abbreviate_from", "0");
+    l->abbr_from = strtod(from, &end);
+    if (*end || end == from || !(l->abbr_from >= 0) || !isfinite(l->abbr_from)) {
+        diag(KP_FATAL, f ? f->file : ini_path(l->locale), f ? f->line : 0, 0,
+             "[number] abbreviate_from = %s: not a number (the size from which chart axes "
+             "abbreviate large amounts, e.g. 10000)", from);
+        return -1;
+    }
+    char **v;
+    size_t n = str_split(loc(l, "number", "abbreviations", ""), ',', &v);
+    l->abbr = xcalloc(n + 1, sizeof *l->abbr);
+    int bad = 0;
+    for (size_t i = 0; i < n && !bad; i++) {
+        char *sp = strchr(v[i], ' ');
+        double d = sp ? strtod(v[i], &end) : NAN;
+        const char *suffix = sp ? sp + strspn(sp, " ") : "";
+        bad = !sp || end != sp || !(d > 1) || !isfinite(d) || !*suffix ||
+              (i > 0 && !(d < l->abbr[i - 1].div));
+        if (!bad)
+            l->abbr[l->nabbr++] = (struct abbr){d, xstrdup(suffix)};
+        else
+            diag(KP_FATAL, e ? e->file : ini_path(l->locale), e ? e->line : 0, 0,
+                 "[number] abbreviations: \"%s\" is not a unit: write the divisor and the "
+                 "word, the largest first (1000000 M, 1000 k)", v[i]);
+    }
+    strv_free(v, n);
+    return bad ? -1 : 0;
+}
+
 struct kp_lang *lang_load(const char *dir, const char *code)
 {
     if (!lang_exists(dir, code)) {
@@ -113,6 +155,10 @@ struct kp_lang *lang_load(const char *dir, const char *code)
         lang_free(l);
         return NULL;
     }
+    if (read_abbreviations(l) != 0) {
+        lang_free(l);
+        return NULL;
+    }
     /* The configured separators may be quoted spaces; "" means none. */
     return l;
 }
@@ -126,6 +172,9 @@ void lang_free(struct kp_lang *l)
     free(l->code), free(l->decimal), free(l->group);
     strv_free(l->months, l->nmonths);
     strv_free(l->short_months, l->nshort);
+    for (size_t i = 0; i < l->nabbr; i++)
+        free(l->abbr[i].suffix);
+    free(l->abbr);
     free(l->keys);
     free(l);
 }
@@ -228,6 +277,21 @@ void lang_number(const struct kp_lang *l, struct kp_buf *out, double v, int deci
         buf_adds(out, l->decimal);
         buf_adds(out, dot + 1);
     }
+}
+
+void lang_amount(const struct kp_lang *l, struct kp_buf *out, double v, double of)
+{
+    const struct abbr *u = NULL;
+    for (size_t i = 0; i < l->nabbr && !u && fabs(of) >= l->abbr_from; i++)
+        if (fabs(of) >= l->abbr[i].div)
+            u = &l->abbr[i];
+    double x = u ? v / u->div : v;
+    int d = 0; /* the decimals x needs (a tick at 0.25M: 2), at most 3 */
+    for (double s = x; d < 3 && fabs(s - nearbyint(s)) > 1e-6 * fmax(1, fabs(s)); s = x * pow(10, d))
+        d++;
+    lang_number(l, out, x, d);
+    if (u && x != 0)
+        buf_adds(out, u->suffix);
 }
 
 struct fill_num {

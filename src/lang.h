@@ -45,6 +45,13 @@ void lang_placeholders(const char *tmpl, void (*each)(void *arg, const char *nam
 void lang_number(const struct kp_lang *l, struct kp_buf *out, double v, int decimals);
 void lang_value(const struct kp_lang *l, struct kp_buf *out, enum kp_format f, int decimals,
                 double v, const char *currency);
+/* A large amount abbreviated as the language writes it (locale.ini [number]
+ * abbreviations and abbreviate_from): in the unit `of` gets, so that every
+ * tick of an axis shares the unit of its largest (of = that tick): en 140k,
+ * 1.2M; zh 14万, 1.2亿. Below abbreviate_from, the plain number (5,000); 0
+ * without a unit; the decimals it needs, at most 3. The one place numbers are
+ * abbreviated (the revenue chart's axis, figure.c). */
+void lang_amount(const struct kp_lang *l, struct kp_buf *out, double v, double of);
 void lang_percent(const struct kp_lang *l, struct kp_buf *out, double v, int decimals);
 void lang_money(const struct kp_lang *l, struct kp_buf *out, double v, const char *currency);
 void lang_date(const struct kp_lang *l, struct kp_buf *out, long days);   /* 30 June 2026 */

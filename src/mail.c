@@ -1310,7 +1310,7 @@ static enum st attempt(struct mail *M, struct who *w, struct msg *m, struct kp_s
     if (!ok)
         return ST_NONE; /* the marker stays: the next run records "unknown" */
     if (st == ST_DELIVERED)
-        sys_test_kill("after-delivered");
+        sys_test_kill("after-delivered", 0);
     sys_remove(M->pending);
     return st;
 }

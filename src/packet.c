@@ -2,6 +2,7 @@
 #include "packet.h"
 
 #include "diag.h"
+#include "sys.h"
 #include "util.h"
 
 #include <qpdf/qpdf-c.h>
@@ -407,14 +408,20 @@ static void make_labels(const struct assembly *a, qpdf_oh root)
 /* ---- writing ---- */
 
 /* Streams as they are (no decoding, no recompressing); the other objects in
- * object streams; the /ID from the content. */
+ * object streams; the /ID from the content. Written to a scratch file and
+ * read back: qpdf's memory output keeps the packet twice (its pipeline's
+ * buffer and the copy it hands out), and the caller's copy made a third. */
 static int write_packet(const struct assembly *a, char **out, size_t *outlen)
 {
     qpdf_data q = a->q;
     qpdf_oh_remove_key(q, qpdf_get_trailer(q), "/ID"); /* both halves ours, not the head's */
-    qpdf_init_write_memory(q);
-    if (failed(a, q, "cannot start writing"))
+    char *tmp = sys_tmpfile("packet", "", 0);
+    if (!tmp)
         return -1;
+    int rc = -1;
+    qpdf_init_write(q, tmp);
+    if (failed(a, q, "cannot start writing"))
+        goto done;
     /* Both, or qpdf decodes and recompresses every stream whose /Filter is
      * an array, as libharu writes it ([/FlateDecode]): 7x slower. */
     qpdf_set_decode_level(q, qpdf_dl_none);
@@ -423,11 +430,18 @@ static int write_packet(const struct assembly *a, char **out, size_t *outlen)
     qpdf_set_deterministic_ID(q, QPDF_TRUE);
     qpdf_write(q);
     if (failed(a, q, "cannot write"))
-        return -1;
-    *outlen = qpdf_get_buffer_length(q);
-    *out = xmalloc(*outlen ? *outlen : 1);
-    memcpy(*out, qpdf_get_buffer(q), *outlen);
-    return 0;
+        goto done;
+    int e = sys_read_file(tmp, out, outlen);
+    if (e != 0) {
+        diag(KP_SYSERR, a->p->name, 0, 0, "cannot read the packet back from %s: %s", tmp,
+             strerror(e));
+        goto done;
+    }
+    rc = 0;
+done:
+    sys_remove(tmp);
+    free(tmp);
+    return rc;
 }
 
 static int assemble(struct assembly *a, char **out, size_t *outlen)

@@ -372,6 +372,52 @@ static void closing_collect(struct closing *cl, const struct kp_config *c,
     closing_rejects(cl, d, rejects);
 }
 
+/* run's last line: where the reviews, packets and tables are, and how many
+ * of each are there (the rejected rows: closing_rejects). */
+static void closing_outputs(struct closing *cl, const struct kp_config *c, const char *outdir)
+{
+    struct kp_docpath *dp = NULL;
+    size_t n = 0, have[2] = {0, 0}, want[2] = {0, 0};
+    struct kp_buf said = {0};
+    struct kp_diag_mark mark;
+    diag_mark(&mark);
+    diag_capture(&said); /* render has reported a missing results.json already */
+    if (render_docpaths(c, outdir, &dp, &n) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            char *p = path_join(outdir, dp[i].rel);
+            want[dp[i].packet]++;
+            have[dp[i].packet] += sys_is_regular(p) != 0;
+            free(p);
+        }
+        render_docpaths_free(dp, n);
+    }
+    diag_capture(NULL);
+    diag_rewind(&mark);
+    buf_free(&said);
+    struct kp_buf b = {0}, t = {0};
+    buf_printf(&b, "in %s: ", outdir);
+    const char *what[2] = {"review", "packet"}, *dir[2] = {"reviews", "packets"};
+    for (int k = 0; k < 2; k++) {
+        if (have[k] != want[k])
+            buf_printf(&b, "%zu of ", have[k]);
+        buf_printf(&b, "%zu %s%s in %s/, ", want[k], what[k], want[k] == 1 ? "" : "s", dir[k]);
+    }
+    char **v = NULL;
+    size_t nv = 0, ntab = 0;
+    if (sys_list_files(outdir, 0, &v, &nv) == 0)
+        for (size_t i = 0; i < nv; i++) {
+            const char *e = strrchr(v[i], '.');
+            if (v[i][0] == '.' || sys_is_tmp(v[i]) || strcmp(v[i], "manifest.json") == 0 || !e ||
+                (strcmp(e, ".csv") != 0 && strcmp(e, ".json") != 0 && strcmp(e, ".xlsx") != 0))
+                continue;
+            buf_printf(&t, "%s%s", ntab++ ? ", " : "", v[i]);
+        }
+    strv_free(v, nv);
+    buf_printf(&b, "%zu tables (%s)", ntab, t.s ? t.s : "none");
+    buf_free(&t);
+    closing_add(cl, KP_NOTE, NULL, 0, buf_steal(&b));
+}
+
 static void closing_print(struct closing *cl)
 {
     for (size_t i = 0; i < cl->n; i++) {
@@ -561,6 +607,7 @@ int pipeline_run(const struct kp_opts *o)
         if (mail_configured(p.c) && o->shard_n == 0)
             mail_outputs(o, p.c, p.outdir, 1);
         archive_outputs(o, p.c, p.outdir);
+        closing_outputs(&p.closing, p.c, p.outdir);
     }
     prep_free(&p);
     return diag_status();

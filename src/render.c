@@ -716,16 +716,6 @@ static void progress(struct render *R, int final)
         fprintf(stderr, "kpipress: rendering %zu/%zu documents (%.1f/s)\n", done, R->expected, rate);
 }
 
-/* For the crash tests: KPIPRESS_TEST_KILL_AFTER=N kills this process
- * (SIGKILL, as the kernel or an operator would) once N documents are
- * written; the workers finish the document they are on and exit. */
-static void test_kill(const struct render *R)
-{
-    const char *n = sys_env("KPIPRESS_TEST_KILL_AFTER");
-    if (n && *n && R->ok >= (size_t)strtoul(n, NULL, 10))
-        raise(SIGKILL);
-}
-
 /* The documents a job was to write (for a job whose worker died). */
 static void job_lost(struct render *R, const struct job *j, const char *why)
 {
@@ -789,7 +779,7 @@ static void job_done(void *arg, size_t job, int status, const char *result)
                 d->pages = pages, d->bytes = bytes;
                 R->written[which] = 1;
                 R->ok++, R->pages += (size_t)pages, R->bytes += bytes;
-                test_kill(R);
+                sys_test_kill("documents", (long)R->ok);
             }
         }
         p += strcspn(p, " ");
@@ -1177,81 +1167,4 @@ void render_docpaths_free(struct kp_docpath *v, size_t n)
     for (size_t i = 0; i < n; i++)
         free(v[i].id), free(v[i].team), free(v[i].rel);
     free(v);
-}
-
-/* ------------------------------------------------------------------ */
-/* One review again, in memory (mail)                                  */
-
-struct kp_render {
-    struct render R;
-    struct kp_render_opts o;
-    int charts_tried;
-};
-
-struct kp_render *render_open(const struct kp_config *cfg, const char *outdir)
-{
-    struct kp_render *s = xcalloc(1, sizeof *s);
-    s->o.outdir = outdir;
-    s->o.no_charts = 1;
-    s->R.cfg = cfg, s->R.o = &s->o;
-    s->R.json = path_join(outdir, "results.json");
-    s->R.ts.cfg = cfg;
-    s->R.ts.meta = &s->R.meta;
-    char *fonts = path_join(sys_datadir(), "fonts");
-    int rc = load_index(&s->R) == 0 && load_langs(&s->R) == 0 && load_theme(&s->R) == 0 &&
-                     font_init(fonts) == 0 && sys_tmpdir()
-                 ? 0
-                 : -1;
-    free(fonts);
-    if (rc != 0) {
-        render_close(s);
-        return NULL;
-    }
-    return s;
-}
-
-int render_review(struct kp_render *s, const char *rep_id, int charts, const char *user_pw,
-                  const char *owner_pw, char plain_sha256[65], char **pdf, size_t *len)
-{
-    struct render *R = &s->R;
-    long i = find_person(R, rep_id);
-    if (i < 0) {
-        diag(KP_ERROR, R->json, 0, 0, "%s: no such person", rep_id);
-        return -1;
-    }
-    if (charts && !s->charts_tried) {
-        s->charts_tried = 1;
-        R->ts.figures = figures_new(R->cfg, &R->meta);
-    }
-    struct kp_figures *keep = R->ts.figures;
-    if (!charts)
-        R->ts.figures = NULL;
-    struct kp_pdf *doc = build_review(R, (size_t)i, NULL);
-    R->ts.figures = keep;
-    char *plain = NULL;
-    size_t n = 0;
-    int rc = doc && pdf_render(doc, rep_id, &plain, &n) == 0 ? 0 : -1;
-    if (rc == 0) {
-        hash_sha256_hex(plain, n, plain_sha256);
-        if (user_pw) {
-            free(plain), plain = NULL;
-            pdf_set_password(doc, user_pw, owner_pw);
-            rc = pdf_render(doc, rep_id, &plain, &n);
-        }
-    }
-    if (rc == 0)
-        *pdf = plain, *len = n;
-    else
-        free(plain);
-    pdf_free(doc);
-    return rc;
-}
-
-void render_close(struct kp_render *s)
-{
-    if (!s)
-        return;
-    figures_free(s->R.ts.figures);
-    render_free(&s->R);
-    free(s);
 }

@@ -51,19 +51,4 @@ int render_docpaths(const struct kp_config *cfg, const char *outdir, struct kp_d
                     size_t *n);
 void render_docpaths_free(struct kp_docpath *v, size_t n);
 
-/* One person's review built again in memory, for mail's encrypted copies
- * (the files on disk stay as render wrote them). render_open reads
- * OUTDIR/results.json, the languages, theme and fonts once (NULL when it
- * cannot: reported); render_review builds rep_id's review with charts or
- * without (gnuplot starts on first use), renders it plain into plain_sha256
- * (so the caller can check it is the file on disk, byte for byte), then,
- * when user_pw is not NULL, encrypted with it (pdf_set_password) into *pdf
- * (malloc'd; the caller frees), else the plain bytes. 0, or -1 (reported:
- * no such person, or the PDF could not be built). */
-struct kp_render;
-struct kp_render *render_open(const struct kp_config *cfg, const char *outdir);
-int render_review(struct kp_render *s, const char *rep_id, int charts, const char *user_pw,
-                  const char *owner_pw, char plain_sha256[65], char **pdf, size_t *len);
-void render_close(struct kp_render *s);
-
 #endif

@@ -1273,10 +1273,13 @@ const char *sys_env(const char *name)
     return getenv(name);
 }
 
-void sys_test_kill(const char *marker)
+void sys_test_kill(const char *marker, long count)
 {
     const char *k = getenv("KPIPRESS_TEST_KILL");
-    if (k && strcmp(k, marker) == 0)
+    size_t n = strlen(marker);
+    if (!k || strncmp(k, marker, n) != 0)
+        return;
+    if (k[n] == '\0' || (k[n] == ':' && count >= strtol(k + n + 1, NULL, 10)))
         raise(SIGKILL);
 }
 

@@ -199,9 +199,11 @@ int sys_lock(const char *path);
 void sys_sleep_ms(double ms);
 /* An environment variable, or NULL. */
 const char *sys_env(const char *name);
-/* For fault-injection tests: SIGKILL this process when the environment
- * variable KPIPRESS_TEST_KILL equals marker (e.g. "after-delivered"). */
-void sys_test_kill(const char *marker);
+/* For the crash tests: SIGKILL this process (as the kernel or an operator
+ * would) when the environment variable KPIPRESS_TEST_KILL names this point:
+ * "marker" (e.g. "after-delivered"), or "marker:N" once count >= N (e.g.
+ * "documents:40" after 40 documents are written). */
+void sys_test_kill(const char *marker, long count);
 /* The permission bits of path (st_mode & 07777): 0, or the errno value. */
 int sys_file_mode(const char *path, unsigned *mode);
 

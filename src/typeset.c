@@ -752,7 +752,7 @@ static void kpi_notes(struct flow *f)
     double cap = f->ts->cfg->cap;
     for (size_t i = 0; i < f->ts->meta->nkpis && cap > 0 && !isnan(cap); i++) {
         const struct kp_kpival *v = &f->r->kpis[i];
-        if (v->status == KP_ST_OK && v->weight > 0 && attainment_of(f, i, v) > cap) {
+        if (v->status == KP_ST_OK && attainment_of(f, i, v) > cap) { /* weighted or not: its points show */
             struct kp_buf c = {0}, p = {0};
             lang_attainment(f->lang, &c, cap);
             lang_number(f->lang, &p, cap * 100, 0);

@@ -374,6 +374,49 @@ size_t utf8_prefix(const char *s, size_t n, size_t max)
     return k;
 }
 
+/* s[0..n) as code points, ASCII letters in lower case; -1 when too long. */
+static long near_points(const char *s, size_t n, int32_t *out)
+{
+    const char *e = s + n;
+    long k = 0;
+    while (s < e) {
+        if (k == KP_NEAR_MAX)
+            return -1;
+        int32_t c = utf8_next(&s, e);
+        out[k++] = c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+    }
+    return k;
+}
+
+size_t text_distance(const char *a, size_t na, const char *b, size_t nb)
+{
+    int32_t x[KP_NEAR_MAX], y[KP_NEAR_MAX];
+    long lx = near_points(a, na, x), ly = near_points(b, nb, y);
+    if (lx < 0 || ly < 0)
+        return KP_FAR;
+    size_t r0[KP_NEAR_MAX + 1], r1[KP_NEAR_MAX + 1], r2[KP_NEAR_MAX + 1];
+    size_t *prev2 = r0, *prev = r1, *cur = r2;
+    for (long j = 0; j <= ly; j++)
+        prev[j] = (size_t)j;
+    for (long i = 1; i <= lx; i++) {
+        cur[0] = (size_t)i;
+        for (long j = 1; j <= ly; j++) {
+            size_t best = prev[j - 1] + (x[i - 1] != y[j - 1]);
+            if (prev[j] + 1 < best)
+                best = prev[j] + 1;
+            if (cur[j - 1] + 1 < best)
+                best = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] &&
+                prev2[j - 2] + 1 < best)
+                best = prev2[j - 2] + 1;
+            cur[j] = best;
+        }
+        size_t *t = prev2;
+        prev2 = prev, prev = cur, cur = t;
+    }
+    return prev[ly];
+}
+
 /* What no file name may hold, on any system kpipress's folders are copied
  * to: control and format characters (bidi overrides, zero-width), line and
  * paragraph separators, and / \ : * ? " < > |; and spaces, so that a name

@@ -57,6 +57,14 @@ size_t utf8_count(const char *s);        /* code points in a valid string */
 /* The longest prefix of s (n bytes) of at most max bytes that ends on a
  * code point boundary (at least one code point). */
 size_t utf8_prefix(const char *s, size_t n, size_t max);
+/* The edit distance between a[0..na) and b[0..nb) for "did you mean"
+ * suggestions: insertions, deletions, substitutions and adjacent
+ * transpositions of characters (code points; an invalid byte is one),
+ * ASCII letters compared without case. KP_FAR when either has more than
+ * KP_NEAR_MAX characters. */
+#define KP_NEAR_MAX 64
+#define KP_FAR      ((size_t)1 << 20)
+size_t text_distance(const char *a, size_t na, const char *b, size_t nb);
 /* Copy s replacing invalid sequences and C0/C1 controls (but not \n when
  * keep_newline) with U+FFFD; returns a new string. *bad counts replacements. */
 char *utf8_clean(const char *s, size_t n, int keep_newline, int *bad);

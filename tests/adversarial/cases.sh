@@ -149,8 +149,8 @@ case_periods() {
     adv_row 2026-1 R2 >>metrics.csv
     adv_ready
     adv_run run -q -c review.ini -o out
-    adv_end out 1 '^kpipress: metrics\.csv:11: error: bad period "2026-13" \(want YYYY-MM\)$'
-    t_grep "periods: 2026-1 too" '^kpipress: metrics\.csv:12: error: bad period "2026-1" \(want YYYY-MM\)$' \
+    adv_end out 1 '^kpipress: metrics\.csv:11: error: bad period "2026-13" \(want YYYY-MM or a day of the month \(YYYY-MM-DD\)\)$'
+    t_grep "periods: 2026-1 too" '^kpipress: metrics\.csv:12: error: bad period "2026-1" \(want YYYY-MM or a day of the month \(YYYY-MM-DD\)\)$' \
         "$T/out"
 }
 

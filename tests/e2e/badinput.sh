@@ -36,9 +36,11 @@ bad_metrics duplicate '2026-05,R1,5,5,5,5,5,5,5,5,,,,,5,5' \
 bad_metrics bad_number '2026-06,R2,"12,3x",1,1,1,1,1,1,1,,,,,1,1' \
     '"bad number ""12,3x"" in column revenue"' 'bad number "12,3x" in column revenue' 7
 bad_metrics bad_period '2026-13,R2,1,1,1,1,1,1,1,1,,,,,1,1' \
-    '"bad period ""2026-13"" \(want YYYY-MM\)"' 'bad period "2026-13" \(want YYYY-MM\)'
+    '"bad period ""2026-13"" \(want YYYY-MM or a day of the month \(YYYY-MM-DD\)\)"' \
+    'bad period "2026-13" \(want YYYY-MM or a day of the month \(YYYY-MM-DD\)\)'
 bad_metrics short_period '2026-1,R2,1,1,1,1,1,1,1,1,,,,,1,1' \
-    '"bad period ""2026-1"" \(want YYYY-MM\)"' 'bad period "2026-1" \(want YYYY-MM\)'
+    '"bad period ""2026-1"" \(want YYYY-MM or a day of the month \(YYYY-MM-DD\)\)"' \
+    'bad period "2026-1" \(want YYYY-MM or a day of the month \(YYYY-MM-DD\)\)'
 bad_metrics column_count '2026-06,R3,1,1,1' \
     '"wrong number of fields: 5, expected 16"' 'wrong number of fields: 5, expected 16'
 

@@ -32,6 +32,11 @@ t_grep "visits: attainment 167%, points capped at 150" \
     '^ *Customer visits +60 +36 +167% +150\.0 ' "$T/r6.txt"
 t_grep "the cap is explained under the table" \
     'points it earns are capped at 150 \(attainment 150%\)' "$T/r6.txt"
+# The note is there whenever a shown figure's points are capped, weighted
+# or not: 杨一鸣's visits (unweighted, 191%) earn 150 points.
+kp run -q --no-charts --only R0004 -c "$SRC/samples/huadong/review.ini" -o "$T/hd"
+pdftotext "$T/hd/reviews/华东一区/R0004.pdf" "$T/hd4.txt" 2>/dev/null
+t_grep "zh: an unweighted KPI over the cap brings the note" '得分上限为 150 分' "$T/hd4.txt"
 # The packet shows the team's attainment the same way: 657 visits against 321
 # is 205%, not the capped 150%.
 t_grep "packet: team visits 205%, not capped" '^ *Customer visits +657 +321 +205% *$' "$T/east.txt"

@@ -58,7 +58,7 @@ kp run -q -c "$T/s/review.ini" -o "$T/clean" -j 2
 t_rc "clean run A: exit 0" 0
 kp run -q -c "$T/s/review.ini" -o "$T/k" -j 2
 mkdir "$T/tmp"
-(TMPDIR=$T/tmp KPIPRESS_TEST_KILL_AFTER=40 "$KP" run -q -c "$T/s/review.ini" \
+(TMPDIR=$T/tmp KPIPRESS_TEST_KILL=documents:40 "$KP" run -q -c "$T/s/review.ini" \
     --roster "$T/s/rosterB.csv" -o "$T/k" -j 2 >"$T/killed.out" 2>&1)
 rc=$?
 t_eq "run B was killed (SIGKILL after 40 documents)" 137 "$rc"

@@ -87,7 +87,7 @@ static void names(const char *s)
                        "rep_id \"%s\"", id);
         free(k), free(k2), free(id);
     }
-    char *n = safe_name(s);
+    char *n = safe_name(s, 1); /* the ASCII rule ([output] ascii_names) */
     size_t len = strlen(n);
     FUZZ_CHECK(len >= 1 && len <= 100 && n[0] != '.', "safe_name \"%s\"", n);
     for (const char *p = n; *p; p++)

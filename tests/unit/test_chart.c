@@ -168,7 +168,8 @@ static void test_content(void **state)
     assert_int_equal(count_fill(vg, st.accent), 2);  /* window: 2026-04, 2026-06 */
     assert_int_equal(count_fill(vg, st.second), 8);  /* history: 9 months, one missing */
     assert_int_equal(count_fill(vg, st.target), 12); /* the quota line's dots */
-    assert_true(has_text(vg, "2025-07") && has_text(vg, "2026-06") && has_text(vg, "160k"));
+    /* 160#: an amount, 160 x yscale, worded by the consumer */
+    assert_true(has_text(vg, "2025-07") && has_text(vg, "2026-06") && has_text(vg, "160#"));
     assert_int_equal(vg_nkeys(vg), 3);
     assert_int_equal(vg_key(vg, 2)->series, KP_SER_QUOTA);
     assert_true(vg_key(vg, 2)->dashed);

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "crm.h"
 #include "diag.h"
+#include "field.h"
 #include "ingest.h"
 #include "model.h"
 #include "sys.h"
@@ -28,7 +29,7 @@ static char out[32];
 static const char *date(const char *s, unsigned mask)
 {
     long d;
-    int rc = crm_date(s, mask, &d);
+    int rc = field_date_parse(s, mask, &d);
     if (rc == 1)
         return "empty";
     if (rc < 0)
@@ -125,7 +126,7 @@ static void expect_formats(const char *spec, unsigned want, const char *err)
 {
     unsigned mask = 99;
     char *e = NULL;
-    int rc = crm_date_formats(spec, &mask, &e);
+    int rc = field_date_formats(spec, &mask, &e);
     if (err) {
         assert_int_equal(rc, -1);
         assert_string_equal(e, err);
@@ -149,11 +150,63 @@ static void test_date_format_names(void **state)
                    "\"auto\" is not a date format: write ISO, M/D/YYYY, D/M/YYYY, "
                    "YYYY年M月D日 or excel (several: separated by commas)");
     expect_formats(" , ", 0, "no date format given");
-    char *w = crm_date_want(KP_DATE_MDY);
+    char *w = field_date_want(KP_DATE_MDY);
     assert_string_equal(w, "M/D/YYYY");
     free(w);
-    w = crm_date_want(KP_DATE_ISO | KP_DATE_MDY | KP_DATE_EXCEL);
+    w = field_date_want(KP_DATE_ISO | KP_DATE_MDY | KP_DATE_EXCEL);
     assert_string_equal(w, "YYYY-MM-DD, M/D/YYYY or an Excel serial number");
+    free(w);
+}
+
+/* The metrics' period under [input] date_format: "YYYY-MM" of s, "empty"
+ * or "bad". */
+static const char *month(const char *s, unsigned mask)
+{
+    int m;
+    int rc = field_month(s, mask, &m);
+    if (rc == 1)
+        return "empty";
+    if (rc < 0)
+        return "bad";
+    snprintf(out, sizeof out, "%04d-%02d", m / 12, m % 12 + 1);
+    return out;
+}
+
+static void test_months(void **state)
+{
+    (void)state;
+    /* YYYY-MM whatever the formats */
+    assert_string_equal(month("2026-05", KP_DATE_MDY), "2026-05");
+    assert_string_equal(month(" 2026-05 ", KP_DATE_CJK), "2026-05");
+    /* each format's month without the day */
+    assert_string_equal(month("2026-5", KP_DATE_ISO), "bad"); /* "2026-12" cut short? */
+    assert_string_equal(month("2026/05", KP_DATE_ISO), "2026-05");
+    assert_string_equal(month("5/2026", KP_DATE_MDY), "2026-05");
+    assert_string_equal(month("05.2026", KP_DATE_DMY), "2026-05");
+    assert_string_equal(month("2026年5月", KP_DATE_CJK), "2026-05");
+    assert_string_equal(month("2026 年 12 月", KP_DATE_CJK), "2026-12");
+    /* a day of the month: the month it falls in */
+    assert_string_equal(month("2026-05-31", KP_DATE_ISO), "2026-05");
+    assert_string_equal(month("5/1/2026", KP_DATE_MDY), "2026-05");
+    assert_string_equal(month("31/5/2026", KP_DATE_DMY), "2026-05");
+    assert_string_equal(month("2026年5月1日", KP_DATE_CJK), "2026-05");
+    assert_string_equal(month("46143", KP_DATE_EXCEL), "2026-05"); /* 2026-05-01 */
+    /* not in the formats given, or not a month */
+    assert_string_equal(month("5/2026", KP_DATE_ISO), "bad");
+    assert_string_equal(month("2026年5月", KP_DATE_ISO), "bad");
+    assert_string_equal(month("46143", KP_DATE_ISO), "bad");
+    assert_string_equal(month("2026-13", KP_DATE_ISO | KP_DATE_MDY), "bad");
+    assert_string_equal(month("13/2026", KP_DATE_MDY), "bad");
+    assert_string_equal(month("5/26", KP_DATE_MDY), "bad"); /* two-digit years: no guess */
+    assert_string_equal(month("May 2026", KP_DATE_ISO | KP_DATE_MDY), "bad");
+    assert_string_equal(month("2/30/2026", KP_DATE_MDY), "bad"); /* not a real day */
+    assert_string_equal(month("", KP_DATE_ISO), "empty");
+    char *w = field_month_want(KP_DATE_ISO);
+    assert_string_equal(w, "YYYY-MM or a day of the month (YYYY-MM-DD)");
+    free(w);
+    w = field_month_want(KP_DATE_MDY | KP_DATE_CJK | KP_DATE_EXCEL);
+    assert_string_equal(w, "YYYY-MM, M/YYYY, YYYY年M月 or a day of the month (M/D/YYYY, "
+                           "YYYY年M月D日 or an Excel serial number)");
     free(w);
 }
 
@@ -921,6 +974,7 @@ static void test_config_sections(void **state)
 
 UNIT_MAIN(cmocka_unit_test(test_date_formats), cmocka_unit_test(test_leap_days),
           cmocka_unit_test(test_excel_serials), cmocka_unit_test(test_date_format_names),
+          cmocka_unit_test(test_months),
           cmocka_unit_test(test_keys), cmocka_unit_test(test_aggregation),
           cmocka_unit_test(test_people_from_team_list), cmocka_unit_test(test_team_list_rows),
           cmocka_unit_test(test_reject_reasons), cmocka_unit_test(test_first_months),

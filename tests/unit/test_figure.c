@@ -181,6 +181,7 @@ static void test_person(void **state)
                           "Jun",
                           "100%",
                           "60k",
+                          "6万", /* the same tick as 60k, as Chinese abbreviates */
                           "月度销售额与指标",
                           "月度指标达成率",
                           "关键指标得分与团队平均",
@@ -196,6 +197,8 @@ static void test_person(void **state)
     has(text, "Quota");
     has(text, "销售达成率");
     assert_null(strstr(text, "2026-04")); /* month ticks are the language's */
+    assert_null(strstr(text, "#"));       /* amount ticks too (chart.h's mark) */
+    assert_null(strstr(text, "0万"));     /* 0 without a unit; 6万, never 60千 */
     double engine, replay;
     long charts, failures;
     figures_stats(fg, &engine, &replay, &charts, &failures);

@@ -109,7 +109,7 @@ static const char roster_bad[] =
         "R001,\xE5\xBC\xA0\xE4\xB8\x89,zs@x.com,North,AE,M1,2021-03-04,zh-CN\n"
         "R001,Dup,,North,ae,,,\n"  /* 5 */
         "R003,Carl,,North,vp,,,\n" /* 6 */
-        "R004,Dora,,North,ae,,2021/03/04,\n"
+        "R004,Dora,,North,ae,,2021/13/04,\n"
         "R005,Eve,,North,ae,M9,,english\n" /* 8 */
         "R006,Finn,,South,ae,M9,,\n"       /* 9 */
         ",Nobody,,South,ae,,,\n"           /* 10 */
@@ -125,7 +125,7 @@ static const char roster_bad[] =
 static const char roster_bad_rejects[] =
     "roster.csv:5:1:duplicate rep_id \"R001\" (first at line 4)\n"
     "roster.csv:6:1:unknown role \"vp\" (known roles: ae, kam, manager)\n"
-    "roster.csv:7:1:bad hire_date \"2021/03/04\" (want YYYY-MM-DD)\n"
+    "roster.csv:7:1:bad hire_date \"2021/13/04\" (want YYYY-MM-DD)\n"
     "roster.csv:8:1:bad locale \"english\" (want a language code such as en or zh)\n"
     "roster.csv:10:1:empty rep_id\n"
     "roster.csv:11:1:wrong number of fields: 4, expected 8\n";
@@ -133,7 +133,7 @@ static const char roster_bad_rejects[] =
 static const char roster_bad_msgs[] =
     "kpipress: roster.csv:5: error: duplicate rep_id \"R001\" (first at line 4)\n"
     "kpipress: roster.csv:6: error: unknown role \"vp\" (known roles: ae, kam, manager)\n"
-    "kpipress: roster.csv:7: error: bad hire_date \"2021/03/04\" (want YYYY-MM-DD)\n"
+    "kpipress: roster.csv:7: error: bad hire_date \"2021/13/04\" (want YYYY-MM-DD)\n"
     "kpipress: roster.csv:8: error: bad locale \"english\" (want a language code such as en or "
     "zh)\n"
     "kpipress: roster.csv:10: error: empty rep_id\n"
@@ -290,8 +290,10 @@ static void test_metrics(void **state)
     struct kp_data *d = &r.d;
     assert_int_equal(r.end[1], 0);
     assert_int_equal(r.rc, 0);
-    assert_rejects(d, "metrics.csv:4:1:bad period \"2026-13\" (want YYYY-MM)\n"
-                      "metrics.csv:5:1:bad period \"2026-1\" (want YYYY-MM)\n"
+    assert_rejects(d, "metrics.csv:4:1:bad period \"2026-13\" (want YYYY-MM or a day of the "
+                      "month (YYYY-MM-DD))\n"
+                      "metrics.csv:5:1:bad period \"2026-1\" (want YYYY-MM or a day of the "
+                      "month (YYYY-MM-DD))\n"
                       "metrics.csv:6:1:unknown rep_id \"R999\" (not in roster.csv)\n"
                       "metrics.csv:7:1:duplicate row for R001 in 2026-04 (first at line 2)\n"
                       "metrics.csv:8:1:bad number \"12,3x\" in column revenue\n"
@@ -301,8 +303,10 @@ static void test_metrics(void **state)
                       "metrics.csv:11:1:implausible number \"1e16\" in column revenue (over "
                       "1e15)\n");
     assert_string_equal(r.msgs.s,
-                        "kpipress: metrics.csv:4: error: bad period \"2026-13\" (want YYYY-MM)\n"
-                        "kpipress: metrics.csv:5: error: bad period \"2026-1\" (want YYYY-MM)\n"
+                        "kpipress: metrics.csv:4: error: bad period \"2026-13\" (want YYYY-MM "
+                        "or a day of the month (YYYY-MM-DD))\n"
+                        "kpipress: metrics.csv:5: error: bad period \"2026-1\" (want YYYY-MM "
+                        "or a day of the month (YYYY-MM-DD))\n"
                         "kpipress: metrics.csv:6: error: unknown rep_id \"R999\" (not in "
                         "roster.csv)\n"
                         "kpipress: metrics.csv:7: error: duplicate row for R001 in 2026-04 (first "
@@ -333,6 +337,55 @@ static void test_metrics(void **state)
 }
 
 /* A row outside the months used is informational: exit status stays 0. */
+/* [input] date_format: the roster's dates and the metrics' periods as
+ * people write them, stored as YYYY-MM-DD; a cell in no format given is a
+ * rejected row naming the formats wanted. */
+static void test_date_format(void **state)
+{
+    (void)state;
+    struct kp_config c;
+    cfg_init(&c);
+    c.date_formats = KP_DATE_MDY | KP_DATE_EXCEL;
+    static const char roster[] = "rep_id,name,team,role,hire_date,end_date\n"
+                                 "R001,Ann,A,ae,3/4/2021,\n"        /* 2 */
+                                 "R002,Ben,A,kam,44197,6/30/2026\n" /* 3: 2021-01-01 */
+                                 "R003,Cy,A,ae,2021-03-04,\n"       /* 4: ISO not given */
+                                 "R004,Di,A,ae,31/12/2020,\n";      /* 5: never swapped */
+    static const char metrics[] = MHDR "4/2026,R001,1,1" T12      /* 2: M/YYYY */
+                                       "5/31/2026,R001,2,1" T12   /* 3: a day of May */
+                                       "2026-06,R001,3,1" T12     /* 4: YYYY-MM always */
+                                       "46174,R002,4,1" T12       /* 5: 2026-06-01 */
+                                       "2026-05-01,R002,5,1" T12  /* 6: ISO not given */
+                                       "2026年5月,R002,5,1" T12; /* 7 */
+    struct run r;
+    run(&r, &c, roster, metrics, NULL, 0);
+    struct kp_data *d = &r.d;
+    assert_rejects(d, "roster.csv:4:1:bad hire_date \"2021-03-04\" (want M/D/YYYY or an Excel "
+                      "serial number)\n"
+                      "roster.csv:5:1:bad hire_date \"31/12/2020\" (want M/D/YYYY or an Excel "
+                      "serial number)\n"
+                      "metrics.csv:6:1:bad period \"2026-05-01\" (want YYYY-MM, M/YYYY or a day "
+                      "of the month (M/D/YYYY or an Excel serial number))\n"
+                      "metrics.csv:7:1:bad period \"2026年5月\" (want YYYY-MM, M/YYYY or a day "
+                      "of the month (M/D/YYYY or an Excel serial number))\n");
+    const struct kp_person *p = &d->people[person(d, "R001")];
+    assert_string_equal(p->hire_date, "2021-03-04");
+    assert_null(p->end_date);
+    p = &d->people[person(d, "R002")];
+    assert_string_equal(p->hire_date, "2021-01-01");
+    assert_string_equal(p->end_date, "2026-06-30");
+    size_t a = (size_t)person(d, "R001"), b = (size_t)person(d, "R002");
+    int m0 = d->m0;
+    kp_month apr, may, jun;
+    month_parse("2026-04", &apr), month_parse("2026-05", &may), month_parse("2026-06", &jun);
+    assert_true(*data_cell(d, a, apr - m0, KP_COL_REVENUE) == 1);
+    assert_true(*data_cell(d, a, may - m0, KP_COL_REVENUE) == 2);
+    assert_true(*data_cell(d, a, jun - m0, KP_COL_REVENUE) == 3);
+    assert_true(*data_cell(d, b, jun - m0, KP_COL_REVENUE) == 4);
+    assert_true(isnan(*data_cell(d, b, may - m0, KP_COL_REVENUE)));
+    run_free(&r);
+}
+
 static void test_outside_only(void **state)
 {
     (void)state;
@@ -692,6 +745,7 @@ static void test_number(void **state)
 
 UNIT_MAIN(cmocka_unit_test(test_roster), cmocka_unit_test(test_roster_keep_cols),
           cmocka_unit_test(test_rejected_person), cmocka_unit_test(test_metrics),
+          cmocka_unit_test(test_date_format),
           cmocka_unit_test(test_outside_only), cmocka_unit_test(test_after_as_of),
           cmocka_unit_test(test_nearest), cmocka_unit_test(test_many_rejects),
           cmocka_unit_test(test_chinese_headers), cmocka_unit_test(test_whole_file_errors),

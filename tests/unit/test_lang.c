@@ -59,6 +59,31 @@ static void test_numbers(void **state)
     FMT(lang_value(en, &b_, KP_FMT_SCORE, -1, 4.456, NULL), "4.46");
 }
 
+/* Large amounts on chart axes: one unit per axis (the largest tick's), the
+ * language's words from locale.ini. */
+static void test_amounts(void **state)
+{
+    (void)state;
+    FMT(lang_amount(en, &b_, 140000, 140000), "140k");
+    FMT(lang_amount(zh, &b_, 140000, 140000), "14万");
+    FMT(lang_amount(zh, &b_, 50000, 150000), "5万");
+    FMT(lang_amount(zh, &b_, 0, 150000), "0");
+    FMT(lang_amount(en, &b_, 0, 150000), "0");
+    FMT(lang_amount(zh, &b_, 2000, 16000), "0.2万"); /* the axis's unit, not its own */
+    FMT(lang_amount(en, &b_, 2000, 16000), "2k");
+    FMT(lang_amount(en, &b_, 1200000, 1600000), "1.2M");
+    FMT(lang_amount(zh, &b_, 1200000, 1600000), "120万");
+    FMT(lang_amount(en, &b_, 250000, 1000000), "0.25M");
+    FMT(lang_amount(zh, &b_, 150000000, 300000000), "1.5亿");
+    FMT(lang_amount(zh, &b_, 12000000000, 12000000000), "120亿");
+    FMT(lang_amount(en, &b_, 12000000000, 12000000000), "12B");
+    FMT(lang_amount(zh, &b_, 12000000, 12000000), "1,200万");
+    FMT(lang_amount(en, &b_, 5000, 8000), "5,000"); /* below abbreviate_from: plain */
+    FMT(lang_amount(zh, &b_, 5000, 8000), "5,000");
+    FMT(lang_amount(en, &b_, 0.5, 1), "0.5");
+    FMT(lang_amount(zh, &b_, -30000, 90000), "-3万");
+}
+
 /* The display rule (#15.4): a value that is not its target never prints as
  * its target; one more decimal until the texts differ. */
 static void test_display_rule(void **state)
@@ -156,14 +181,54 @@ static void test_incomplete_language(void **state)
     diag_reset();
 }
 
+/* A locale.ini whose units are not "divisor word", largest first: an error
+ * at its line, the language not loaded. */
+static void test_bad_abbreviations(void **state)
+{
+    (void)state;
+    char *dir = xasprintf("%s/tpl2", sys_tmpdir()), *en_dir = xasprintf("%s/en", dir), *p;
+    sys_mkdirs(en_dir);
+    write(p = xasprintf("%s/labels.ini", en_dir), "[doc]\ntitle = Review\n"), free(p);
+    static const char *const bad[] = {"1000 k, 1000000 M", "k 1000", "1 one", "1000"};
+    for (size_t i = 0; i < KP_NELEM(bad); i++) {
+        char *ini = xasprintf("[number]\ndecimal = .\nabbreviations = %s\n[date]\n"
+                              "months = a,b,c,d,e,f,g,h,i,j,k,l\n"
+                              "short_months = a,b,c,d,e,f,g,h,i,j,k,l\n", bad[i]);
+        write(p = xasprintf("%s/locale.ini", en_dir), ini), free(p), free(ini);
+        struct kp_buf msgs = {0};
+        diag_capture(&msgs);
+        assert_null(lang_load(dir, "en"));
+        diag_capture(NULL);
+        char *want = xasprintf("%s/en/locale.ini:3: error: [number] abbreviations: \"", dir);
+        assert_non_null(strstr(msgs.s, want));
+        assert_non_null(strstr(msgs.s, "the largest first (1000000 M, 1000 k)"));
+        free(want);
+        buf_free(&msgs);
+    }
+    write(p = xasprintf("%s/locale.ini", en_dir),
+          "[number]\nabbreviate_from = lots\n[date]\nmonths = a,b,c,d,e,f,g,h,i,j,k,l\n"
+          "short_months = a,b,c,d,e,f,g,h,i,j,k,l\n"), free(p);
+    struct kp_buf msgs = {0};
+    diag_capture(&msgs);
+    assert_null(lang_load(dir, "en"));
+    diag_capture(NULL);
+    assert_non_null(
+        strstr(msgs.s, "locale.ini:2: error: [number] abbreviate_from = lots: not a number"));
+    buf_free(&msgs);
+    free(dir), free(en_dir);
+    diag_reset();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_amounts),
         cmocka_unit_test(test_display_rule),
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_fill),
         cmocka_unit_test(test_incomplete_language),
+        cmocka_unit_test(test_bad_abbreviations),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
