@@ -1,6 +1,6 @@
 #!/bin/sh
 # make bench [PEER=1] [REPS=1000] [MONTHS=12] [JOBS=N]
-# Generates SPEC's layout with `kpipress sample`, runs the whole pipeline
+# Generates the input layout (docs/contract.md) with `kpipress sample`, runs the whole pipeline
 # (tables, 4 charts per review, reviews and team packets) and prints people
 # per second, the time per stage, the median and largest review, and peak
 # memory. PEER=1 also runs the Python/ReportLab peer (../shared/bench/) on the

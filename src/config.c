@@ -555,7 +555,7 @@ static void read_columns(struct loader *L)
             else
                 cfg_error(L, e->file, e->line, 1,
                           "[columns] %s: not a column kpipress reads (the canonical names are "
-                          "in SPEC.md; declare new metric columns with [input] extra)",
+                          "in docs/contract.md; declare new metric columns with [input] extra)",
                           e->key);
             free(names);
             continue;
