@@ -8,6 +8,7 @@
 #include "model.h"
 #include "pipeline.h"
 #include "sys.h"
+#include "tables.h"
 #include "util.h"
 
 #include <math.h>
@@ -306,21 +307,6 @@ static void build(struct plan *pl)
         pl->team_total[x] = R12(pl->team_total[x]);
 }
 
-static void csv_field(struct kp_buf *b, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        buf_adds(b, s);
-        return;
-    }
-    buf_addc(b, '"');
-    for (; *s; s++) {
-        if (*s == '"')
-            buf_addc(b, '"');
-        buf_addc(b, *s);
-    }
-    buf_addc(b, '"');
-}
-
 static void month_str(const struct plan *pl, int m, char out[8])
 {
     month_format(pl->d->m0 + m, out);
@@ -333,9 +319,9 @@ static void write_targets(const struct plan *pl, struct kp_buf *b)
         const struct prow *r = &pl->rows[i];
         if (isnan(r->target))
             continue;
-        csv_field(b, pl->d->people[r->p].rep_id);
+        csv_cell(b, pl->d->people[r->p].rep_id, 0); /* read back as an input: no guard */
         buf_addc(b, ',');
-        csv_field(b, pl->c->kpis[r->kpi].id);
+        csv_cell(b, pl->c->kpis[r->kpi].id, 0);
         buf_addc(b, ',');
         num(b, r->full_final);
         buf_addc(b, '\n');
@@ -392,11 +378,11 @@ static void write_plan_csv(const struct plan *pl, struct kp_buf *b)
         char a[8], z[8], note[160];
         month_str(pl, r->base_a, a), month_str(pl, r->base_b, z);
         buf_adds(b, "person,");
-        csv_field(b, d->teams[pp->team_idx]);
+        csv_cell(b, d->teams[pp->team_idx], 1);
         buf_addc(b, ',');
-        csv_field(b, pp->rep_id);
+        csv_cell(b, pp->rep_id, 1);
         buf_addc(b, ',');
-        csv_field(b, c->kpis[r->kpi].id);
+        csv_cell(b, c->kpis[r->kpi].id, 1);
         buf_printf(b, ",%s,%s,", a, z);
         num(b, r->base_value), buf_addc(b, ',');
         num(b, r->base_share), buf_addc(b, ',');
@@ -424,7 +410,7 @@ static void write_plan_csv(const struct plan *pl, struct kp_buf *b)
         num(b, r->target), buf_addc(b, ',');
         num(b, band(pl, r, 1 - m)), buf_addc(b, ',');
         num(b, band(pl, r, 1 + m)), buf_addc(b, ',');
-        csv_field(b, row_note(pl, r, note, sizeof note));
+        csv_cell(b, row_note(pl, r, note, sizeof note), 1);
         buf_addc(b, '\n');
     }
     /* Teams, then the org: the sums of their people's targets. */
@@ -439,10 +425,10 @@ static void write_plan_csv(const struct plan *pl, struct kp_buf *b)
                 continue;
             buf_adds(b, t < d->nteams ? "team," : "org,");
             if (t < d->nteams)
-                csv_field(b, d->teams[t]);
+                csv_cell(b, d->teams[t], 1);
             buf_addc(b, ',');
             buf_addc(b, ',');
-            csv_field(b, c->kpis[k].id);
+            csv_cell(b, c->kpis[k].id, 1);
             buf_adds(b, ",,,,,,,,,,,,,");
             int capped = t < d->nteams && config_find_kpi(c, c->plan.market_kpi) == (int)k &&
                          !isnan(pl->team_market[t]);
@@ -485,11 +471,11 @@ static void write_milestones(const struct plan *pl, struct kp_buf *b)
             double v = milestone(pl, r, m);
             month_str(pl, m, ms);
             buf_adds(b, "person,");
-            csv_field(b, d->teams[d->people[r->p].team_idx]);
+            csv_cell(b, d->teams[d->people[r->p].team_idx], 1);
             buf_addc(b, ',');
-            csv_field(b, d->people[r->p].rep_id);
+            csv_cell(b, d->people[r->p].rep_id, 1);
             buf_addc(b, ',');
-            csv_field(b, c->kpis[r->kpi].id);
+            csv_cell(b, c->kpis[r->kpi].id, 1);
             buf_printf(b, ",%s,", ms);
             num(b, R12(v)), buf_addc(b, ',');
             num(b, R12(v * (1 - mg))), buf_addc(b, ',');
@@ -514,9 +500,9 @@ static void write_milestones(const struct plan *pl, struct kp_buf *b)
                 month_str(pl, m, ms);
                 buf_adds(b, t < d->nteams ? "team," : "org,");
                 if (t < d->nteams)
-                    csv_field(b, d->teams[t]);
+                    csv_cell(b, d->teams[t], 1);
                 buf_adds(b, ",,");
-                csv_field(b, c->kpis[k].id);
+                csv_cell(b, c->kpis[k].id, 1);
                 buf_printf(b, ",%s,", ms);
                 num(b, R12(s)), buf_addc(b, ',');
                 num(b, R12(s * (1 - mg))), buf_addc(b, ',');

@@ -26,6 +26,17 @@ t_grep "plan.csv says why W3 has none" \
 t_grep "East's revenue stays under the ceiling 900" '^team,East,,revenue,.*,899.1666666667,' \
     "$T/p/plan.csv"
 
+# A team named like a formula stays text in plan.csv (the tables' rule); its
+# members' rep_ids in targets.csv stay as written, to be read back.
+mkdir -p "$T/f"
+cp "$d/plan.ini" "$d/metrics.csv" "$T/f/"
+sed 's/,West,/,=West,/' "$d/roster.csv" >"$T/f/roster.csv"
+sed -i 's/^growth\.West\.visits.*$//' "$T/f/plan.ini"
+(cd "$T/f" && "$KP" plan -q -c plan.ini --for 2026-07..2026-09 -o "$T/pf") >/dev/null 2>&1
+t_eq "a team named =West: plan exits 0" 0 $?
+t_grep "plan.csv guards the team's name" '^person,"'"'"'=West",W1,' "$T/pf/plan.csv"
+t_grep "targets.csv keeps W1 as written" '^W1,revenue,' "$T/pf/targets.csv"
+
 while read -r rep kpi; do
     (cd "$d" && "$KP" plan -c plan.ini --for 2026-07..2026-09 "$rep" "$kpi") \
         >"$T/explain-$rep-$kpi.txt" 2>/dev/null
