@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "model.h"
 #include "sys.h"
+#include "tables.h"
 #include "util.h"
 
 #include <math.h>
@@ -543,21 +544,6 @@ static char *name_teams(struct gen *g)
 
 /* ---- CSV writing ---------------------------------------------------------- */
 
-static void put_field(struct kp_buf *b, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n") && s[0] != ' ' && (!*s || s[strlen(s) - 1] != ' ')) {
-        buf_adds(b, s);
-        return;
-    }
-    buf_addc(b, '"');
-    for (; *s; s++) {
-        if (*s == '"')
-            buf_addc(b, '"');
-        buf_addc(b, *s);
-    }
-    buf_addc(b, '"');
-}
-
 static void put_long(struct kp_buf *b, long v)
 {
     char tmp[24];
@@ -607,11 +593,11 @@ static void write_roster(const struct gen *g, const char *lead_team, struct kp_b
         snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
         put_id(b, g, i);
         buf_addc(b, ',');
-        put_field(b, p->name);
+        csv_cell(b, p->name, 0);
         buf_addc(b, ',');
-        put_field(b, p->email);
+        csv_cell(b, p->email, 0);
         buf_addc(b, ',');
-        put_field(b, p->team < 0 ? lead_team : g->teams[p->team].name);
+        csv_cell(b, p->team < 0 ? lead_team : g->teams[p->team].name, 0);
         buf_printf(b, ",%s,", role_ids[p->role]);
         if (p->mgr >= 0)
             put_id(b, g, p->mgr);
